@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the test rig itself: the module loads and unloads, the DAX
+ * mounts really are DAX, and soft-RoCE registers memory.
+ */
+#include <sys/mman.h>
+#include <infiniband/verbs.h>
+
+#include "kselftest_harness.h"
+#include "util.h"
+
+TEST(module_loaded)
+{
+	FILE *f;
+	char line[128];
+	int n = 0;
+
+	ASSERT_TRUE(ll_module_loaded());
+	f = fopen("/proc/fs/layoutlease/stats", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	EXPECT_GT(n, 0);
+}
+
+TEST(module_unload_and_reload)
+{
+	char ko[PATH_MAX];
+
+	ll_module_path(ko, sizeof(ko));
+	ASSERT_TRUE(ll_module_loaded());
+	ASSERT_EQ(0, ll_sh("rmmod layoutlease"));
+	ASSERT_FALSE(ll_module_loaded());
+	ASSERT_NE(0, access("/proc/fs/layoutlease", F_OK));
+	ASSERT_EQ(0, ll_sh("insmod %s", ko));
+	ASSERT_TRUE(ll_module_loaded());
+	ASSERT_EQ(0, access("/proc/fs/layoutlease/stats", R_OK));
+}
+
+static int file_is_dax(const char *dir)
+{
+	char path[PATH_MAX];
+	struct statx stx;
+	int fd, ret;
+
+	fd = ll_make_file(dir, "dax-probe", 8192, 'x', path, sizeof(path));
+	if (fd < 0)
+		return -1;
+	ret = statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx);
+	close(fd);
+	unlink(path);
+	if (ret)
+		return -1;
+	if (!(stx.stx_attributes_mask & STATX_ATTR_DAX))
+		return -1;
+	return !!(stx.stx_attributes & STATX_ATTR_DAX);
+}
+
+TEST(dax_mounts_have_dax)
+{
+	EXPECT_EQ(1, file_is_dax(MNT_DAX_XFS));
+	EXPECT_EQ(1, file_is_dax(MNT_DAX_EXT4));
+	EXPECT_EQ(0, file_is_dax(MNT_XFS));
+	EXPECT_EQ(0, file_is_dax(MNT_TMPFS));
+}
+
+static struct ibv_context *open_rxe0(void)
+{
+	struct ibv_device **list;
+	struct ibv_context *ctx = NULL;
+	int i, n;
+
+	list = ibv_get_device_list(&n);
+	if (!list)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), "rxe0"))
+			ctx = ibv_open_device(list[i]);
+	ibv_free_device_list(list);
+	return ctx;
+}
+
+TEST(rxe0_registers_anonymous_mr)
+{
+	size_t len = 1 << 20;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_mr *mr;
+	void *buf;
+
+	ctx = open_rxe0();
+	ASSERT_NE(NULL, ctx);
+	pd = ibv_alloc_pd(ctx);
+	ASSERT_NE(NULL, pd);
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	mr = ibv_reg_mr(pd, buf, len, IBV_ACCESS_LOCAL_WRITE |
+			IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	EXPECT_EQ(len, mr->length);
+	EXPECT_NE(0, mr->rkey);
+	EXPECT_EQ(0, ibv_dereg_mr(mr));
+	munmap(buf, len);
+	EXPECT_EQ(0, ibv_dealloc_pd(pd));
+	EXPECT_EQ(0, ibv_close_device(ctx));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the layoutlease selftests.
+ */
+#ifndef _LL_SELFTEST_UTIL_H
+#define _LL_SELFTEST_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The test filesystems set up by tools/vm/guest-setup. */
+#define MNT_DAX_XFS	"/mnt/dax-xfs"
+#define MNT_DAX_EXT4	"/mnt/dax-ext4"
+#define MNT_XFS		"/mnt/xfs"
+#define MNT_TMPFS	"/mnt/tmpfs"
+
+#ifndef STATX_ATTR_DAX
+#define STATX_ATTR_DAX	0x00200000
+#endif
+
+/* Path of layoutlease.ko: the build tree is the parent of selftests/. */
+static inline void ll_module_path(char *buf, size_t len)
+{
+	char exe[PATH_MAX - 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	exe[n > 0 ? n : 0] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(buf, len, "%s/../layoutlease.ko", exe);
+}
+
+static inline int ll_module_loaded(void)
+{
+	return access("/sys/module/layoutlease", F_OK) == 0;
+}
+
+/* Run a shell command; returns its exit status, or -1. */
+static inline int ll_sh(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static inline int ll_sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Create DIR/NAME of LEN bytes filled with byte C; returns an O_RDWR fd. */
+static inline int ll_make_file(const char *dir, const char *name, size_t len,
+			       int c, char *path, size_t plen)
+{
+	char buf[4096];
+	size_t done;
+	int fd;
+
+	snprintf(path, plen, "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	memset(buf, c, sizeof(buf));
+	for (done = 0; done < len; done += sizeof(buf)) {
+		size_t n = len - done < sizeof(buf) ? len - done : sizeof(buf);
+
+		if (write(fd, buf, n) != (ssize_t)n) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+#endif /* _LL_SELFTEST_UTIL_H */

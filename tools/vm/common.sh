@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the VM tools; sourced, never run.
+
+LL_KVER_DEFAULT=6.1.0-56-amd64
+LL_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/layoutlease
+LL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Host packages the build, the VM and the tests need.  The guest runs
+# programs from the host's root over 9p, so user-space test tools are
+# host packages too.
+LL_HOST_PACKAGES="gcc make kmod cpio xz-utils busybox-static qemu-system-x86
+	xfsprogs e2fsprogs iproute2 rdma-core ibverbs-utils ibverbs-providers
+	libibverbs-dev librdmacm-dev libfabric-dev libfabric-bin perftest
+	linux-source-6.1"
+
+die() {
+	echo "${0##*/}: $*" >&2
+	exit 1
+}
+
+log() {
+	echo "${0##*/}: $*" >&2
+}
+
+# Install the packages in "$@" that are not installed yet.
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null |
+			grep -qx installed || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
+	[ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${missing[@]}" >/dev/null; then
+		apt-get update -q >/dev/null || die "apt-get update failed"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "${missing[@]}" >/dev/null ||
+			die "apt-get install ${missing[*]} failed"
+	fi
+}
+
+# stamp_ok DIR KEY: DIR is a complete cache entry built from KEY.
+stamp_ok() {
+	[ -f "$1/.stamp" ] && [ "$(cat "$1/.stamp")" = "$2" ]
+}
+
+# hash of files, used as a cache key for derived entries
+files_hash() {
+	cat "$@" | sha256sum | cut -c1-16
+}
+
+# dmesg_problems FILE: prints the kernel warnings in a guest's dmesg, if
+# any, and succeeds when there are some.
+dmesg_problems() {
+	local bad='WARNING:|BUG:|Oops|Call Trace|lockdep|KASAN|UBSAN|kmemleak'
+	bad+='|general protection|soft lockup|hard LOCKUP|self-detected stall'
+	bad+='|blocked for more than'
+	[ -f "$1" ] && grep -Eq "$bad" "$1" || return 1
+	grep -E -B2 -A12 "$bad" "$1" | head -n 80
+}
