@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * layoutlease user ABI: layout leases through fcntl(F_SETLEASE) and
+ * /dev/layout_lease.  See Documentation/layout-leases.rst.
+ */
+#ifndef _UAPI_LINUX_LAYOUT_LEASE_H
+#define _UAPI_LINUX_LAYOUT_LEASE_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/*
+ * OR-ed into the F_SETLEASE argument with F_RDLCK, and reported by
+ * F_GETLEASE.  The values are those of the 2019 RFC.
+ */
+#define F_LAYOUT	16	/* a layout lease */
+#define F_EXCLUSIVE	32	/* the only layout lease; others get ETXTBSY */
+
+/**
+ * struct layout_lease_req - argument of the /dev/layout_lease ioctls
+ * @fd:  the file to lease, in the caller's file table
+ * @arg: LAYOUT_LEASE_SET: F_LAYOUT | F_RDLCK [| F_EXCLUSIVE];
+ *       LAYOUT_LEASE_GET: filled in as F_GETLEASE would return it
+ */
+struct layout_lease_req {
+	__s32 fd;
+	__u32 arg;
+};
+
+#define LAYOUT_LEASE_SET	_IOW('L', 0x01, struct layout_lease_req)
+#define LAYOUT_LEASE_GET	_IOWR('L', 0x02, struct layout_lease_req)
+#define LAYOUT_LEASE_RELEASE	_IOW('L', 0x03, struct layout_lease_req)
+
+#endif /* _UAPI_LINUX_LAYOUT_LEASE_H */
