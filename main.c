@@ -2,29 +2,78 @@
 /*
  * layoutlease: file layout leases with long-term pin tracking.
  *
- * Module entry points.  See Documentation/layout-leases.rst.
+ * Module entry points and parameters.  See Documentation/layout-leases.rst.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 
 #include "layoutlease.h"
 
+#define CREATE_TRACE_POINTS
+#include "ll_trace.h"
+
 struct ll_stats ll_stats;
+
+#define LL_TIMEOUT_MAX_MS	(24U * 3600 * 1000)
+
+static int ll_set_timeout(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, LL_TIMEOUT_MAX_MS);
+}
+
+static const struct kernel_param_ops ll_timeout_ops = {
+	.set = ll_set_timeout,
+	.get = param_get_uint,
+};
+
+unsigned int break_timeout_ms;
+module_param_cb(break_timeout_ms, &ll_timeout_ops, &break_timeout_ms, 0644);
+MODULE_PARM_DESC(break_timeout_ms,
+		 "How long a broken lease may stay, in ms (default: /proc/sys/fs/lease-break-time)");
+
+/* The default break timeout is the kernel's lease-break-time sysctl. */
+static void ll_default_timeout(void)
+{
+	int *lease_break_time = (int *)ll_lookup_name("lease_break_time");
+	int secs = lease_break_time ? READ_ONCE(*lease_break_time) : 45;
+
+	if (!break_timeout_ms)
+		break_timeout_ms = clamp_t(unsigned int, secs * 1000U, 1,
+					   LL_TIMEOUT_MAX_MS);
+}
 
 static int __init layoutlease_init(void)
 {
 	int err;
 
+	ll_default_timeout();
 	err = ll_procfs_init();
 	if (err)
 		return err;
-	pr_info("loaded\n");
+	err = ll_chardev_init();
+	if (err)
+		goto out_procfs;
+	err = ll_hooks_install();
+	if (err)
+		goto out_chardev;
+	pr_info("loaded, break timeout %u ms\n", break_timeout_ms);
 	return 0;
+
+out_chardev:
+	ll_chardev_exit();
+out_procfs:
+	ll_procfs_exit();
+	return err;
 }
 
 static void __exit layoutlease_exit(void)
 {
+	ll_chardev_exit();
+	ll_hooks_remove();
+	ll_leases_shutdown();
+	ll_hooks_drain();
 	ll_procfs_exit();
 	pr_info("unloaded\n");
 }

@@ -1,21 +1,97 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Internal interfaces of the layoutlease module.
+ *
+ * Objects and lifetimes (Documentation/layout-leases.rst, "Design"):
+ *
+ * struct ll_lease is the module's side of one FL_LAYOUT lease.  The
+ * kernel's struct file_lock points to it through fl_owner; the file_lock
+ * holds one reference on it, dropped by ll_lease_freed() when the kernel
+ * frees the file_lock, whatever removed it (F_UNLCK, last close, break
+ * timeout, rmmod).  While ll->fl is set, ll->file is a valid struct file,
+ * though not a counted reference: the kernel removes every lease of a file
+ * in __fput() before freeing it.
+ *
+ * Locks, outermost first: ll_set_mutex (creating and changing leases),
+ * the inode's flc_lock, ll_lock (the lease list and each lease's state).
  */
 #ifndef _LAYOUTLEASE_H
 #define _LAYOUTLEASE_H
 
 #include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "ll_compat.h"
+
+enum ll_state {
+	LL_SETTING,	/* being inserted by vfs_setlease() */
+	LL_ACTIVE,
+	LL_BREAKING,	/* holder told, breakers waiting */
+	LL_GONE,	/* the kernel freed the file_lock */
+};
+
+struct ll_lease {
+	struct list_head node;		/* in ll_leases, under ll_lock */
+	struct kref ref;
+	u64 id;
+	struct file_lock *fl;		/* NULL once freed */
+	struct file *file;		/* valid while fl is set */
+	dev_t dev;
+	unsigned long ino;
+	int fd;				/* fd of the F_SETLEASE call: si_fd */
+	pid_t pid;			/* tgid of the setter */
+	bool exclusive;
+	bool released;			/* removed by an explicit F_UNLCK */
+	bool unlocking;			/* the module is removing it */
+	enum ll_state state;
+	unsigned long break_start;	/* jiffies */
+	unsigned long deadline;		/* jiffies */
+};
 
 /* Counters shown in /proc/fs/layoutlease/stats. */
 struct ll_stats {
-	atomic64_t leases;	/* layout leases in place now */
 	atomic64_t breaks;	/* breaks started */
 	atomic64_t timeouts;	/* leases removed at the break timeout */
 };
 
 extern struct ll_stats ll_stats;
+extern struct list_head ll_leases;
+extern spinlock_t ll_lock;
+extern unsigned int break_timeout_ms;
 
+/* layout_lease.c */
+int ll_lease_set(struct file *filp, int fd, long arg);
+int ll_lease_release(struct file *filp);
+int ll_lease_get(struct file *filp);
+int ll_break_layout(struct inode *inode, bool nonblock);
+int ll_exclusive_conflict(struct inode *inode);
+bool ll_inode_has_leases(struct inode *inode);
+void ll_leases_shutdown(void);
+
+/* fasync_owner.c */
+int ll_owner_attach(struct file_lock *fl, int fd);
+void ll_owner_detach(struct file_lock *fl);
+void ll_owner_default(struct file_lock *fl);
+void ll_owner_notify(struct file_lock *fl);
+pid_t ll_owner_pid(struct ll_lease *ll);
+bool ll_current_holds(struct file *filp, int fd);
+
+/* hooks.c */
+int ll_hooks_install(void);
+void ll_hooks_remove(void);
+void ll_hooks_drain(void);
+int ll_orig_break_lease(struct inode *inode, unsigned int mode,
+			unsigned int type);
+unsigned long ll_lookup_name(const char *name);
+
+/* chardev.c */
+int ll_chardev_init(void);
+void ll_chardev_exit(void);
+
+/* procfs.c */
 int ll_procfs_init(void);
 void ll_procfs_exit(void);
 

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Who is told when a layout lease breaks, and how.
+ *
+ * As for classic leases, a layout lease carries a fasync entry for the fd
+ * it was set through, and a break is sent with kill_fasync() to the owner
+ * of the open file description (F_SETOWN, F_SETOWN_EX), or to the process
+ * that set the lease when no owner was set.  With F_SETSIG the signal
+ * carries si_fd, si_code POLL_MSG and si_band.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fdtable.h>
+#include <linux/fs.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+
+#include "layoutlease.h"
+
+/**
+ * ll_owner_attach() - add the fasync entry of a lease not yet inserted
+ * @fl: the lease
+ * @fd: the descriptor reported as si_fd
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ll_owner_attach(struct file_lock *fl, int fd)
+{
+	int ret = fasync_helper(fd, fl->fl_file, 1, &fl->fl_fasync);
+
+	return ret < 0 ? ret : 0;
+}
+
+/* Undo ll_owner_attach() for a lease that was never inserted. */
+void ll_owner_detach(struct file_lock *fl)
+{
+	fasync_helper(-1, fl->fl_file, 0, &fl->fl_fasync);
+}
+
+/* lm_setup: the setter owns the file unless F_SETOWN named someone. */
+void ll_owner_default(struct file_lock *fl)
+{
+	__f_setown(fl->fl_file, task_pid(current), PIDTYPE_TGID, 0);
+}
+
+/* Tell the owner: exactly one signal per break, from lm_break. */
+void ll_owner_notify(struct file_lock *fl)
+{
+	kill_fasync(&fl->fl_fasync, SIGIO, POLL_MSG);
+}
+
+/**
+ * ll_owner_pid() - the pid a break of @ll is signalled to
+ * @ll: a lease whose file_lock is alive (call under ll_lock)
+ *
+ * Return: the owner's pid in the caller's namespace, negative for a
+ * process group, or the setter's pid when the file has no owner.
+ */
+pid_t ll_owner_pid(struct ll_lease *ll)
+{
+	struct fown_struct *fown = ll_fown(ll->file);
+	unsigned long flags;
+	pid_t pid = 0;
+
+	if (!fown)
+		return ll->pid;
+	read_lock_irqsave(&fown->lock, flags);
+	if (fown->pid) {
+		pid = pid_vnr(fown->pid);
+		if (fown->pid_type == PIDTYPE_PGID)
+			pid = -pid;
+	}
+	read_unlock_irqrestore(&fown->lock, flags);
+	return pid ? pid : ll->pid;
+}
+
+static int ll_match_file(const void *filp, struct file *file, unsigned int fd)
+{
+	return file == filp;
+}
+
+/**
+ * ll_current_holds() - is @filp in the calling process's file table?
+ * @filp: an open file description
+ * @fd: where it usually is, checked first
+ *
+ * A layout lease belongs to the open file description, so every process
+ * with @filp in its table (after fork, dup, SCM_RIGHTS) is a holder.
+ * Called under flc_lock: takes only the file table's spinlock.
+ */
+bool ll_current_holds(struct file *filp, int fd)
+{
+	struct files_struct *files = current->files;
+	bool held;
+
+	if (!files)
+		return false;
+	rcu_read_lock();
+	held = fd >= 0 && files_lookup_fd_rcu(files, fd) == filp;
+	rcu_read_unlock();
+	return held || iterate_fd(files, 0, ll_match_file, filp);
+}

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Layout leases: real FL_LAYOUT leases on the inode's lease list, set with
+ * vfs_setlease() and driven by the module's lease-manager callbacks.
+ *
+ * The kernel does the lease bookkeeping: /proc/locks, removal on the last
+ * close, waking breakers, timing out a lease whose fl_break_time passed.
+ * The module adds the exclusive mode, the notification rules, its own
+ * break timeout, and a record of every lease for /proc and for rmmod.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/layout_lease.h>
+
+#include "layoutlease.h"
+#include "ll_trace.h"
+
+LIST_HEAD(ll_leases);
+DEFINE_SPINLOCK(ll_lock);
+static DEFINE_MUTEX(ll_set_mutex);
+static DECLARE_WAIT_QUEUE_HEAD(ll_gone_wq);
+static atomic64_t ll_next_id;
+static bool ll_unloading;		/* under ll_set_mutex */
+
+static void ll_expire_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(ll_expire_work, ll_expire_fn);
+
+#define LL_SET_FLAGS	(F_LAYOUT | F_EXCLUSIVE)
+
+static const struct lock_manager_operations ll_lm_ops;
+static const struct file_lock_operations ll_fl_ops;
+
+static void ll_lease_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct ll_lease, ref));
+}
+
+static void ll_lease_put(struct ll_lease *ll)
+{
+	kref_put(&ll->ref, ll_lease_free);
+}
+
+static bool ll_is_ours(struct file_lock *fl)
+{
+	return fl->fl_lmops == &ll_lm_ops;
+}
+
+bool ll_inode_has_leases(struct inode *inode)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+
+	return ctx && !list_empty_careful(&ctx->flc_lease);
+}
+
+/*
+ * Find the module's lease on @filp and take a reference on it.  Also
+ * report whether another layout lease (ours or anyone's, such as nfsd's)
+ * is on the inode, and whether one of ours is exclusive.
+ */
+static struct ll_lease *ll_lookup(struct file *filp, bool *other,
+				  bool *other_excl)
+{
+	struct file_lock_context *ctx = locks_inode_context(file_inode(filp));
+	struct ll_lease *found = NULL;
+	struct file_lock *fl;
+
+	*other = false;
+	*other_excl = false;
+	if (!ctx)
+		return NULL;
+	spin_lock(&ctx->flc_lock);
+	list_for_each_entry(fl, &ctx->flc_lease, fl_list) {
+		if (!(fl->fl_flags & FL_LAYOUT))
+			continue;
+		if (ll_is_ours(fl) && fl->fl_file == filp) {
+			found = fl->fl_owner;
+			kref_get(&found->ref);
+			continue;
+		}
+		*other = true;
+		if (ll_is_ours(fl) &&
+		    READ_ONCE(((struct ll_lease *)fl->fl_owner)->exclusive))
+			*other_excl = true;
+	}
+	spin_unlock(&ctx->flc_lock);
+	return found;
+}
+
+static int ll_lease_change(struct ll_lease *ll, bool exclusive, bool other)
+{
+	int ret = 0;
+
+	spin_lock(&ll_lock);
+	if (exclusive && !ll->exclusive &&
+	    (other || ll->state != LL_ACTIVE))
+		ret = -EAGAIN;
+	else
+		ll->exclusive = exclusive;
+	spin_unlock(&ll_lock);
+	return ret;
+}
+
+static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
+				       bool exclusive)
+{
+	struct inode *inode = file_inode(filp);
+	struct file_lock *fl;
+	struct ll_lease *ll;
+
+	ll = kzalloc(sizeof(*ll), GFP_KERNEL);
+	fl = locks_alloc_lock();
+	if (!ll || !fl) {
+		kfree(ll);
+		if (fl)
+			locks_free_lock(fl);
+		return NULL;
+	}
+	kref_init(&ll->ref);		/* the file_lock's reference */
+	INIT_LIST_HEAD(&ll->node);
+	ll->id = atomic64_inc_return(&ll_next_id);
+	ll->fl = fl;
+	ll->file = filp;
+	ll->dev = inode->i_sb->s_dev;
+	ll->ino = inode->i_ino;
+	ll->fd = fd;
+	ll->pid = task_tgid_nr(current);
+	ll->exclusive = exclusive;
+	ll->state = LL_SETTING;
+
+	fl->fl_flags = FL_LAYOUT;
+	fl->fl_type = F_RDLCK;
+	fl->fl_owner = ll;
+	fl->fl_pid = ll->pid;
+	fl->fl_file = filp;
+	fl->fl_start = 0;
+	fl->fl_end = OFFSET_MAX;
+	fl->fl_lmops = &ll_lm_ops;
+	return ll;
+}
+
+static int ll_lease_create(struct file *filp, int fd, bool exclusive)
+{
+	struct file_lock *fl;
+	struct ll_lease *ll;
+	int ret;
+
+	ret = ll_fown_prepare(filp);
+	if (ret)
+		return ret;
+	ll = ll_lease_alloc(filp, fd, exclusive);
+	if (!ll)
+		return -ENOMEM;
+	fl = ll->fl;
+	ret = ll_owner_attach(fl, fd);
+	if (ret) {
+		kfree(ll);
+		locks_free_lock(fl);
+		return ret;
+	}
+	/* From here on, freeing fl goes through ll_lease_freed(). */
+	fl->fl_ops = &ll_fl_ops;
+	kref_get(&ll->ref);
+	spin_lock(&ll_lock);
+	list_add_tail(&ll->node, &ll_leases);
+	spin_unlock(&ll_lock);
+
+	ret = vfs_setlease(filp, F_RDLCK, &fl, NULL);
+	if (ret) {
+		ll_owner_detach(fl);
+		locks_free_lock(fl);
+	} else {
+		spin_lock(&ll_lock);
+		if (ll->state == LL_SETTING)
+			ll->state = LL_ACTIVE;
+		spin_unlock(&ll_lock);
+		trace_layoutlease_set(ll);
+	}
+	ll_lease_put(ll);
+	return ret;
+}
+
+/**
+ * ll_lease_set() - take or change a layout lease on an open file
+ * @filp: the open file description
+ * @fd: the caller's descriptor of @filp, reported as si_fd on a break
+ * @arg: F_LAYOUT | F_RDLCK, optionally with F_EXCLUSIVE;
+ *       F_LAYOUT | F_UNLCK releases the layout lease
+ *
+ * Return: 0, or -EINVAL for a bad @arg or a file that is not regular,
+ * -EACCES when the caller neither owns the file nor has CAP_LEASE,
+ * -EAGAIN when another layout lease conflicts, -ENODEV while unloading.
+ */
+int ll_lease_set(struct file *filp, int fd, long arg)
+{
+	struct inode *inode = file_inode(filp);
+	bool exclusive = arg & F_EXCLUSIVE;
+	bool other, other_excl;
+	struct ll_lease *ll;
+	int ret;
+
+	if ((arg & ~(long)(LL_SET_FLAGS | F_RDLCK | F_WRLCK | F_UNLCK)) ||
+	    !(arg & F_LAYOUT))
+		return -EINVAL;
+	if ((arg & ~LL_SET_FLAGS) == F_UNLCK)
+		return ll_lease_release(filp);
+	if ((arg & ~LL_SET_FLAGS) != F_RDLCK)
+		return -EINVAL;
+	if (!ll_owner_ok(filp, inode) && !capable(CAP_LEASE))
+		return -EACCES;
+	if (!S_ISREG(inode->i_mode))
+		return -EINVAL;
+
+	mutex_lock(&ll_set_mutex);
+	ll = ll_lookup(filp, &other, &other_excl);
+	if (ll) {
+		ret = ll_lease_change(ll, exclusive, other);
+		ll_lease_put(ll);
+	} else if (ll_unloading) {
+		ret = -ENODEV;
+	} else if (other_excl || (exclusive && other)) {
+		ret = -EAGAIN;
+	} else {
+		ret = ll_lease_create(filp, fd, exclusive);
+	}
+	mutex_unlock(&ll_set_mutex);
+	return ret;
+}
+
+static int ll_lease_unlock(struct ll_lease *ll, struct file *filp)
+{
+	void *owner = ll;
+
+	spin_lock(&ll_lock);
+	ll->released = true;
+	spin_unlock(&ll_lock);
+	return vfs_setlease(filp, F_UNLCK, NULL, &owner);
+}
+
+/**
+ * ll_lease_release() - release the layout lease of an open file
+ * @filp: the open file description
+ *
+ * Return: 0, or -EAGAIN when @filp holds no layout lease.
+ */
+int ll_lease_release(struct file *filp)
+{
+	bool other, other_excl;
+	struct ll_lease *ll;
+	int ret;
+
+	ll = ll_lookup(filp, &other, &other_excl);
+	if (!ll)
+		return -EAGAIN;
+	ret = ll_lease_unlock(ll, filp);
+	ll_lease_put(ll);
+	return ret;
+}
+
+/**
+ * ll_lease_get() - the F_GETLEASE value of an open file's layout lease
+ * @filp: the open file description
+ *
+ * Return: F_LAYOUT with F_RDLCK, or with F_UNLCK while the lease is being
+ * broken, and F_EXCLUSIVE for an exclusive lease; -ENOENT when @filp holds
+ * no layout lease.
+ */
+int ll_lease_get(struct file *filp)
+{
+	bool other, other_excl;
+	struct ll_lease *ll;
+	int ret;
+
+	ll = ll_lookup(filp, &other, &other_excl);
+	if (!ll)
+		return -ENOENT;
+	spin_lock(&ll_lock);
+	ret = F_LAYOUT | (ll->exclusive ? F_EXCLUSIVE : 0) |
+	      (ll->state == LL_BREAKING ? F_UNLCK : F_RDLCK);
+	spin_unlock(&ll_lock);
+	ll_lease_put(ll);
+	return ret;
+}
+
+/**
+ * ll_exclusive_conflict() - does an exclusive lease forbid the caller's
+ *			     layout change?
+ * @inode: the inode whose layout the caller is about to change
+ *
+ * Return: -ETXTBSY when someone other than the caller holds an exclusive
+ * layout lease on @inode, else 0.
+ */
+int ll_exclusive_conflict(struct inode *inode)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	struct file_lock *fl;
+	int ret = 0;
+
+	if (!ctx)
+		return 0;
+	spin_lock(&ctx->flc_lock);
+	list_for_each_entry(fl, &ctx->flc_lease, fl_list) {
+		struct ll_lease *ll = fl->fl_owner;
+
+		if (ll_is_ours(fl) && READ_ONCE(ll->exclusive) &&
+		    !ll_current_holds(fl->fl_file, ll->fd)) {
+			ret = -ETXTBSY;
+			break;
+		}
+	}
+	spin_unlock(&ctx->flc_lock);
+	return ret;
+}
+
+/**
+ * ll_break_layout() - break the layout leases of an inode, as a filesystem
+ *		       that calls break_layout() would
+ * @inode: the inode whose layout is about to change
+ * @nonblock: fail with -EWOULDBLOCK instead of waiting
+ *
+ * Return: 0 once no layout lease conflicts, -ETXTBSY for an exclusive
+ * lease held by someone else, -EWOULDBLOCK, or -ERESTARTSYS.
+ */
+int ll_break_layout(struct inode *inode, bool nonblock)
+{
+	int ret;
+
+	if (!ll_inode_has_leases(inode))
+		return 0;
+	ret = ll_exclusive_conflict(inode);
+	if (ret)
+		return ret;
+	return ll_orig_break_lease(inode, nonblock ? O_WRONLY | O_NONBLOCK :
+				   O_WRONLY, FL_LAYOUT);
+}
+
+static unsigned long ll_break_deadline(void)
+{
+	unsigned long t = jiffies + msecs_to_jiffies(READ_ONCE(break_timeout_ms));
+
+	return t ? t : 1;	/* 0 means "never" to the kernel */
+}
+
+/* Arm the expiry work for @deadline unless it will run earlier anyway. */
+static void ll_expire_arm(unsigned long deadline)
+{
+	unsigned long now = jiffies;
+	unsigned long delay = time_after(deadline, now) ? deadline - now : 0;
+
+	if (!delayed_work_pending(&ll_expire_work) ||
+	    time_before(deadline, ll_expire_work.timer.expires))
+		mod_delayed_work(system_wq, &ll_expire_work, delay + 1);
+}
+
+/* lm_break: called under flc_lock when a breaker conflicts with @fl. */
+static bool ll_lm_break(struct file_lock *fl)
+{
+	struct ll_lease *ll = fl->fl_owner;
+
+	spin_lock(&ll_lock);
+	ll->state = LL_BREAKING;
+	ll->break_start = jiffies;
+	ll->deadline = ll_break_deadline();
+	fl->fl_break_time = ll->deadline;
+	ll_expire_arm(ll->deadline);
+	spin_unlock(&ll_lock);
+
+	atomic64_inc(&ll_stats.breaks);
+	trace_layoutlease_break(ll);
+	ll_owner_notify(fl);
+	return false;		/* keep the lease until released or expired */
+}
+
+/* The holder's own layout changes do not break its own lease. */
+static bool ll_lm_breaker_owns_lease(struct file_lock *fl)
+{
+	struct ll_lease *ll = fl->fl_owner;
+
+	return ll_current_holds(fl->fl_file, ll->fd);
+}
+
+static void ll_lm_setup(struct file_lock *fl, void **priv)
+{
+	ll_owner_default(fl);
+}
+
+static void ll_report_end(struct ll_lease *ll, bool timed_out)
+{
+	if (!timed_out) {
+		trace_layoutlease_release(ll);
+		return;
+	}
+	atomic64_inc(&ll_stats.timeouts);
+	trace_layoutlease_timeout(ll);
+	pr_warn_ratelimited("lease %llu of pid %d on %u:%u:%lu not released within %u ms of the break; removed\n",
+			    ll->id, ll->pid, MAJOR(ll->dev), MINOR(ll->dev),
+			    ll->ino, jiffies_to_msecs(ll->deadline -
+						      ll->break_start));
+}
+
+/* fl_release_private: the kernel frees the file_lock of a lease. */
+static void ll_lease_freed(struct file_lock *fl)
+{
+	struct ll_lease *ll = fl->fl_owner;
+	enum ll_state was;
+	bool timed_out;
+
+	spin_lock(&ll_lock);
+	was = ll->state;
+	timed_out = was == LL_BREAKING && !ll->released &&
+		    !time_before(jiffies, ll->deadline);
+	ll->state = LL_GONE;
+	ll->fl = NULL;
+	list_del_init(&ll->node);
+	spin_unlock(&ll_lock);
+
+	if (was != LL_SETTING)
+		ll_report_end(ll, timed_out);
+	wake_up_all(&ll_gone_wq);
+	ll_lease_put(ll);
+}
+
+static const struct file_lock_operations ll_fl_ops = {
+	.fl_release_private = ll_lease_freed,
+};
+
+static const struct lock_manager_operations ll_lm_ops = {
+	.lm_break = ll_lm_break,
+	.lm_change = lease_modify,
+	.lm_setup = ll_lm_setup,
+	.lm_breaker_owns_lease = ll_lm_breaker_owns_lease,
+};
+
+/*
+ * Take a reference on the file of the first lease that @match selects,
+ * so that it can be unlocked outside ll_lock.
+ */
+static struct ll_lease *ll_grab(bool (*match)(struct ll_lease *),
+				struct file **filp)
+{
+	struct ll_lease *ll;
+
+	spin_lock(&ll_lock);
+	list_for_each_entry(ll, &ll_leases, node) {
+		if (ll->state == LL_SETTING || !ll->fl || ll->unlocking ||
+		    !match(ll) || !ll_get_file_unless_zero(ll->file))
+			continue;
+		ll->unlocking = true;	/* once per round, even if it fails */
+		*filp = ll->file;
+		kref_get(&ll->ref);
+		spin_unlock(&ll_lock);
+		return ll;
+	}
+	spin_unlock(&ll_lock);
+	return NULL;
+}
+
+/* Unlock every lease @match selects; returns how many. */
+static int ll_unlock_matching(bool (*match)(struct ll_lease *))
+{
+	struct file *filp;
+	struct ll_lease *ll;
+	int n = 0;
+
+	while ((ll = ll_grab(match, &filp))) {
+		void *owner = ll;
+
+		/* not "released": the log and the trace say why it went */
+		vfs_setlease(filp, F_UNLCK, NULL, &owner);
+		fput(filp);
+		ll_lease_put(ll);
+		n++;
+	}
+	return n;
+}
+
+static bool ll_expired(struct ll_lease *ll)
+{
+	return ll->state == LL_BREAKING && !time_before(jiffies, ll->deadline);
+}
+
+/*
+ * A blocking breaker times the lease out itself (fl_break_time); this
+ * removes expired leases that only non-blocking breakers asked for.
+ */
+static void ll_expire_fn(struct work_struct *work)
+{
+	struct ll_lease *ll;
+	unsigned long next = 0;
+	bool any = false;
+
+	ll_unlock_matching(ll_expired);
+	spin_lock(&ll_lock);
+	list_for_each_entry(ll, &ll_leases, node) {
+		if (ll->state != LL_BREAKING)
+			continue;
+		if (!any || time_before(ll->deadline, next))
+			next = ll->deadline;
+		any = true;
+	}
+	if (any)
+		ll_expire_arm(next);
+	spin_unlock(&ll_lock);
+}
+
+static bool ll_any(struct ll_lease *ll)
+{
+	return true;
+}
+
+/**
+ * ll_leases_shutdown() - remove every layout lease, for module unload
+ *
+ * No lease can be created after this starts.  Breakers waiting for a lease
+ * are woken by its removal.  Returns once the kernel freed every file_lock
+ * that points to the module's callbacks.
+ */
+void ll_leases_shutdown(void)
+{
+	mutex_lock(&ll_set_mutex);
+	ll_unloading = true;
+	mutex_unlock(&ll_set_mutex);
+
+	do {
+		struct ll_lease *ll;
+
+		ll_unlock_matching(ll_any);
+		/* leases of files in __fput() go away by themselves */
+		spin_lock(&ll_lock);
+		list_for_each_entry(ll, &ll_leases, node)
+			ll->unlocking = false;
+		spin_unlock(&ll_lock);
+	} while (!wait_event_timeout(ll_gone_wq, list_empty(&ll_leases), HZ));
+	cancel_delayed_work_sync(&ll_expire_work);
+}
