@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What breaks a layout lease, on every test filesystem: the holder is told
+ * once, with its F_SETSIG signal, si_fd and POLL_MSG; a blocking breaker
+ * proceeds once the holder released; a non-blocking one fails at once; the
+ * holder's own operations break nothing; an exclusive lease makes others
+ * fail with ETXTBSY.
+ */
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+
+#include "kselftest_harness.h"
+#include "lease_util.h"
+
+#define FILE_LEN	(64 * 1024)
+#define BLK		4096
+
+FIXTURE(brk) {
+	char path[PATH_MAX];
+	int fd;			/* the breaker's own open file */
+};
+
+FIXTURE_VARIANT(brk) {
+	const char *dir;
+	bool ranges;		/* collapse, insert and zero range */
+	bool xfs;		/* reflink, dedupe, and writes break */
+};
+
+FIXTURE_VARIANT_ADD(brk, dax_xfs) {
+	.dir = MNT_DAX_XFS, .ranges = true, .xfs = true,
+};
+
+FIXTURE_VARIANT_ADD(brk, dax_ext4) {
+	.dir = MNT_DAX_EXT4, .ranges = true,
+};
+
+FIXTURE_VARIANT_ADD(brk, xfs) {
+	.dir = MNT_XFS, .ranges = true, .xfs = true,
+};
+
+FIXTURE_VARIANT_ADD(brk, tmpfs) {
+	.dir = MNT_TMPFS,
+};
+
+FIXTURE_SETUP(brk)
+{
+	self->fd = ll_make_file(variant->dir, "brk.dat", FILE_LEN, 'a',
+				self->path, sizeof(self->path));
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, fsync(self->fd));
+}
+
+FIXTURE_TEARDOWN(brk)
+{
+	close(self->fd);
+	unlink(self->path);
+}
+
+typedef int (*brk_op)(FIXTURE_DATA(brk) *self);
+
+static int ret_errno(long r)
+{
+	return r < 0 ? -errno : 0;
+}
+
+static int op_ftruncate(FIXTURE_DATA(brk) *self)
+{
+	return ret_errno(ftruncate(self->fd, BLK));
+}
+
+static int op_truncate(FIXTURE_DATA(brk) *self)
+{
+	return ret_errno(truncate(self->path, BLK));
+}
+
+static int op_open_trunc(FIXTURE_DATA(brk) *self)
+{
+	int fd = open(self->path, O_WRONLY | O_TRUNC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int op_punch(FIXTURE_DATA(brk) *self)
+{
+	return ret_errno(fallocate(self->fd, FALLOC_FL_PUNCH_HOLE |
+				   FALLOC_FL_KEEP_SIZE, BLK, BLK));
+}
+
+static int op_collapse(FIXTURE_DATA(brk) *self)
+{
+	return ret_errno(fallocate(self->fd, FALLOC_FL_COLLAPSE_RANGE,
+				   BLK, BLK));
+}
+
+static int op_insert(FIXTURE_DATA(brk) *self)
+{
+	return ret_errno(fallocate(self->fd, FALLOC_FL_INSERT_RANGE,
+				   BLK, BLK));
+}
+
+static int op_zero(FIXTURE_DATA(brk) *self)
+{
+	return ret_errno(fallocate(self->fd, FALLOC_FL_ZERO_RANGE, BLK, BLK));
+}
+
+static int op_write(FIXTURE_DATA(brk) *self)
+{
+	return pwrite(self->fd, "w", 1, 0) == 1 ? 0 : -errno;
+}
+
+/* A sibling of the leased file with @len bytes of @c; returns its fd. */
+static int make_sibling(FIXTURE_DATA(brk) *self, char *path, int c)
+{
+	char *slash = strrchr(self->path, '/');
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - self->path),
+		 self->path);
+	return ll_make_file(dir, "sibling.dat", FILE_LEN, c, path, PATH_MAX);
+}
+
+/* FICLONE into the leased file */
+static int op_clone(FIXTURE_DATA(brk) *self)
+{
+	char src[PATH_MAX];
+	int fd, ret;
+
+	fd = make_sibling(self, src, 'c');
+	if (fd < 0)
+		return -errno;
+	ret = ret_errno(ioctl(self->fd, FICLONE, fd));
+	close(fd);
+	unlink(src);
+	return ret;
+}
+
+/* FIDEDUPERANGE from a twin with the same bytes into the leased file */
+static int op_dedupe(FIXTURE_DATA(brk) *self)
+{
+	struct {
+		struct file_dedupe_range r;
+		struct file_dedupe_range_info i;
+	} d = { 0 };
+	char src[PATH_MAX];
+	int fd, ret;
+
+	fd = make_sibling(self, src, 'a');
+	if (fd < 0)
+		return -errno;
+	d.r.src_offset = 0;
+	d.r.src_length = FILE_LEN;
+	d.r.dest_count = 1;
+	d.i.dest_fd = self->fd;
+	d.i.dest_offset = 0;
+	ret = ret_errno(ioctl(fd, FIDEDUPERANGE, &d));
+	close(fd);
+	unlink(src);
+	if (!ret && d.i.status < 0)
+		ret = d.i.status;
+	return ret;
+}
+
+/*
+ * The holder (another process) takes a shared lease; the breaker runs @op.
+ * Checks the break protocol and that @op then succeeds.
+ */
+static void expect_break(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(brk) *self, brk_op op)
+{
+	struct holder h;
+	long breaks = ll_stat("breaks");
+
+	ASSERT_EQ(0, holder_start(&h, self->path, LL_SHARED, HOLD_COOPERATE));
+	ASSERT_EQ(0, op(self));
+	/* op returned: the holder was told and released */
+	ASSERT_EQ(1, holder_finish(&h));
+	EXPECT_EQ(h.rep.lease_fd, h.rep.sig_fd);
+	EXPECT_EQ(POLL_MSG, h.rep.sig_code);
+	EXPECT_TRUE(h.rep.sig_band & POLLMSG);
+	EXPECT_EQ(0, h.rep.released);
+	EXPECT_EQ(0, h.rep.extra) TH_LOG("one notification per break");
+	EXPECT_EQ(breaks + 1, ll_stat("breaks"));
+}
+
+static off_t size_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : st.st_size;
+}
+
+TEST_F(brk, ftruncate)
+{
+	expect_break(_metadata, self, op_ftruncate);
+	EXPECT_EQ(BLK, size_of(self->fd));
+}
+
+TEST_F(brk, truncate)
+{
+	expect_break(_metadata, self, op_truncate);
+	EXPECT_EQ(BLK, size_of(self->fd));
+}
+
+TEST_F(brk, open_trunc)
+{
+	expect_break(_metadata, self, op_open_trunc);
+	EXPECT_EQ(0, size_of(self->fd));
+}
+
+TEST_F(brk, punch_hole)
+{
+	char buf[BLK];
+
+	expect_break(_metadata, self, op_punch);
+	EXPECT_EQ(FILE_LEN, size_of(self->fd));
+	ASSERT_EQ(BLK, pread(self->fd, buf, BLK, BLK));
+	EXPECT_EQ(0, buf[0]);
+	EXPECT_EQ(0, buf[BLK - 1]);
+}
+
+TEST_F(brk, collapse_range)
+{
+	if (!variant->ranges)
+		SKIP(return, "%s has no collapse range", variant->dir);
+	expect_break(_metadata, self, op_collapse);
+	EXPECT_EQ(FILE_LEN - BLK, size_of(self->fd));
+}
+
+TEST_F(brk, insert_range)
+{
+	if (!variant->ranges)
+		SKIP(return, "%s has no insert range", variant->dir);
+	expect_break(_metadata, self, op_insert);
+	EXPECT_EQ(FILE_LEN + BLK, size_of(self->fd));
+}
+
+TEST_F(brk, zero_range)
+{
+	char buf[BLK];
+
+	if (!variant->ranges)
+		SKIP(return, "%s has no zero range", variant->dir);
+	expect_break(_metadata, self, op_zero);
+	ASSERT_EQ(BLK, pread(self->fd, buf, BLK, BLK));
+	EXPECT_EQ(0, buf[0]);
+}
+
+TEST_F(brk, write_on_xfs)
+{
+	char c;
+
+	if (!variant->xfs)
+		SKIP(return, "only XFS breaks layouts on write");
+	expect_break(_metadata, self, op_write);
+	ASSERT_EQ(1, pread(self->fd, &c, 1, 0));
+	EXPECT_EQ('w', c);
+}
+
+TEST_F(brk, reflink_on_xfs)
+{
+	char c;
+
+	if (!variant->xfs)
+		SKIP(return, "reflink is an XFS test");
+	expect_break(_metadata, self, op_clone);
+	ASSERT_EQ(1, pread(self->fd, &c, 1, FILE_LEN - 1));
+	EXPECT_EQ('c', c);
+}
+
+TEST_F(brk, dedupe_on_xfs)
+{
+	if (!variant->xfs)
+		SKIP(return, "dedupe is an XFS test");
+	expect_break(_metadata, self, op_dedupe);
+}
+
+/* O_NONBLOCK open(O_TRUNC): EWOULDBLOCK at once, the holder is told. */
+TEST_F(brk, nonblocking_open_trunc)
+{
+	struct holder h;
+	int fd;
+
+	ASSERT_EQ(0, holder_start(&h, self->path, LL_SHARED, HOLD_IGNORE));
+	fd = open(self->path, O_WRONLY | O_TRUNC | O_NONBLOCK);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	ASSERT_EQ(1, holder_finish(&h));
+	EXPECT_EQ(POLL_MSG, h.rep.sig_code);
+	EXPECT_EQ(FILE_LEN, size_of(self->fd));
+}
+
+/* pwritev2(RWF_NOWAIT) on XFS: EAGAIN at once. */
+TEST_F(brk, nowait_write_on_xfs)
+{
+	struct iovec iov = { .iov_base = "n", .iov_len = 1 };
+	struct holder h;
+
+	if (!variant->xfs)
+		SKIP(return, "only XFS breaks layouts on write");
+	ASSERT_EQ(0, holder_start(&h, self->path, LL_SHARED, HOLD_IGNORE));
+	EXPECT_EQ(-1, pwritev2(self->fd, &iov, 1, 0, RWF_NOWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(1, holder_finish(&h));
+}
+
+/* The holder's own layout changes do not break its own lease. */
+TEST_F(brk, holder_own_truncate)
+{
+	long breaks = ll_stat("breaks");
+
+	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
+	EXPECT_EQ(0, ftruncate(self->fd, BLK));
+	EXPECT_EQ(0, fallocate(self->fd, FALLOC_FL_PUNCH_HOLE |
+			       FALLOC_FL_KEEP_SIZE, 0, BLK));
+	EXPECT_EQ(0, truncate(self->path, 2 * BLK));
+	EXPECT_EQ(LL_SHARED, ll_getlease(self->fd));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	EXPECT_EQ(0, ll_setlease(self->fd, F_UNLCK));
+}
+
+/* Exclusive: anyone else's layout change fails at once, nothing breaks. */
+TEST_F(brk, exclusive_others_get_etxtbsy)
+{
+	struct holder h;
+	long breaks = ll_stat("breaks");
+
+	ASSERT_EQ(0, holder_start(&h, self->path, LL_EXCL, HOLD_IGNORE));
+	EXPECT_EQ(-ETXTBSY, op_ftruncate(self));
+	EXPECT_EQ(-ETXTBSY, op_truncate(self));
+	EXPECT_EQ(-ETXTBSY, op_open_trunc(self));
+	EXPECT_EQ(-ETXTBSY, op_punch(self));
+	if (variant->xfs)
+		EXPECT_EQ(-ETXTBSY, op_write(self));
+	EXPECT_EQ(FILE_LEN, size_of(self->fd));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	EXPECT_EQ(0, holder_finish(&h)) TH_LOG("no break was sent");
+}
+
+TEST_F(brk, exclusive_holder_changes_layout)
+{
+	ASSERT_EQ(0, ll_setlease(self->fd, LL_EXCL));
+	EXPECT_EQ(0, ftruncate(self->fd, BLK));
+	EXPECT_EQ(0, op_punch(self));
+	EXPECT_EQ(LL_EXCL, ll_getlease(self->fd));
+	EXPECT_EQ(0, ll_setlease(self->fd, F_UNLCK));
+}
+
+/* Several shared holders: each is told, the breaker waits for all. */
+TEST_F(brk, two_shared_holders)
+{
+	struct holder a, b;
+
+	ASSERT_EQ(0, holder_start(&a, self->path, LL_SHARED, HOLD_COOPERATE));
+	ASSERT_EQ(0, holder_start(&b, self->path, LL_SHARED, HOLD_COOPERATE));
+	ASSERT_EQ(0, op_ftruncate(self));
+	ASSERT_EQ(1, holder_finish(&a));
+	ASSERT_EQ(1, holder_finish(&b));
+	EXPECT_EQ(0, a.rep.released);
+	EXPECT_EQ(0, b.rep.released);
+	EXPECT_EQ(0, a.rep.extra + b.rep.extra);
+}
+
+/* The holder ignores the break: the lease goes at the timeout. */
+TEST_F(brk, timeout_removes_lease)
+{
+	long old = ll_read_long(LL_PARAM("break_timeout_ms"));
+	long timeouts = ll_stat("timeouts");
+	struct holder h;
+	double t;
+
+	ASSERT_LT(0, old);
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 300));
+	ASSERT_EQ(0, holder_start(&h, self->path, LL_SHARED, HOLD_IGNORE));
+	t = ll_now();
+	EXPECT_EQ(0, op_ftruncate(self));
+	EXPECT_LE(0.3, ll_now() - t);
+	EXPECT_EQ(BLK, size_of(self->fd));
+	EXPECT_EQ(timeouts + 1, ll_stat("timeouts"));
+	ASSERT_EQ(1, holder_finish(&h));
+	EXPECT_EQ(0, h.rep.extra);
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), old));
+}
+
+TEST_HARNESS_MAIN

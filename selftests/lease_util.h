@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Layout lease helpers for the selftests: a lease holder in a child
+ * process that reports each break over a pipe.  Tests synchronise on
+ * those reports and on waitpid(), never on sleeps.
+ */
+#ifndef _LL_LEASE_UTIL_H
+#define _LL_LEASE_UTIL_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <linux/layout_lease.h>
+
+#include "util.h"
+
+#define LL_SHARED	(F_LAYOUT | F_RDLCK)
+#define LL_EXCL		(F_LAYOUT | F_RDLCK | F_EXCLUSIVE)
+#define LL_SIG		(SIGRTMIN + 2)
+#define LL_REPORT_MS	60000	/* a report later than this is a failure */
+
+/* fcntl(F_SETLEASE) as 0 or -errno */
+static inline int ll_setlease(int fd, int arg)
+{
+	return fcntl(fd, F_SETLEASE, arg) ? -errno : 0;
+}
+
+static inline int ll_getlease(int fd)
+{
+	return fcntl(fd, F_GETLEASE);
+}
+
+enum holder_mode {
+	HOLD_COOPERATE,		/* release on the first break */
+	HOLD_IGNORE,		/* never release; exit when told */
+};
+
+/* What the holder reports about a break. */
+struct holder_report {
+	int lease_fd;		/* the fd it leased */
+	int sig_fd;
+	int sig_code;
+	long sig_band;
+	int released;		/* F_UNLCK result: 0 or -errno */
+	int extra;		/* signals after the first, at exit */
+};
+
+struct holder {
+	pid_t pid;
+	int to_child;		/* write: 'x' = check and exit */
+	int from_child;		/* read: 'R' ready, then a holder_report */
+	struct holder_report rep;
+};
+
+static inline int ll_read_full(int fd, void *buf, size_t len, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n;
+
+		if (poll(&p, 1, ms) != 1)
+			return -ETIMEDOUT;
+		n = read(fd, (char *)buf + done, len - done);
+		if (n <= 0)
+			return -EPIPE;
+		done += n;
+	}
+	return 0;
+}
+
+/* Count the signals queued on signalfd @sfd without waiting. */
+static inline int ll_drain_signals(int sfd)
+{
+	struct signalfd_siginfo si;
+	struct pollfd p = { .fd = sfd, .events = POLLIN };
+	int n = 0;
+
+	while (poll(&p, 1, 0) == 1 && read(sfd, &si, sizeof(si)) == sizeof(si))
+		n++;
+	return n;
+}
+
+static inline void holder_child(const char *path, int arg,
+				enum holder_mode mode, int in, int out)
+{
+	struct holder_report rep = { 0 };
+	struct signalfd_siginfo si;
+	struct pollfd p[2];
+	sigset_t set;
+	int sfd;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	sigemptyset(&set);
+	sigaddset(&set, LL_SIG);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, 0);
+	rep.lease_fd = open(path, O_RDWR);
+	if (sfd < 0 || rep.lease_fd < 0 ||
+	    fcntl(rep.lease_fd, F_SETSIG, LL_SIG) ||
+	    ll_setlease(rep.lease_fd, arg))
+		_exit(2);
+	if (write(out, "R", 1) != 1)
+		_exit(3);
+	/* a break, or the parent's word to exit */
+	p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = in, .events = POLLIN };
+	if (poll(p, 2, -1) < 1)
+		_exit(4);
+	if (!(p[0].revents & POLLIN))
+		_exit(0);		/* told to exit, never broken */
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		_exit(5);
+	rep.sig_fd = si.ssi_fd;
+	rep.sig_code = si.ssi_code;
+	rep.sig_band = si.ssi_band;
+	rep.released = mode == HOLD_COOPERATE ?
+		       ll_setlease(rep.lease_fd, F_UNLCK) : 1;
+	if (read(in, &c, 1) != 1)
+		_exit(6);
+	rep.extra = ll_drain_signals(sfd);
+	if (write(out, &rep, sizeof(rep)) != sizeof(rep))
+		_exit(7);
+	_exit(0);
+}
+
+/* Start a holder of a lease of type @arg on @path; 0 once it holds it. */
+static inline int holder_start(struct holder *h, const char *path, int arg,
+			       enum holder_mode mode)
+{
+	int down[2], up[2];
+	char c;
+
+	memset(h, 0, sizeof(*h));
+	if (pipe(down) || pipe(up))
+		return -errno;
+	h->pid = fork();
+	if (h->pid < 0)
+		return -errno;
+	if (h->pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		holder_child(path, arg, mode, down[0], up[1]);
+	}
+	close(down[0]);
+	close(up[1]);
+	h->to_child = down[1];
+	h->from_child = up[0];
+	return ll_read_full(h->from_child, &c, 1, LL_REPORT_MS);
+}
+
+/*
+ * Tell the holder to finish and collect its report.  Returns 1 when it
+ * saw a break (h->rep filled in), 0 when it saw none, -errno on failure.
+ */
+static inline int holder_finish(struct holder *h)
+{
+	int st, ret;
+
+	if (write(h->to_child, "x", 1) != 1)
+		return -EPIPE;
+	ret = ll_read_full(h->from_child, &h->rep, sizeof(h->rep),
+			   LL_REPORT_MS);
+	if (waitpid(h->pid, &st, 0) != h->pid)
+		return -ECHILD;
+	close(h->to_child);
+	close(h->from_child);
+	if (!ret)
+		return 1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+/* Read a sysfs/procfs integer; -1 when it cannot be read. */
+static inline long ll_read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static inline int ll_write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%ld\n", v) > 0 ? 0 : -EIO;
+	return fclose(f) ? -errno : ret;
+}
+
+#define LL_PARAM(name)	"/sys/module/layoutlease/parameters/" name
+
+/* A counter from /proc/fs/layoutlease/stats, or -1. */
+static inline long ll_stat(const char *name)
+{
+	FILE *f = fopen("/proc/fs/layoutlease/stats", "r");
+	char key[64];
+	long v, found = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+/* How many lines of /proc/locks describe a lease on inode @ino. */
+static inline int ll_proc_locks_leases(unsigned long ino)
+{
+	FILE *f = fopen("/proc/locks", "r");
+	char line[256], kind[16];
+	unsigned long i;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d: %15s %*s %*s %*d %*x:%*x:%lu",
+			   kind, &i) == 2 && !strcmp(kind, "LEASE") && i == ino)
+			n++;
+	fclose(f);
+	return n;
+}
+
+static inline double ll_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#endif /* _LL_LEASE_UTIL_H */
