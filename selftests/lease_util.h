@@ -101,7 +101,8 @@ static inline void holder_child(const char *path, int arg,
 	sigaddset(&set, LL_SIG);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, 0);
-	rep.lease_fd = open(path, O_RDWR);
+	/* a classic read lease needs a file nobody has open for writing */
+	rep.lease_fd = open(path, (arg & F_LAYOUT) ? O_RDWR : O_RDONLY);
 	if (sfd < 0 || rep.lease_fd < 0 ||
 	    fcntl(rep.lease_fd, F_SETSIG, LL_SIG) ||
 	    ll_setlease(rep.lease_fd, arg))
