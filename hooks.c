@@ -40,8 +40,7 @@ struct ll_hook {
 	void **orig;			/* where the original is kept */
 	bool (*wanted)(struct pt_regs *regs);
 	bool fcntl;			/* part of the fcntl interface */
-	unsigned long addr;
-	struct ftrace_ops ops;
+	unsigned long addr;		/* 0 when not hooked */
 };
 
 static atomic_t ll_inflight = ATOMIC_INIT(0);
@@ -210,13 +209,27 @@ static void notrace ll_ftrace_thunk(unsigned long ip, unsigned long parent_ip,
 				    struct ftrace_ops *ops,
 				    struct ftrace_regs *fregs)
 {
-	struct ll_hook *hook = container_of(ops, struct ll_hook, ops);
 	struct pt_regs *regs = ll_ftrace_regs(fregs);
+	int i;
 
-	if (within_module(parent_ip, THIS_MODULE) || !hook->wanted(regs))
+	if (within_module(parent_ip, THIS_MODULE))
 		return;
-	instruction_pointer_set(regs, (unsigned long)hook->func);
+	for (i = 0; i < ARRAY_SIZE(ll_hooks); i++) {
+		if (!ll_ftrace_ip_is(ip, ll_hooks[i].addr))
+			continue;
+		if (ll_hooks[i].wanted(regs))
+			instruction_pointer_set(regs,
+						(unsigned long)ll_hooks[i].func);
+		return;
+	}
 }
+
+/* One ftrace_ops for every hook: one RCU-tasks grace period to remove. */
+static struct ftrace_ops ll_ftrace_ops = {
+	.func = ll_ftrace_thunk,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_RECURSION,
+};
 
 /**
  * ll_lookup_name() - the address of a kernel symbol
@@ -243,35 +256,32 @@ unsigned long ll_lookup_name(const char *name)
 
 static int ll_hook_one(struct ll_hook *hook)
 {
+	unsigned long addr = ll_lookup_name(hook->name);
 	int ret;
 
-	hook->addr = ll_lookup_name(hook->name);
-	if (!hook->addr) {
+	if (!addr) {
 		pr_err("cannot find %s\n", hook->name);
 		return -ENOENT;
 	}
-	*hook->orig = (void *)hook->addr;
-	hook->ops.func = ll_ftrace_thunk;
-	hook->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
-			  FTRACE_OPS_FL_RECURSION;
-	ret = ftrace_set_filter_ip(&hook->ops, hook->addr, 0, 0);
-	if (ret) {
+	*hook->orig = (void *)addr;
+	ret = ftrace_set_filter_ip(&ll_ftrace_ops, addr, 0, 0);
+	if (ret)
 		pr_err("cannot trace %s: %d\n", hook->name, ret);
-		return ret;
-	}
-	ret = register_ftrace_function(&hook->ops);
-	if (ret) {
-		pr_err("cannot hook %s: %d\n", hook->name, ret);
-		ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
-	}
+	else
+		hook->addr = addr;
 	return ret;
 }
 
-static void ll_unhook_one(struct ll_hook *hook)
+static void ll_unhook_all(void)
 {
-	unregister_ftrace_function(&hook->ops);
-	ftrace_set_filter_ip(&hook->ops, hook->addr, 1, 0);
-	hook->addr = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ll_hooks); i++) {
+		if (!ll_hooks[i].addr)
+			continue;
+		ftrace_set_filter_ip(&ll_ftrace_ops, ll_hooks[i].addr, 1, 0);
+		ll_hooks[i].addr = 0;
+	}
 }
 
 /**
@@ -281,18 +291,18 @@ static void ll_unhook_one(struct ll_hook *hook)
  */
 int ll_hooks_install(void)
 {
-	int i, ret;
+	int i, ret = 0;
 
-	for (i = 0; i < ARRAY_SIZE(ll_hooks); i++) {
-		if (ll_hooks[i].fcntl && !hook_fcntl)
-			continue;
-		ret = ll_hook_one(&ll_hooks[i]);
-		if (ret) {
-			ll_hooks_remove();
-			return ret;
-		}
+	for (i = 0; i < ARRAY_SIZE(ll_hooks) && !ret; i++)
+		if (!ll_hooks[i].fcntl || hook_fcntl)
+			ret = ll_hook_one(&ll_hooks[i]);
+	if (!ret)
+		ret = register_ftrace_function(&ll_ftrace_ops);
+	if (ret) {
+		pr_err("cannot hook: %d\n", ret);
+		ll_unhook_all();
 	}
-	return 0;
+	return ret;
 }
 
 /**
@@ -300,11 +310,8 @@ int ll_hooks_install(void)
  */
 void ll_hooks_remove(void)
 {
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(ll_hooks); i++)
-		if (ll_hooks[i].addr)
-			ll_unhook_one(&ll_hooks[i]);
+	unregister_ftrace_function(&ll_ftrace_ops);
+	ll_unhook_all();
 	/* tasks sent to a replacement have now passed ll_enter() */
 	synchronize_rcu_tasks();
 }

@@ -534,6 +534,7 @@ void ll_leases_shutdown(void)
 		list_for_each_entry(ll, &ll_leases, node)
 			ll->unlocking = false;
 		spin_unlock(&ll_lock);
-	} while (!wait_event_timeout(ll_gone_wq, list_empty(&ll_leases), HZ));
+	} while (!wait_event_timeout(ll_gone_wq, list_empty(&ll_leases),
+				     HZ / 20));
 	cancel_delayed_work_sync(&ll_expire_work);
 }

@@ -68,4 +68,11 @@ static inline struct pt_regs *ll_ftrace_regs(struct ftrace_regs *fregs)
 
 #define ll_ftrace_arg(regs, n)	regs_get_kernel_argument(regs, n)
 
+/* Is @ip, as an ftrace callback sees it, the entry of the function at @addr? */
+#ifdef CONFIG_X86_KERNEL_IBT
+#define ll_ftrace_ip_is(ip, addr)	((ip) == (addr) || (ip) == (addr) + 4)
+#else
+#define ll_ftrace_ip_is(ip, addr)	((ip) == (addr))
+#endif
+
 #endif /* _LL_COMPAT_H */

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unloading the module: every lease goes, breakers are woken, and nothing
+ * of the module is left behind, also while leases are set and broken.
+ */
+#include "kselftest_harness.h"
+#include "lease_util.h"
+
+#define FILE_LEN	(16 * 1024)
+
+static const char * const dirs[] = {
+	MNT_DAX_XFS, MNT_DAX_EXT4, MNT_XFS, MNT_TMPFS,
+};
+
+#define NDIRS	(sizeof(dirs) / sizeof(dirs[0]))
+
+static int lease_state(unsigned long ino, char *state, size_t len)
+{
+	FILE *f = fopen("/proc/fs/layoutlease/leases", "r");
+	char buf[256], st[16];
+	unsigned long i;
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(buf, sizeof(buf), f))
+		found = sscanf(buf, "%*u %*d %*d %*u:%*u:%lu %*s %15s",
+			       &i, st) == 2 && i == ino;
+	fclose(f);
+	if (found)
+		snprintf(state, len, "%s", st);
+	return found;
+}
+
+/* Poll /proc until the lease on @ino is breaking; 0 when it is. */
+static int wait_breaking(unsigned long ino)
+{
+	double end = ll_now() + 30;
+	char st[16] = "";
+
+	while (lease_state(ino, st, sizeof(st)) != 1 ||
+	       strcmp(st, "breaking")) {
+		if (ll_now() > end)
+			return -ETIMEDOUT;
+		usleep(5000);
+	}
+	return 0;
+}
+
+static pid_t truncate_elsewhere(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd;
+
+		close_range(3, ~0U, 0);
+		fd = open(path, O_RDWR);
+		_exit(fd >= 0 && !ftruncate(fd, 0) ? 0 : 1);
+	}
+	return pid;
+}
+
+FIXTURE(unload) {
+};
+
+FIXTURE_SETUP(unload)
+{
+}
+
+FIXTURE_TEARDOWN(unload)
+{
+}
+
+TEST_F(unload, rmmod_with_live_leases)
+{
+	char path[NDIRS][PATH_MAX], ko[PATH_MAX];
+	struct holder h[NDIRS];
+	unsigned long ino[NDIRS];
+	struct stat st;
+	pid_t breaker;
+	int i, status;
+
+	ll_module_path(ko, sizeof(ko));
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 600000));
+	for (i = 0; i < NDIRS; i++) {
+		int fd = ll_make_file(dirs[i], "unload.dat", FILE_LEN, 'u',
+				      path[i], sizeof(path[i]));
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, fstat(fd, &st));
+		ino[i] = st.st_ino;
+		close(fd);
+		ASSERT_EQ(0, holder_start(&h[i], path[i],
+					  i ? LL_SHARED : LL_EXCL,
+					  HOLD_IGNORE));
+	}
+	/* a breaker waits on the shared lease of dirs[1] */
+	breaker = truncate_elsewhere(path[1]);
+	ASSERT_LT(0, breaker);
+	ASSERT_EQ(0, wait_breaking(ino[1]));
+	EXPECT_EQ(NDIRS, ll_stat("leases"));
+
+	ASSERT_EQ(0, ll_sh("rmmod layoutlease"));
+	ASSERT_EQ(breaker, waitpid(breaker, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the breaker went on");
+	for (i = 0; i < NDIRS; i++)
+		EXPECT_EQ(0, ll_proc_locks_leases(ino[i]));
+	EXPECT_NE(0, access("/dev/layout_lease", F_OK));
+	ASSERT_EQ(0, ll_sh("insmod %s", ko));
+	for (i = 0; i < NDIRS; i++) {
+		EXPECT_LE(0, holder_finish(&h[i]));
+		unlink(path[i]);
+	}
+	EXPECT_EQ(0, ll_stat("leases"));
+}
+
+/* Set, break and release leases in a loop; exits when @stop is readable. */
+static void churn(const char *path, bool breaker, int stop)
+{
+	struct pollfd p = { .fd = stop, .events = POLLIN };
+
+	signal(SIGIO, SIG_IGN);
+	while (poll(&p, 1, 0) == 0) {
+		int fd = open(path, O_RDWR);
+
+		if (fd < 0)
+			_exit(1);
+		if (breaker) {
+			if (ftruncate(fd, FILE_LEN / 2) && errno != EINTR)
+				_exit(2);
+		} else if (!ll_setlease(fd, LL_SHARED)) {
+			if (pwrite(fd, "c", 1, 0) != 1)
+				_exit(3);
+			ll_setlease(fd, F_UNLCK);
+		}
+		close(fd);
+	}
+	_exit(0);
+}
+
+/* rmmod and insmod while leases are being set and broken */
+TEST_F_TIMEOUT(unload, rmmod_during_churn, 600)
+{
+	char path[NDIRS][PATH_MAX], ko[PATH_MAX];
+	pid_t pids[2 * NDIRS];
+	int i, stop[2], cycles = 12, status;
+
+	ll_module_path(ko, sizeof(ko));
+	ASSERT_EQ(0, pipe(stop));
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 20));
+	for (i = 0; i < 2 * NDIRS; i++) {
+		int d = i % NDIRS;
+
+		if (i < NDIRS) {
+			int fd = ll_make_file(dirs[d], "churn.dat", FILE_LEN,
+					      'c', path[d], sizeof(path[d]));
+
+			ASSERT_LE(0, fd);
+			close(fd);
+		}
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (pids[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(stop[1]);
+			churn(path[d], i >= NDIRS, stop[0]);
+		}
+	}
+	for (i = 0; i < cycles; i++) {
+		ASSERT_EQ(0, ll_sh("rmmod layoutlease"));
+		ASSERT_EQ(0, ll_sh("insmod %s break_timeout_ms=20", ko));
+	}
+	close(stop[1]);
+	for (i = 0; i < 2 * NDIRS; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		EXPECT_EQ(0, WEXITSTATUS(status));
+	}
+	EXPECT_EQ(0, ll_stat("leases"));
+	for (i = 0; i < NDIRS; i++)
+		unlink(path[i]);
+	ASSERT_EQ(0, ll_sh("rmmod layoutlease && insmod %s", ko));
+}
+
+TEST_HARNESS_MAIN
