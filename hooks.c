@@ -61,7 +61,8 @@ static int (*orig_fcntl_setlease)(unsigned int fd, struct file *filp,
 static int (*orig_fcntl_getlease)(struct file *filp);
 static int (*orig_break_lease)(struct inode *inode, unsigned int mode,
 			       unsigned int type);
-static int (*orig_do_truncate)(ll_idmap_t *idmap, struct dentry *dentry,
+/* idmap: the mount's idmap or user namespace, only passed through */
+static int (*orig_do_truncate)(void *idmap, struct dentry *dentry,
 			       loff_t length, unsigned int time_attrs,
 			       struct file *filp);
 static long (*orig_vfs_fallocate)(struct file *file, int mode, loff_t offset,
@@ -127,7 +128,7 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 	return ret;
 }
 
-static int ll_do_truncate(ll_idmap_t *idmap, struct dentry *dentry,
+static int ll_do_truncate(void *idmap, struct dentry *dentry,
 			  loff_t length, unsigned int time_attrs,
 			  struct file *filp)
 {

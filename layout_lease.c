@@ -210,7 +210,7 @@ int ll_lease_set(struct file *filp, int fd, long arg)
 		return ll_lease_release(filp);
 	if ((arg & ~LL_SET_FLAGS) != F_RDLCK)
 		return -EINVAL;
-	if (!ll_owner_ok(filp, inode) && !capable(CAP_LEASE))
+	if (!ll_owner_ok(filp) && !capable(CAP_LEASE))
 		return -EACCES;
 	if (!S_ISREG(inode->i_mode))
 		return -EINVAL;

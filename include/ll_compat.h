@@ -12,26 +12,25 @@
 #include <linux/ftrace.h>
 #include <linux/ptrace.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
 #include <linux/filelock.h>
 #endif
 
 /* 6.3: struct user_namespace *mnt_userns became struct mnt_idmap *. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-typedef struct mnt_idmap ll_idmap_t;
-#define ll_file_idmap(f)	file_mnt_idmap(f)
-#define ll_owner_ok(f, inode)						\
-	vfsuid_eq_kuid(i_uid_into_vfsuid(ll_file_idmap(f), inode),	\
-		       current_fsuid())
+static inline bool ll_owner_ok(struct file *filp)
+{
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+	vfsuid_t vfsuid = i_uid_into_vfsuid(file_mnt_idmap(filp),
+					    file_inode(filp));
 #else
-typedef struct user_namespace ll_idmap_t;
-#define ll_owner_ok(f, inode)						\
-	vfsuid_eq_kuid(i_uid_into_vfsuid(file_mnt_user_ns(f), inode),	\
-		       current_fsuid())
+	vfsuid_t vfsuid = i_uid_into_vfsuid(file_mnt_user_ns(filp),
+					    file_inode(filp));
 #endif
+	return vfsuid_eq_kuid(vfsuid, current_fsuid());
+}
 
 /* 6.12: file->f_owner is allocated on first use. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 static inline struct fown_struct *ll_fown(struct file *filp)
 {
 	return file_f_owner(filp);
@@ -54,7 +53,7 @@ static inline int ll_fown_prepare(struct file *filp)
 #endif
 
 /* 6.13: f_count became a file_ref_t. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
 #define ll_get_file_unless_zero(f)	file_ref_get(&(f)->f_ref)
 #else
 #define ll_get_file_unless_zero(f)	atomic_long_inc_not_zero(&(f)->f_count)
@@ -69,10 +68,10 @@ static inline struct pt_regs *ll_ftrace_regs(struct ftrace_regs *fregs)
 #define ll_ftrace_arg(regs, n)	regs_get_kernel_argument(regs, n)
 
 /* Is @ip, as an ftrace callback sees it, the entry of the function at @addr? */
-#ifdef CONFIG_X86_KERNEL_IBT
-#define ll_ftrace_ip_is(ip, addr)	((ip) == (addr) || (ip) == (addr) + 4)
-#else
-#define ll_ftrace_ip_is(ip, addr)	((ip) == (addr))
-#endif
+static inline bool ll_ftrace_ip_is(unsigned long ip, unsigned long addr)
+{
+	/* with IBT, the fentry call follows a 4-byte ENDBR */
+	return ip == addr || (IS_ENABLED(CONFIG_X86_KERNEL_IBT) && ip == addr + 4);
+}
 
 #endif /* _LL_COMPAT_H */

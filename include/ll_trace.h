@@ -13,36 +13,32 @@
 #include "layoutlease.h"
 
 DECLARE_EVENT_CLASS(layoutlease_lease,
-	TP_PROTO(const struct ll_lease *ll),
-	TP_ARGS(ll),
-	TP_STRUCT__entry(
-		__field(u64, id)
-		__field(pid_t, pid)
-		__field(dev_t, dev)
-		__field(unsigned long, ino)
-		__field(bool, exclusive)
-	),
-	TP_fast_assign(
-		__entry->id = ll->id;
-		__entry->pid = ll->pid;
-		__entry->dev = ll->dev;
-		__entry->ino = ll->ino;
-		__entry->exclusive = ll->exclusive;
-	),
-	TP_printk("lease=%llu pid=%d dev=%u:%u ino=%lu mode=%s",
-		  __entry->id, __entry->pid, MAJOR(__entry->dev),
-		  MINOR(__entry->dev), __entry->ino,
-		  __entry->exclusive ? "exclusive" : "shared")
+		    TP_PROTO(const struct ll_lease *ll),
+		    TP_ARGS(ll),
+		    TP_STRUCT__entry(__field(u64, id)
+				     __field(pid_t, pid)
+				     __field(dev_t, dev)
+				     __field(unsigned long, ino)
+				     __field(bool, exclusive)),
+		    TP_fast_assign(__entry->id = ll->id;
+				   __entry->pid = ll->pid;
+				   __entry->dev = ll->dev;
+				   __entry->ino = ll->ino;
+				   __entry->exclusive = ll->exclusive;),
+		    TP_printk("lease=%llu pid=%d dev=%u:%u ino=%lu mode=%s",
+			      __entry->id, __entry->pid, MAJOR(__entry->dev),
+			      MINOR(__entry->dev), __entry->ino,
+			      __entry->exclusive ? "exclusive" : "shared")
 );
 
 DEFINE_EVENT(layoutlease_lease, layoutlease_set,
-	TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
+	     TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
 DEFINE_EVENT(layoutlease_lease, layoutlease_break,
-	TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
+	     TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
 DEFINE_EVENT(layoutlease_lease, layoutlease_release,
-	TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
+	     TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
 DEFINE_EVENT(layoutlease_lease, layoutlease_timeout,
-	TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
+	     TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
 
 #endif /* _LL_TRACE_H */
 
