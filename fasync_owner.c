@@ -50,20 +50,21 @@ void ll_owner_notify(struct file_lock *fl)
 }
 
 /**
- * ll_owner_pid() - the pid a break of @ll is signalled to
- * @ll: a lease whose file_lock is alive (call under ll_lock)
+ * ll_owner_pid() - the pid a break of a lease on @filp is signalled to
+ * @filp: the leased file, alive (its lease is listed, under flc_lock)
+ * @setter: the pid of the process that set the lease
  *
  * Return: the owner's pid in the caller's namespace, negative for a
- * process group, or the setter's pid when the file has no owner.
+ * process group, or @setter when the file has no owner.
  */
-pid_t ll_owner_pid(struct ll_lease *ll)
+pid_t ll_owner_pid(struct file *filp, pid_t setter)
 {
-	struct fown_struct *fown = ll_fown(ll->file);
+	struct fown_struct *fown = ll_fown(filp);
 	unsigned long flags;
 	pid_t pid = 0;
 
 	if (!fown)
-		return ll->pid;
+		return setter;
 	read_lock_irqsave(&fown->lock, flags);
 	if (fown->pid) {
 		pid = pid_vnr(fown->pid);
@@ -71,7 +72,7 @@ pid_t ll_owner_pid(struct ll_lease *ll)
 			pid = -pid;
 	}
 	read_unlock_irqrestore(&fown->lock, flags);
-	return pid ? pid : ll->pid;
+	return pid ? pid : setter;
 }
 
 static int ll_match_file(const void *filp, struct file *file, unsigned int fd)

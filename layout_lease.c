@@ -35,12 +35,22 @@ static DECLARE_DELAYED_WORK(ll_expire_work, ll_expire_fn);
 static const struct lock_manager_operations ll_lm_ops;
 static const struct file_lock_operations ll_fl_ops;
 
+/* Removes leases on the module's own authority: expiry and unload. */
+static const struct cred *ll_cred;
+
 static void ll_lease_free(struct kref *ref)
 {
-	kfree(container_of(ref, struct ll_lease, ref));
+	struct ll_lease *ll = container_of(ref, struct ll_lease, ref);
+
+	iput(ll->inode);
+	kfree(ll);
 }
 
-static void ll_lease_put(struct ll_lease *ll)
+/**
+ * ll_lease_put() - drop a reference on a lease
+ * @ll: the lease
+ */
+void ll_lease_put(struct ll_lease *ll)
 {
 	kref_put(&ll->ref, ll_lease_free);
 }
@@ -55,6 +65,27 @@ bool ll_inode_has_leases(struct inode *inode)
 	struct file_lock_context *ctx = locks_inode_context(inode);
 
 	return ctx && !list_empty_careful(&ctx->flc_lease);
+}
+
+/**
+ * ll_listed() - the file_lock of @ll, if it is still on its inode's list
+ * @ll: a lease the caller holds a reference on
+ *
+ * Call under the inode's flc_lock.  The file of a listed file_lock is
+ * alive: __fput() takes flc_lock to remove it before freeing the file.
+ *
+ * Return: the file_lock, or NULL once the lease was removed.
+ */
+struct file_lock *ll_listed(struct ll_lease *ll)
+{
+	struct file_lock_context *ctx = locks_inode_context(ll->inode);
+	struct file_lock *fl;
+
+	lockdep_assert_held(&ctx->flc_lock);
+	list_for_each_entry(fl, &ctx->flc_lease, fl_list)
+		if (fl->fl_owner == ll && ll_is_ours(fl))
+			return fl;
+	return NULL;
 }
 
 /*
@@ -106,7 +137,7 @@ static int ll_lease_change(struct ll_lease *ll, bool exclusive, bool other)
 }
 
 static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
-				       bool exclusive)
+				       bool exclusive, struct file_lock **flp)
 {
 	struct inode *inode = file_inode(filp);
 	struct file_lock *fl;
@@ -123,8 +154,8 @@ static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
 	kref_init(&ll->ref);		/* the file_lock's reference */
 	INIT_LIST_HEAD(&ll->node);
 	ll->id = atomic64_inc_return(&ll_next_id);
-	ll->fl = fl;
-	ll->file = filp;
+	ihold(inode);
+	ll->inode = inode;
 	ll->dev = inode->i_sb->s_dev;
 	ll->ino = inode->i_ino;
 	ll->fd = fd;
@@ -140,6 +171,7 @@ static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
 	fl->fl_start = 0;
 	fl->fl_end = OFFSET_MAX;
 	fl->fl_lmops = &ll_lm_ops;
+	*flp = fl;
 	return ll;
 }
 
@@ -152,14 +184,13 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 	ret = ll_fown_prepare(filp);
 	if (ret)
 		return ret;
-	ll = ll_lease_alloc(filp, fd, exclusive);
+	ll = ll_lease_alloc(filp, fd, exclusive, &fl);
 	if (!ll)
 		return -ENOMEM;
-	fl = ll->fl;
 	ret = ll_owner_attach(fl, fd);
 	if (ret) {
-		kfree(ll);
 		locks_free_lock(fl);
+		ll_lease_put(ll);
 		return ret;
 	}
 	/* From here on, freeing fl goes through ll_lease_freed(). */
@@ -235,9 +266,6 @@ static int ll_lease_unlock(struct ll_lease *ll, struct file *filp)
 {
 	void *owner = ll;
 
-	spin_lock(&ll_lock);
-	ll->released = true;
-	spin_unlock(&ll_lock);
 	return vfs_setlease(filp, F_UNLCK, NULL, &owner);
 }
 
@@ -245,7 +273,8 @@ static int ll_lease_unlock(struct ll_lease *ll, struct file *filp)
  * ll_lease_release() - release the layout lease of an open file
  * @filp: the open file description
  *
- * Return: 0, or -EAGAIN when @filp holds no layout lease.
+ * Return: 0; -EAGAIN when @filp holds no layout lease; -EACCES, as for
+ * classic leases, when the caller neither owns the file nor has CAP_LEASE.
  */
 int ll_lease_release(struct file *filp)
 {
@@ -388,6 +417,19 @@ static void ll_lm_setup(struct file_lock *fl, void **priv)
 	ll_owner_default(fl);
 }
 
+/* lm_change: generic_delete_lease() found the lease an F_UNLCK names. */
+static int ll_lm_change(struct file_lock *fl, int arg, struct list_head *dispose)
+{
+	struct ll_lease *ll = fl->fl_owner;
+
+	if (arg == F_UNLCK) {
+		spin_lock(&ll_lock);
+		ll->released = !ll->unlocking;
+		spin_unlock(&ll_lock);
+	}
+	return lease_modify(fl, arg, dispose);
+}
+
 static void ll_report_end(struct ll_lease *ll, bool timed_out)
 {
 	if (!timed_out) {
@@ -414,7 +456,6 @@ static void ll_lease_freed(struct file_lock *fl)
 	timed_out = was == LL_BREAKING && !ll->released &&
 		    !time_before(jiffies, ll->deadline);
 	ll->state = LL_GONE;
-	ll->fl = NULL;
 	list_del_init(&ll->node);
 	spin_unlock(&ll_lock);
 
@@ -430,27 +471,21 @@ static const struct file_lock_operations ll_fl_ops = {
 
 static const struct lock_manager_operations ll_lm_ops = {
 	.lm_break = ll_lm_break,
-	.lm_change = lease_modify,
+	.lm_change = ll_lm_change,
 	.lm_setup = ll_lm_setup,
 	.lm_breaker_owns_lease = ll_lm_breaker_owns_lease,
 };
 
-/*
- * Take a reference on the file of the first lease that @match selects,
- * so that it can be unlocked outside ll_lock.
- */
-static struct ll_lease *ll_grab(bool (*match)(struct ll_lease *),
-				struct file **filp)
+/* The next lease @match selects that the module has not tried to remove. */
+static struct ll_lease *ll_next(bool (*match)(struct ll_lease *))
 {
 	struct ll_lease *ll;
 
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_leases, node) {
-		if (ll->state == LL_SETTING || !ll->fl || ll->unlocking ||
-		    !match(ll) || !ll_get_file_unless_zero(ll->file))
+		if (ll->state == LL_SETTING || ll->unlocking || !match(ll))
 			continue;
 		ll->unlocking = true;	/* once per round, even if it fails */
-		*filp = ll->file;
 		kref_get(&ll->ref);
 		spin_unlock(&ll_lock);
 		return ll;
@@ -459,23 +494,38 @@ static struct ll_lease *ll_grab(bool (*match)(struct ll_lease *),
 	return NULL;
 }
 
-/* Unlock every lease @match selects; returns how many. */
-static int ll_unlock_matching(bool (*match)(struct ll_lease *))
+/* A reference on the file of @ll, or NULL once the lease is gone. */
+static struct file *ll_get_file(struct ll_lease *ll)
 {
-	struct file *filp;
+	struct file_lock_context *ctx = locks_inode_context(ll->inode);
+	struct file *filp = NULL;
+	struct file_lock *fl;
+
+	spin_lock(&ctx->flc_lock);
+	fl = ll_listed(ll);
+	if (fl && ll_get_file_unless_zero(fl->fl_file))
+		filp = fl->fl_file;
+	spin_unlock(&ctx->flc_lock);
+	return filp;
+}
+
+/* Remove every lease @match selects, as the kernel: not its holder. */
+static void ll_unlock_matching(bool (*match)(struct ll_lease *))
+{
+	const struct cred *old;
 	struct ll_lease *ll;
-	int n = 0;
+	struct file *filp;
 
-	while ((ll = ll_grab(match, &filp))) {
-		void *owner = ll;
-
-		/* not "released": the log and the trace say why it went */
-		vfs_setlease(filp, F_UNLCK, NULL, &owner);
-		fput(filp);
+	while ((ll = ll_next(match))) {
+		filp = ll_get_file(ll);
+		if (filp) {
+			old = override_creds(ll_cred);
+			ll_lease_unlock(ll, filp);
+			revert_creds(old);
+			fput(filp);
+		}
 		ll_lease_put(ll);
-		n++;
 	}
-	return n;
 }
 
 static bool ll_expired(struct ll_lease *ll)
@@ -496,7 +546,7 @@ static void ll_expire_fn(struct work_struct *work)
 	ll_unlock_matching(ll_expired);
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_leases, node) {
-		if (ll->state != LL_BREAKING)
+		if (ll->state != LL_BREAKING || ll->unlocking)
 			continue;
 		if (!any || time_before(ll->deadline, next))
 			next = ll->deadline;
@@ -510,6 +560,17 @@ static void ll_expire_fn(struct work_struct *work)
 static bool ll_any(struct ll_lease *ll)
 {
 	return true;
+}
+
+/**
+ * ll_leases_init() - prepare the credentials the module removes leases with
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int ll_leases_init(void)
+{
+	ll_cred = ll_kernel_cred();
+	return ll_cred ? 0 : -ENOMEM;
 }
 
 /**
@@ -537,4 +598,5 @@ void ll_leases_shutdown(void)
 	} while (!wait_event_timeout(ll_gone_wq, list_empty(&ll_leases),
 				     HZ / 20));
 	cancel_delayed_work_sync(&ll_expire_work);
+	put_cred(ll_cred);
 }

@@ -49,22 +49,32 @@ static int __init layoutlease_init(void)
 	int err;
 
 	ll_default_timeout();
-	err = ll_procfs_init();
+	err = ll_leases_init();
 	if (err)
 		return err;
-	err = ll_chardev_init();
+	err = ll_procfs_init();
 	if (err)
-		goto out_procfs;
+		goto out_leases;
 	err = ll_hooks_install();
 	if (err)
-		goto out_chardev;
+		goto out_procfs;
+	/* last: once it is there, leases can be set through it */
+	err = ll_chardev_init();
+	if (err)
+		goto out_hooks;
 	pr_info("loaded, break timeout %u ms\n", break_timeout_ms);
 	return 0;
 
-out_chardev:
-	ll_chardev_exit();
+out_hooks:
+	ll_hooks_remove();
+	ll_leases_shutdown();
+	ll_hooks_drain();
+	ll_procfs_exit();
+	return err;
 out_procfs:
 	ll_procfs_exit();
+out_leases:
+	ll_leases_shutdown();
 	return err;
 }
 

@@ -8,6 +8,7 @@
 #include <linux/jiffies.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "layoutlease.h"
 
@@ -20,28 +21,78 @@ static const char * const ll_state_names[] = {
 	[LL_GONE] = "gone",
 };
 
-/* id pid fd maj:min:ino mode state ms pins pages */
+/* id pid fd maj:min:ino mode state ms pins pages, if still listed */
 static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 {
+	struct file_lock_context *ctx = locks_inode_context(ll->inode);
+	struct file_lock *fl;
 	unsigned int ms = 0;
+	pid_t owner;
 
+	spin_lock(&ctx->flc_lock);
+	fl = ll_listed(ll);
+	if (!fl)
+		goto out;
+	owner = ll_owner_pid(fl->fl_file, ll->pid);
+	spin_lock(&ll_lock);
 	if (ll->state == LL_BREAKING)
 		ms = jiffies_to_msecs(jiffies - ll->break_start);
-	seq_printf(m, "%llu %d %d %u:%u:%lu %s %s %u %u %u\n", ll->id,
-		   ll_owner_pid(ll), ll->fd, MAJOR(ll->dev), MINOR(ll->dev),
-		   ll->ino, ll->exclusive ? "exclusive" : "shared",
+	seq_printf(m, "%llu %d %d %u:%u:%lu %s %s %u %u %u\n", ll->id, owner,
+		   ll->fd, MAJOR(ll->dev), MINOR(ll->dev), ll->ino,
+		   ll->exclusive ? "exclusive" : "shared",
 		   ll_state_names[ll->state], ms, 0, 0);
+	spin_unlock(&ll_lock);
+out:
+	spin_unlock(&ctx->flc_lock);
+}
+
+static bool ll_listable(struct ll_lease *ll)
+{
+	return ll->state == LL_ACTIVE || ll->state == LL_BREAKING;
+}
+
+/*
+ * Take references on up to @max listable leases; the file of each is
+ * looked at later, under its inode's flc_lock, which nests outside ll_lock.
+ */
+static unsigned int ll_snapshot(struct ll_lease **snap, unsigned int max)
+{
+	struct ll_lease *ll;
+	unsigned int n = 0;
+
+	spin_lock(&ll_lock);
+	list_for_each_entry(ll, &ll_leases, node) {
+		if (n == max)
+			break;
+		if (!ll_listable(ll))
+			continue;
+		kref_get(&ll->ref);
+		snap[n++] = ll;
+	}
+	spin_unlock(&ll_lock);
+	return n;
 }
 
 static int ll_leases_show(struct seq_file *m, void *v)
 {
+	unsigned int i, n, max = 0;
+	struct ll_lease **snap;
 	struct ll_lease *ll;
 
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_leases, node)
-		if (ll->fl && ll->state != LL_SETTING)
-			ll_show_lease(m, ll);
+		max++;
 	spin_unlock(&ll_lock);
+	/* leases set meanwhile are in the next read */
+	snap = kvmalloc_array(max, sizeof(*snap), GFP_KERNEL);
+	if (max && !snap)
+		return -ENOMEM;
+	n = ll_snapshot(snap, max);
+	for (i = 0; i < n; i++) {
+		ll_show_lease(m, snap[i]);
+		ll_lease_put(snap[i]);
+	}
+	kvfree(snap);
 	return 0;
 }
 
@@ -52,7 +103,7 @@ static int ll_stats_show(struct seq_file *m, void *v)
 
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_leases, node)
-		leases += ll->fl && ll->state != LL_SETTING;
+		leases += ll_listable(ll);
 	spin_unlock(&ll_lock);
 	seq_printf(m, "leases %u\n", leases);
 	seq_printf(m, "breaks %lld\n", atomic64_read(&ll_stats.breaks));

@@ -37,14 +37,13 @@ struct ll_lease {
 	struct list_head node;		/* in ll_leases, under ll_lock */
 	struct kref ref;
 	u64 id;
-	struct file_lock *fl;		/* NULL once freed */
-	struct file *file;		/* valid while fl is set */
+	struct inode *inode;		/* counted */
 	dev_t dev;
 	unsigned long ino;
 	int fd;				/* fd of the F_SETLEASE call: si_fd */
 	pid_t pid;			/* tgid of the setter */
 	bool exclusive;
-	bool released;			/* removed by an explicit F_UNLCK */
+	bool released;			/* removed by its holder's F_UNLCK */
 	bool unlocking;			/* the module is removing it */
 	enum ll_state state;
 	unsigned long break_start;	/* jiffies */
@@ -63,12 +62,15 @@ extern spinlock_t ll_lock;
 extern unsigned int break_timeout_ms;
 
 /* layout_lease.c */
+void ll_lease_put(struct ll_lease *ll);
 int ll_lease_set(struct file *filp, int fd, long arg);
 int ll_lease_release(struct file *filp);
 int ll_lease_get(struct file *filp);
 int ll_break_layout(struct inode *inode, bool nonblock);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);
+struct file_lock *ll_listed(struct ll_lease *ll);
+int ll_leases_init(void);
 void ll_leases_shutdown(void);
 
 /* fasync_owner.c */
@@ -76,7 +78,7 @@ int ll_owner_attach(struct file_lock *fl, int fd);
 void ll_owner_detach(struct file_lock *fl);
 void ll_owner_default(struct file_lock *fl);
 void ll_owner_notify(struct file_lock *fl);
-pid_t ll_owner_pid(struct ll_lease *ll);
+pid_t ll_owner_pid(struct file *filp, pid_t setter);
 bool ll_current_holds(struct file *filp, int fd);
 
 /* hooks.c */

@@ -8,6 +8,8 @@
 #define _LL_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/cred.h>
+#include <linux/sched/task.h>
 #include <linux/fs.h>
 #include <linux/ftrace.h>
 #include <linux/ptrace.h>
@@ -27,6 +29,16 @@ static inline bool ll_owner_ok(struct file *filp)
 					    file_inode(filp));
 #endif
 	return vfsuid_eq_kuid(vfsuid, current_fsuid());
+}
+
+/* 6.2: prepare_kernel_cred() takes the task to copy, no longer NULL. */
+static inline struct cred *ll_kernel_cred(void)
+{
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+	return prepare_kernel_cred(&init_task);
+#else
+	return prepare_kernel_cred(NULL);
+#endif
 }
 
 /* 6.12: file->f_owner is allocated on first use. */
