@@ -8,6 +8,8 @@
  *   __break_lease                    ETXTBSY for exclusive layout leases
  *   do_truncate, vfs_fallocate       break layout leases before any
  *                                    filesystem waits for busy DAX pages
+ *   ib_umem_get, ib_umem_release     pin records (module ib_uverbs: hooked
+ *                                    when it comes, unhooked when it goes)
  *
  * Recursion: a call from the module itself (the replacement calling the
  * original) is not redirected.  That test uses the caller's address, so
@@ -25,6 +27,7 @@
 #include <linux/module.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/wait_bit.h>
+#include <rdma/ib_umem.h>
 #include <uapi/linux/layout_lease.h>
 
 #include "layoutlease.h"
@@ -40,8 +43,11 @@ struct ll_hook {
 	void **orig;			/* where the original is kept */
 	bool (*wanted)(struct pt_regs *regs);
 	bool fcntl;			/* part of the fcntl interface */
+	const char *module;		/* in this module, or in vmlinux */
 	unsigned long addr;		/* 0 when not hooked */
 };
+
+static DEFINE_MUTEX(ll_hook_mutex);	/* ll_hooks[].addr */
 
 static atomic_t ll_inflight = ATOMIC_INIT(0);
 
@@ -67,6 +73,10 @@ static int (*orig_do_truncate)(void *idmap, struct dentry *dentry,
 			       struct file *filp);
 static long (*orig_vfs_fallocate)(struct file *file, int mode, loff_t offset,
 				  loff_t len);
+static struct ib_umem *(*orig_umem_get)(struct ib_device *device,
+					unsigned long addr, size_t size,
+					int access);
+static void (*orig_umem_release)(struct ib_umem *umem);
 
 /**
  * ll_orig_break_lease() - the kernel's own __break_lease()
@@ -159,6 +169,34 @@ static long ll_vfs_fallocate(struct file *file, int mode, loff_t offset,
 	return ret;
 }
 
+static struct ib_umem *ll_umem_get(struct ib_device *device,
+				   unsigned long addr, size_t size, int access)
+{
+	struct ib_umem *umem;
+	int ret;
+
+	ll_enter();
+	umem = orig_umem_get(device, addr, size, access);
+	if (!IS_ERR(umem)) {
+		ret = ll_pins_record(umem, access);
+		if (ret) {
+			orig_umem_release(umem);
+			umem = ERR_PTR(ret);
+		}
+	}
+	ll_leave();
+	return umem;
+}
+
+static void ll_umem_release(struct ib_umem *umem)
+{
+	ll_enter();
+	if (umem)
+		ll_pins_forget(umem);
+	orig_umem_release(umem);
+	ll_leave();
+}
+
 /*
  * Filters, run in the ftrace callback: redirect only the calls the module
  * has business with, so that everything else runs at full speed.
@@ -182,6 +220,11 @@ static bool ll_want_break(struct pt_regs *regs)
 	return ll_ftrace_arg(regs, 2) & FL_LAYOUT;
 }
 
+static bool ll_want_all(struct pt_regs *regs)
+{
+	return true;
+}
+
 static bool ll_want_truncate(struct pt_regs *regs)
 {
 	struct dentry *dentry = (struct dentry *)ll_ftrace_arg(regs, 1);
@@ -189,21 +232,25 @@ static bool ll_want_truncate(struct pt_regs *regs)
 	return ll_inode_has_leases(d_inode(dentry));
 }
 
-#define LL_HOOK(_name, _func, _orig, _wanted, _fcntl)			\
+#define LL_HOOK(_name, _func, _orig, _wanted, _fcntl, _module)		\
 	{ .name = _name, .func = _func, .orig = (void **)(_orig),	\
-	  .wanted = _wanted, .fcntl = _fcntl }
+	  .wanted = _wanted, .fcntl = _fcntl, .module = _module }
 
 static struct ll_hook ll_hooks[] = {
 	LL_HOOK("fcntl_setlease", ll_fcntl_setlease, &orig_fcntl_setlease,
-		ll_want_setlease, true),
+		ll_want_setlease, true, NULL),
 	LL_HOOK("fcntl_getlease", ll_fcntl_getlease, &orig_fcntl_getlease,
-		ll_want_filp, true),
+		ll_want_filp, true, NULL),
 	LL_HOOK("__break_lease", ll_break_lease, &orig_break_lease,
-		ll_want_break, false),
+		ll_want_break, false, NULL),
 	LL_HOOK("do_truncate", ll_do_truncate, &orig_do_truncate,
-		ll_want_truncate, false),
+		ll_want_truncate, false, NULL),
 	LL_HOOK("vfs_fallocate", ll_vfs_fallocate, &orig_vfs_fallocate,
-		ll_want_filp, false),
+		ll_want_filp, false, NULL),
+	LL_HOOK("ib_umem_get", ll_umem_get, &orig_umem_get,
+		ll_want_all, false, "ib_uverbs"),
+	LL_HOOK("ib_umem_release", ll_umem_release, &orig_umem_release,
+		ll_want_all, false, "ib_uverbs"),
 };
 
 static void notrace ll_ftrace_thunk(unsigned long ip, unsigned long parent_ip,
@@ -273,20 +320,78 @@ static int ll_hook_one(struct ll_hook *hook)
 	return ret;
 }
 
-static void ll_unhook_all(void)
+/* Unhook the functions of @module (NULL: vmlinux), or all when @all. */
+static void ll_unhook(const char *module, bool all)
 {
 	int i;
 
+	mutex_lock(&ll_hook_mutex);
 	for (i = 0; i < ARRAY_SIZE(ll_hooks); i++) {
-		if (!ll_hooks[i].addr)
+		struct ll_hook *hook = &ll_hooks[i];
+
+		if (!hook->addr || (!all && hook->module != module))
 			continue;
-		ftrace_set_filter_ip(&ll_ftrace_ops, ll_hooks[i].addr, 1, 0);
-		ll_hooks[i].addr = 0;
+		ftrace_set_filter_ip(&ll_ftrace_ops, hook->addr, 1, 0);
+		hook->addr = 0;
 	}
+	mutex_unlock(&ll_hook_mutex);
 }
+
+/* Hook the functions of the module called @name; all or none. */
+static int ll_hook_module(const char *name)
+{
+	int i, ret = 0;
+	const char *module = NULL;
+
+	mutex_lock(&ll_hook_mutex);
+	for (i = 0; i < ARRAY_SIZE(ll_hooks) && !ret; i++) {
+		struct ll_hook *hook = &ll_hooks[i];
+
+		if (!hook->module || strcmp(hook->module, name) || hook->addr)
+			continue;
+		module = hook->module;
+		ret = ll_hook_one(hook);
+	}
+	mutex_unlock(&ll_hook_mutex);
+	if (ret) {
+		pr_err_ratelimited("cannot hook %s: %d; its pins are not recorded\n",
+				   name, ret);
+		ll_unhook(module, false);
+	}
+	return ret;
+}
+
+/*
+ * ib_uverbs may come after layoutlease and go before it.  Hook it while it
+ * is COMING: its init has not run, so no registration can be missed.
+ */
+static int ll_module_event(struct notifier_block *nb, unsigned long action,
+			   void *data)
+{
+	struct module *mod = data;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ll_hooks); i++) {
+		if (!ll_hooks[i].module || strcmp(ll_hooks[i].module, mod->name))
+			continue;
+		if (action == MODULE_STATE_COMING)
+			ll_hook_module(ll_hooks[i].module);
+		else if (action == MODULE_STATE_GOING)
+			ll_unhook(ll_hooks[i].module, false);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ll_module_nb = {
+	.notifier_call = ll_module_event,
+};
 
 /**
  * ll_hooks_install() - redirect the hooked kernel functions
+ *
+ * Hooks in modules are installed now if the module is loaded, and
+ * whenever it is loaded later.
  *
  * Return: 0, or the error of the first hook that failed (none is left).
  */
@@ -295,15 +400,25 @@ int ll_hooks_install(void)
 	int i, ret = 0;
 
 	for (i = 0; i < ARRAY_SIZE(ll_hooks) && !ret; i++)
-		if (!ll_hooks[i].fcntl || hook_fcntl)
+		if (!ll_hooks[i].module && (!ll_hooks[i].fcntl || hook_fcntl))
 			ret = ll_hook_one(&ll_hooks[i]);
 	if (!ret)
 		ret = register_ftrace_function(&ll_ftrace_ops);
 	if (ret) {
 		pr_err("cannot hook: %d\n", ret);
-		ll_unhook_all();
+		ll_unhook(NULL, true);
+		return ret;
 	}
-	return ret;
+	ret = register_module_notifier(&ll_module_nb);
+	if (ret) {
+		ll_hooks_remove();
+		return ret;
+	}
+	/* already loaded?  The notifier covers a load from now on. */
+	for (i = 0; i < ARRAY_SIZE(ll_hooks); i++)
+		if (ll_hooks[i].module && ll_lookup_name(ll_hooks[i].name))
+			ll_hook_module(ll_hooks[i].module);
+	return 0;
 }
 
 /**
@@ -311,8 +426,9 @@ int ll_hooks_install(void)
  */
 void ll_hooks_remove(void)
 {
+	unregister_module_notifier(&ll_module_nb);
 	unregister_ftrace_function(&ll_ftrace_ops);
-	ll_unhook_all();
+	ll_unhook(NULL, true);
 	/* tasks sent to a replacement have now passed ll_enter() */
 	synchronize_rcu_tasks();
 }

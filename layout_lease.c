@@ -122,6 +122,59 @@ static struct ll_lease *ll_lookup(struct file *filp, bool *other,
 	return found;
 }
 
+/**
+ * ll_lease_of_current() - a layout lease on @inode that the caller holds
+ * @inode: the inode of a file the caller maps
+ * @filp: set to a counted reference on the lease's file
+ *
+ * Return: the lease, with a reference, or NULL.
+ */
+struct ll_lease *ll_lease_of_current(struct inode *inode, struct file **filp)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	struct ll_lease *found = NULL;
+	struct file_lock *fl;
+
+	if (!ctx)
+		return NULL;
+	spin_lock(&ctx->flc_lock);
+	list_for_each_entry(fl, &ctx->flc_lease, fl_list) {
+		struct ll_lease *ll = fl->fl_owner;
+
+		if (!ll_is_ours(fl) || !ll_current_holds(fl->fl_file, ll->fd) ||
+		    !ll_get_file_unless_zero(fl->fl_file))
+			continue;
+		kref_get(&ll->ref);
+		*filp = fl->fl_file;
+		found = ll;
+		break;
+	}
+	spin_unlock(&ctx->flc_lock);
+	return found;
+}
+
+/**
+ * ll_lease_pin() - count pins taken under a lease
+ * @ll: the lease
+ * @pages: how many pages they pin
+ */
+void ll_lease_pin(struct ll_lease *ll, unsigned long pages)
+{
+	atomic_inc(&ll->pins);
+	atomic_long_add(pages, &ll->pages);
+}
+
+/**
+ * ll_lease_unpin() - count pins released under a lease
+ * @ll: the lease
+ * @pages: how many pages they pinned
+ */
+void ll_lease_unpin(struct ll_lease *ll, unsigned long pages)
+{
+	atomic_dec(&ll->pins);
+	atomic_long_sub(pages, &ll->pages);
+}
+
 static int ll_lease_change(struct ll_lease *ll, bool exclusive, bool other)
 {
 	int ret = 0;

@@ -69,6 +69,7 @@ out_hooks:
 	ll_hooks_remove();
 	ll_leases_shutdown();
 	ll_hooks_drain();
+	ll_pins_shutdown();
 	ll_procfs_exit();
 	return err;
 out_procfs:
@@ -84,6 +85,7 @@ static void __exit layoutlease_exit(void)
 	ll_hooks_remove();
 	ll_leases_shutdown();
 	ll_hooks_drain();
+	ll_pins_shutdown();
 	ll_procfs_exit();
 	pr_info("unloaded\n");
 }

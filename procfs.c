@@ -37,10 +37,11 @@ static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 	spin_lock(&ll_lock);
 	if (ll->state == LL_BREAKING)
 		ms = jiffies_to_msecs(jiffies - ll->break_start);
-	seq_printf(m, "%llu %d %d %u:%u:%lu %s %s %u %u %u\n", ll->id, owner,
+	seq_printf(m, "%llu %d %d %u:%u:%lu %s %s %u %d %ld\n", ll->id, owner,
 		   ll->fd, MAJOR(ll->dev), MINOR(ll->dev), ll->ino,
 		   ll->exclusive ? "exclusive" : "shared",
-		   ll_state_names[ll->state], ms, 0, 0);
+		   ll_state_names[ll->state], ms, atomic_read(&ll->pins),
+		   atomic_long_read(&ll->pages));
 	spin_unlock(&ll_lock);
 out:
 	spin_unlock(&ctx->flc_lock);
@@ -108,6 +109,7 @@ static int ll_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "leases %u\n", leases);
 	seq_printf(m, "breaks %lld\n", atomic64_read(&ll_stats.breaks));
 	seq_printf(m, "timeouts %lld\n", atomic64_read(&ll_stats.timeouts));
+	ll_pins_stats(m);
 	return 0;
 }
 
@@ -117,7 +119,8 @@ int ll_procfs_init(void)
 	if (!ll_proc_dir)
 		return -ENOMEM;
 	if (!proc_create_single("stats", 0444, ll_proc_dir, ll_stats_show) ||
-	    !proc_create_single("leases", 0444, ll_proc_dir, ll_leases_show)) {
+	    !proc_create_single("leases", 0444, ll_proc_dir, ll_leases_show) ||
+	    ll_pins_procfs_init(ll_proc_dir)) {
 		proc_remove(ll_proc_dir);
 		return -ENOMEM;
 	}

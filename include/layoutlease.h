@@ -48,6 +48,8 @@ struct ll_lease {
 	enum ll_state state;
 	unsigned long break_start;	/* jiffies */
 	unsigned long deadline;		/* jiffies */
+	atomic_t pins;			/* pin records under the lease */
+	atomic_long_t pages;		/* pages they pin */
 };
 
 /* Counters shown in /proc/fs/layoutlease/stats. */
@@ -70,6 +72,9 @@ int ll_break_layout(struct inode *inode, bool nonblock);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);
 struct file_lock *ll_listed(struct ll_lease *ll);
+struct ll_lease *ll_lease_of_current(struct inode *inode, struct file **filp);
+void ll_lease_pin(struct ll_lease *ll, unsigned long pages);
+void ll_lease_unpin(struct ll_lease *ll, unsigned long pages);
 int ll_leases_init(void);
 void ll_leases_shutdown(void);
 
@@ -80,6 +85,16 @@ void ll_owner_default(struct file_lock *fl);
 void ll_owner_notify(struct file_lock *fl);
 pid_t ll_owner_pid(struct file *filp, pid_t setter);
 bool ll_current_holds(struct file *filp, int fd);
+
+/* lease_pin.c */
+struct ib_umem;
+struct proc_dir_entry;
+struct seq_file;
+int ll_pins_record(struct ib_umem *umem, int access);
+void ll_pins_forget(struct ib_umem *umem);
+void ll_pins_shutdown(void);
+void ll_pins_stats(struct seq_file *m);
+int ll_pins_procfs_init(struct proc_dir_entry *dir);
 
 /* hooks.c */
 int ll_hooks_install(void);

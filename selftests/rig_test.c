@@ -4,9 +4,8 @@
  * mounts really are DAX, and soft-RoCE registers memory.
  */
 #include <sys/mman.h>
-#include <infiniband/verbs.h>
-
 #include "kselftest_harness.h"
+#include "rdma_util.h"
 #include "util.h"
 
 TEST(module_loaded)
@@ -65,22 +64,6 @@ TEST(dax_mounts_have_dax)
 	EXPECT_EQ(0, file_is_dax(MNT_TMPFS));
 }
 
-static struct ibv_context *open_rxe0(void)
-{
-	struct ibv_device **list;
-	struct ibv_context *ctx = NULL;
-	int i, n;
-
-	list = ibv_get_device_list(&n);
-	if (!list)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), "rxe0"))
-			ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	return ctx;
-}
-
 TEST(rxe0_registers_anonymous_mr)
 {
 	size_t len = 1 << 20;
@@ -96,8 +79,7 @@ TEST(rxe0_registers_anonymous_mr)
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, buf);
-	mr = ibv_reg_mr(pd, buf, len, IBV_ACCESS_LOCAL_WRITE |
-			IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+	mr = ibv_reg_mr(pd, buf, len, RDMA_ACCESS);
 	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
 	EXPECT_EQ(len, mr->length);
 	EXPECT_NE(0, mr->rkey);
