@@ -8,8 +8,12 @@
  *   __break_lease                    ETXTBSY for exclusive layout leases
  *   do_truncate, vfs_fallocate       break layout leases before any
  *                                    filesystem waits for busy DAX pages
+ *   check_vma_flags                  long-term pins of fsdax files under a
+ *                                    layout lease
+ *   dax_layout_busy_page_range       pinned DAX pages stay busy after munmap
  *   ib_umem_get, ib_umem_release     pin records (module ib_uverbs: hooked
- *                                    when it comes, unhooked when it goes)
+ *   ib_uverbs_write, ib_uverbs_ioctl when it comes, unhooked when it goes);
+ *                                    which uverbs file a command runs on
  *
  * Recursion: a call from the module itself (the replacement calling the
  * original) is not redirected.  That test uses the caller's address, so
@@ -24,6 +28,7 @@
 
 #include <linux/fs.h>
 #include <linux/kprobes.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/wait_bit.h>
@@ -77,6 +82,14 @@ static struct ib_umem *(*orig_umem_get)(struct ib_device *device,
 					unsigned long addr, size_t size,
 					int access);
 static void (*orig_umem_release)(struct ib_umem *umem);
+static ssize_t (*orig_uverbs_write)(struct file *filp, const char __user *buf,
+				    size_t count, loff_t *pos);
+static long (*orig_uverbs_ioctl)(struct file *filp, unsigned int cmd,
+				 unsigned long arg);
+static int (*orig_check_vma_flags)(struct vm_area_struct *vma,
+				   unsigned long gup_flags);
+static struct page *(*orig_dax_busy_page)(struct address_space *mapping,
+					  loff_t start, loff_t end);
 
 /**
  * ll_orig_break_lease() - the kernel's own __break_lease()
@@ -197,6 +210,61 @@ static void ll_umem_release(struct ib_umem *umem)
 	ll_leave();
 }
 
+static ssize_t ll_uverbs_write(struct file *filp, const char __user *buf,
+			       size_t count, loff_t *pos)
+{
+	struct ll_cmd_slot cmd;
+	ssize_t ret;
+
+	ll_enter();
+	ll_cmd_enter(&cmd, filp);
+	ret = orig_uverbs_write(filp, buf, count, pos);
+	ll_cmd_leave(&cmd);
+	ll_leave();
+	return ret;
+}
+
+static long ll_uverbs_ioctl(struct file *filp, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct ll_cmd_slot slot;
+	long ret;
+
+	ll_enter();
+	ll_cmd_enter(&slot, filp);
+	ret = orig_uverbs_ioctl(filp, cmd, arg);
+	ll_cmd_leave(&slot);
+	ll_leave();
+	return ret;
+}
+
+/* Long-term pins of fsdax pages, for a holder of a layout lease. */
+static int ll_check_vma_flags(struct vm_area_struct *vma,
+			      unsigned long gup_flags)
+{
+	int ret;
+
+	ll_enter();
+	if (ll_pins_dax_allowed(vma))
+		gup_flags &= ~FOLL_LONGTERM;
+	ret = orig_check_vma_flags(vma, gup_flags);
+	ll_leave();
+	return ret;
+}
+
+static struct page *ll_dax_busy_page(struct address_space *mapping,
+				     loff_t start, loff_t end)
+{
+	struct page *page;
+
+	ll_enter();
+	page = orig_dax_busy_page(mapping, start, end);
+	if (!page)
+		page = ll_pins_busy_page(mapping->host, start, end);
+	ll_leave();
+	return page;
+}
+
 /*
  * Filters, run in the ftrace callback: redirect only the calls the module
  * has business with, so that everything else runs at full speed.
@@ -229,7 +297,26 @@ static bool ll_want_truncate(struct pt_regs *regs)
 {
 	struct dentry *dentry = (struct dentry *)ll_ftrace_arg(regs, 1);
 
-	return ll_inode_has_leases(d_inode(dentry));
+	return ll_inode_needs_break(d_inode(dentry));
+}
+
+static bool ll_want_fallocate(struct pt_regs *regs)
+{
+	struct file *filp = (struct file *)ll_ftrace_arg(regs, 0);
+
+	return ll_inode_needs_break(file_inode(filp));
+}
+
+static bool ll_want_longterm_fsdax(struct pt_regs *regs)
+{
+	struct vm_area_struct *vma = (void *)ll_ftrace_arg(regs, 0);
+
+	return (ll_ftrace_arg(regs, 1) & FOLL_LONGTERM) && vma_is_fsdax(vma);
+}
+
+static bool ll_want_dax_busy(struct pt_regs *regs)
+{
+	return ll_pins_any();
 }
 
 #define LL_HOOK(_name, _func, _orig, _wanted, _fcntl, _module)		\
@@ -246,10 +333,18 @@ static struct ll_hook ll_hooks[] = {
 	LL_HOOK("do_truncate", ll_do_truncate, &orig_do_truncate,
 		ll_want_truncate, false, NULL),
 	LL_HOOK("vfs_fallocate", ll_vfs_fallocate, &orig_vfs_fallocate,
-		ll_want_filp, false, NULL),
+		ll_want_fallocate, false, NULL),
+	LL_HOOK("check_vma_flags", ll_check_vma_flags, &orig_check_vma_flags,
+		ll_want_longterm_fsdax, false, NULL),
+	LL_HOOK("dax_layout_busy_page_range", ll_dax_busy_page,
+		&orig_dax_busy_page, ll_want_dax_busy, false, NULL),
 	LL_HOOK("ib_umem_get", ll_umem_get, &orig_umem_get,
 		ll_want_all, false, "ib_uverbs"),
 	LL_HOOK("ib_umem_release", ll_umem_release, &orig_umem_release,
+		ll_want_all, false, "ib_uverbs"),
+	LL_HOOK("ib_uverbs_write", ll_uverbs_write, &orig_uverbs_write,
+		ll_want_all, false, "ib_uverbs"),
+	LL_HOOK("ib_uverbs_ioctl", ll_uverbs_ioctl, &orig_uverbs_ioctl,
 		ll_want_all, false, "ib_uverbs"),
 };
 

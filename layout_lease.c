@@ -13,6 +13,9 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <uapi/linux/layout_lease.h>
@@ -31,6 +34,47 @@ static void ll_expire_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ll_expire_work, ll_expire_fn);
 
 #define LL_SET_FLAGS	(F_LAYOUT | F_EXCLUSIVE)
+
+/*
+ * fl_break_time for the kernel, which must never time a layout lease out:
+ * the module does (revoking pins first).  __break_lease() keeps the time
+ * left of its wait in an int, so "never" must fit one: about 49 days.
+ */
+#define LL_NEVER	(INT_MAX >> 1)
+
+enum ll_revoke { LL_REVOKE_KILL, LL_REVOKE_WAIT, LL_REVOKE_UNLOCK };
+
+static const char * const ll_revoke_names[] = {
+	[LL_REVOKE_KILL] = "kill",
+	[LL_REVOKE_WAIT] = "wait",
+	[LL_REVOKE_UNLOCK] = "unlock",
+};
+
+static int ll_revoke = LL_REVOKE_KILL;
+
+static int ll_revoke_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(ll_revoke_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	WRITE_ONCE(ll_revoke, i);
+	return 0;
+}
+
+static int ll_revoke_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", ll_revoke_names[READ_ONCE(ll_revoke)]);
+}
+
+static const struct kernel_param_ops ll_revoke_ops = {
+	.set = ll_revoke_set,
+	.get = ll_revoke_get,
+};
+
+module_param_cb(revoke, &ll_revoke_ops, NULL, 0644);
+MODULE_PARM_DESC(revoke,
+		 "At the break timeout, for a lease with pins: kill (default), wait or unlock");
 
 static const struct lock_manager_operations ll_lm_ops;
 static const struct file_lock_operations ll_fl_ops;
@@ -171,8 +215,10 @@ void ll_lease_pin(struct ll_lease *ll, unsigned long pages)
  */
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages)
 {
-	atomic_dec(&ll->pins);
 	atomic_long_sub(pages, &ll->pages);
+	/* a revoked lease goes once its last pin is gone */
+	if (atomic_dec_and_test(&ll->pins) && READ_ONCE(ll->state) == LL_REVOKING)
+		mod_delayed_work(system_wq, &ll_expire_work, 0);
 }
 
 static int ll_lease_change(struct ll_lease *ll, bool exclusive, bool other)
@@ -405,12 +451,16 @@ int ll_exclusive_conflict(struct inode *inode)
  * @nonblock: fail with -EWOULDBLOCK instead of waiting
  *
  * Return: 0 once no layout lease conflicts, -ETXTBSY for an exclusive
- * lease held by someone else, -EWOULDBLOCK, or -ERESTARTSYS.
+ * lease held by someone else, -EDEADLK when the caller holds an MR that
+ * pins @inode's DAX pages, -EWOULDBLOCK, or -ERESTARTSYS.
  */
 int ll_break_layout(struct inode *inode, bool nonblock)
 {
 	int ret;
 
+	/* it would wait for the busy DAX pages of its own MR */
+	if (IS_DAX(inode) && ll_pins_held_by_current(inode))
+		return -EDEADLK;
 	if (!ll_inode_has_leases(inode))
 		return 0;
 	ret = ll_exclusive_conflict(inode);
@@ -418,6 +468,21 @@ int ll_break_layout(struct inode *inode, bool nonblock)
 		return ret;
 	return ll_orig_break_lease(inode, nonblock ? O_WRONLY | O_NONBLOCK :
 				   O_WRONLY, FL_LAYOUT);
+}
+
+/**
+ * ll_inode_needs_break() - may a layout change of @inode concern the module?
+ * @inode: the inode
+ *
+ * Lockless, for the ftrace filters: true when @inode has leases, or is a
+ * DAX inode while some DAX pages are pinned.
+ *
+ * Return: whether to take the slow path.
+ */
+bool ll_inode_needs_break(struct inode *inode)
+{
+	return ll_inode_has_leases(inode) ||
+	       (IS_DAX(inode) && ll_pins_on(inode));
 }
 
 static unsigned long ll_break_deadline(void)
@@ -447,8 +512,9 @@ static bool ll_lm_break(struct file_lock *fl)
 	ll->state = LL_BREAKING;
 	ll->break_start = jiffies;
 	ll->deadline = ll_break_deadline();
-	fl->fl_break_time = ll->deadline;
-	ll_expire_arm(ll->deadline);
+	fl->fl_break_time = jiffies + LL_NEVER;
+	if (READ_ONCE(ll_revoke) != LL_REVOKE_WAIT)
+		ll_expire_arm(ll->deadline);
 	spin_unlock(&ll_lock);
 
 	atomic64_inc(&ll_stats.breaks);
@@ -495,6 +561,10 @@ static void ll_report_end(struct ll_lease *ll, bool timed_out)
 			    ll->id, ll->pid, MAJOR(ll->dev), MINOR(ll->dev),
 			    ll->ino, jiffies_to_msecs(ll->deadline -
 						      ll->break_start));
+	if (atomic_read(&ll->pins))
+		pr_warn_ratelimited("lease %llu: %d pins of %ld pages left in place (revoke=unlock)\n",
+				    ll->id, atomic_read(&ll->pins),
+				    atomic_long_read(&ll->pages));
 }
 
 /* fl_release_private: the kernel frees the file_lock of a lease. */
@@ -506,8 +576,8 @@ static void ll_lease_freed(struct file_lock *fl)
 
 	spin_lock(&ll_lock);
 	was = ll->state;
-	timed_out = was == LL_BREAKING && !ll->released &&
-		    !time_before(jiffies, ll->deadline);
+	timed_out = (was == LL_BREAKING || was == LL_REVOKING) &&
+		    !ll->released && !time_before(jiffies, ll->deadline);
 	ll->state = LL_GONE;
 	list_del_init(&ll->node);
 	spin_unlock(&ll_lock);
@@ -581,14 +651,54 @@ static void ll_unlock_matching(bool (*match)(struct ll_lease *))
 	}
 }
 
-static bool ll_expired(struct ll_lease *ll)
+static bool ll_past(struct ll_lease *ll)
 {
 	return ll->state == LL_BREAKING && !time_before(jiffies, ll->deadline);
 }
 
+/* Expired, and no pins to revoke first; or revoked and unpinned. */
+static bool ll_expired(struct ll_lease *ll)
+{
+	if (ll->state == LL_REVOKING)
+		return !atomic_read(&ll->pins);
+	return ll_past(ll) &&
+	       (!atomic_read(&ll->pins) || READ_ONCE(ll_revoke) != LL_REVOKE_KILL);
+}
+
+static bool ll_to_revoke(struct ll_lease *ll)
+{
+	return ll_past(ll) && atomic_read(&ll->pins) &&
+	       READ_ONCE(ll_revoke) == LL_REVOKE_KILL;
+}
+
+/* Kill the holders of the pins under expired leases. */
+static void ll_revoke_expired(void)
+{
+	struct ll_lease *ll;
+	int killed;
+
+	while ((ll = ll_next(ll_to_revoke))) {
+		spin_lock(&ll_lock);
+		ll->state = LL_REVOKING;
+		ll->unlocking = false;	/* removed once unpinned */
+		spin_unlock(&ll_lock);
+		trace_layoutlease_revoke(ll);
+		killed = ll_pins_revoke(ll);
+		atomic64_add(killed, &ll_stats.revocations);
+		if (!killed)
+			pr_warn_ratelimited("lease %llu on %u:%u:%lu: no holder of its %d pins found to revoke; waiting for them\n",
+					    ll->id, MAJOR(ll->dev),
+					    MINOR(ll->dev), ll->ino,
+					    atomic_read(&ll->pins));
+		if (!atomic_read(&ll->pins))
+			mod_delayed_work(system_wq, &ll_expire_work, 0);
+		ll_lease_put(ll);
+	}
+}
+
 /*
- * A blocking breaker times the lease out itself (fl_break_time); this
- * removes expired leases that only non-blocking breakers asked for.
+ * The module alone times leases out (fl_break_time is out of reach): it
+ * removes expired leases, or first revokes their pins (revoke=kill).
  */
 static void ll_expire_fn(struct work_struct *work)
 {
@@ -596,6 +706,7 @@ static void ll_expire_fn(struct work_struct *work)
 	unsigned long next = 0;
 	bool any = false;
 
+	ll_revoke_expired();
 	ll_unlock_matching(ll_expired);
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_leases, node) {
@@ -605,7 +716,7 @@ static void ll_expire_fn(struct work_struct *work)
 			next = ll->deadline;
 		any = true;
 	}
-	if (any)
+	if (any && READ_ONCE(ll_revoke) != LL_REVOKE_WAIT)
 		ll_expire_arm(next);
 	spin_unlock(&ll_lock);
 }

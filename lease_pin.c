@@ -14,14 +14,24 @@
  * last close of its file.  It goes when the MR is deregistered.  The
  * reference is to a regular file, which cannot carry descriptors in
  * flight, so no cycle hides from AF_UNIX garbage collection.
+ *
+ * Each record also knows the uverbs file the registration was made
+ * through, without a reference: whoever has that file in its table holds
+ * the MR, and ib_uverbs releases every MR of a file before freeing it.
+ * Revocation kills those holders.  While records cover a DAX file's range,
+ * dax_layout_busy_page_range() reports their pinned pages, so the
+ * filesystem waits for the MR to go instead of freeing blocks under it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/hashtable.h>
 #include <linux/mm.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <rdma/ib_umem.h>
@@ -34,11 +44,18 @@ module_param(require_lease, bool, 0644);
 MODULE_PARM_DESC(require_lease,
 		 "Refuse long-term pins of file mappings without a layout lease (default: off)");
 
+static bool dax_pins = true;
+module_param(dax_pins, bool, 0644);
+MODULE_PARM_DESC(dax_pins,
+		 "Allow long-term pins of fsdax files under a layout lease (default: on)");
+
 struct ll_pin {
 	struct hlist_node hnode;	/* ll_pin_hash, by umem */
 	struct list_head node;		/* ll_pins, in registration order */
 	u64 umem_id;
 	struct ib_umem *umem;
+	struct file *uverbs;		/* not counted: holders have it */
+	unsigned long first;		/* umem page index of the first page */
 	struct file *file;		/* counted: the mapped file */
 	struct ll_lease *lease;		/* counted, or NULL */
 	struct file *lease_file;	/* counted: keeps the lease in place */
@@ -50,6 +67,59 @@ struct ll_pin {
 	unsigned long pages;
 	int access;
 };
+
+/* The uverbs file each task is running a command on, keyed by task. */
+struct ll_cmd {
+	struct hlist_node node;
+	struct task_struct *task;
+	struct file *uverbs;
+};
+
+static DEFINE_HASHTABLE(ll_cmd_hash, 6);
+static DEFINE_SPINLOCK(ll_cmd_lock);
+
+/**
+ * ll_cmd_enter() - current runs a uverbs command on @filp
+ * @cmd: the caller's record, on its stack until ll_cmd_leave()
+ * @filp: the uverbs file
+ */
+void ll_cmd_enter(struct ll_cmd_slot *cmd, struct file *filp)
+{
+	struct ll_cmd *c = (struct ll_cmd *)cmd;
+
+	BUILD_BUG_ON(sizeof(struct ll_cmd) > sizeof(struct ll_cmd_slot));
+	c->task = current;
+	c->uverbs = filp;
+	spin_lock(&ll_cmd_lock);
+	hash_add(ll_cmd_hash, &c->node, (unsigned long)current);
+	spin_unlock(&ll_cmd_lock);
+}
+
+/**
+ * ll_cmd_leave() - the command of ll_cmd_enter() is done
+ * @cmd: as given to ll_cmd_enter()
+ */
+void ll_cmd_leave(struct ll_cmd_slot *cmd)
+{
+	struct ll_cmd *c = (struct ll_cmd *)cmd;
+
+	spin_lock(&ll_cmd_lock);
+	hash_del(&c->node);
+	spin_unlock(&ll_cmd_lock);
+}
+
+static struct file *ll_cmd_file(void)
+{
+	struct file *filp = NULL;
+	struct ll_cmd *c;
+
+	spin_lock(&ll_cmd_lock);
+	hash_for_each_possible(ll_cmd_hash, c, node, (unsigned long)current)
+		if (c->task == current)
+			filp = c->uverbs;
+	spin_unlock(&ll_cmd_lock);
+	return filp;
+}
 
 static DEFINE_HASHTABLE(ll_pin_hash, 8);
 static LIST_HEAD(ll_pins);
@@ -88,6 +158,8 @@ static struct ll_pin *ll_pin_for(struct list_head *list, struct ib_umem *umem,
 		return NULL;
 	pin->umem_id = id;
 	pin->umem = umem;
+	pin->uverbs = ll_cmd_file();
+	pin->first = ULONG_MAX;
 	pin->file = get_file(file);
 	pin->lease = ll_lease_of_current(inode, &pin->lease_file);
 	pin->pid = task_tgid_nr(current);
@@ -118,6 +190,7 @@ static int ll_pin_vma(struct list_head *list, struct ib_umem *umem, u64 id,
 	off = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) + (from - vma->vm_start);
 	pin->start = min(pin->start, off);
 	pin->end = max(pin->end, off + (loff_t)PAGE_ALIGN(to - from));
+	pin->first = min(pin->first, (from - (start & PAGE_MASK)) >> PAGE_SHIFT);
 	pin->pages += PAGE_ALIGN(to - from) >> PAGE_SHIFT;
 	return 0;
 }
@@ -237,6 +310,195 @@ void ll_pins_shutdown(void)
 	}
 	spin_unlock(&ll_pin_lock);
 	ll_pins_free_list(&list, true);
+}
+
+/* The @n-th page of @umem's pages, or NULL. */
+static struct page *ll_umem_page(struct ib_umem *umem, unsigned long n)
+{
+	struct sg_page_iter iter;
+
+	for_each_sgtable_page(&umem->sgt_append.sgt, &iter, 0)
+		if (!n--)
+			return sg_page_iter_page(&iter);
+	return NULL;
+}
+
+/**
+ * ll_pins_busy_page() - a page pinned by a registration over a DAX range
+ * @inode: a DAX inode whose blocks the filesystem is about to free
+ * @start: first byte of the range
+ * @end: last byte of the range, inclusive
+ *
+ * After munmap, dax_layout_busy_page_range() sees no mapping and reports
+ * nothing, while an MR still pins the blocks.  This reports a page of
+ * such a pin; the filesystem waits until its count drops, that is until
+ * the MR is deregistered.
+ *
+ * Return: a pinned page, or NULL.
+ */
+struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end)
+{
+	struct page *page = NULL;
+	struct ll_pin *pin;
+
+	if (!IS_DAX(inode))
+		return NULL;
+	spin_lock(&ll_pin_lock);
+	list_for_each_entry(pin, &ll_pins, node) {
+		if (file_inode(pin->file) != inode || pin->end <= start ||
+		    pin->start > end)
+			continue;
+		page = ll_umem_page(pin->umem, pin->first);
+		if (page)
+			break;
+	}
+	spin_unlock(&ll_pin_lock);
+	return page;
+}
+
+/**
+ * ll_pins_dax_allowed() - may the caller pin this fsdax mapping long-term?
+ * @vma: an fsdax VMA in a FOLL_LONGTERM range
+ *
+ * Return: true when dax_pins is on and the caller holds a layout lease on
+ * the VMA's file.
+ */
+bool ll_pins_dax_allowed(struct vm_area_struct *vma)
+{
+	struct ll_lease *ll;
+	struct file *filp;
+
+	if (!READ_ONCE(dax_pins) || !vma->vm_file)
+		return false;
+	ll = ll_lease_of_current(file_inode(vma->vm_file), &filp);
+	if (!ll)
+		return false;
+	fput(filp);
+	ll_lease_put(ll);
+	return true;
+}
+
+static int ll_match_file(const void *filp, struct file *file, unsigned int fd)
+{
+	return file == filp;
+}
+
+static bool ll_task_holds(struct task_struct *p, struct file *filp)
+{
+	bool held = false;
+
+	task_lock(p);
+	if (p->files)
+		held = iterate_fd(p->files, 0, ll_match_file, filp);
+	task_unlock(p);
+	return held;
+}
+
+/* SIGKILL every process with @uverbs in its table; how many. */
+static int ll_kill_holders(struct file *uverbs, struct ll_pin *pin)
+{
+	struct task_struct *p;
+	int n = 0;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		if ((p->flags & PF_KTHREAD) || !ll_task_holds(p, uverbs))
+			continue;
+		pr_warn_ratelimited("revoking MR %llu: killing pid %d (%s), which holds %lu pinned pages of %u:%u:%lu\n",
+				    pin->umem_id, task_tgid_nr(p), p->comm,
+				    pin->pages, MAJOR(pin->dev), MINOR(pin->dev),
+				    pin->ino);
+		send_sig(SIGKILL, p, 1);
+		n++;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/**
+ * ll_pins_revoke() - kill whoever holds the MRs that pin under a lease
+ * @ll: a lease whose break timed out
+ *
+ * Return: how many processes were killed; 0 when no holder was found.
+ */
+int ll_pins_revoke(struct ll_lease *ll)
+{
+	struct file *seen[8];
+	struct ll_pin *pin;
+	int i, n = 0, nseen = 0;
+
+	spin_lock(&ll_pin_lock);
+	list_for_each_entry(pin, &ll_pins, node) {
+		if (pin->lease != ll || !pin->uverbs)
+			continue;
+		for (i = 0; i < nseen && seen[i] != pin->uverbs; i++)
+			;
+		if (i < nseen)
+			continue;
+		if (nseen < ARRAY_SIZE(seen))
+			seen[nseen++] = pin->uverbs;
+		n += ll_kill_holders(pin->uverbs, pin);
+	}
+	spin_unlock(&ll_pin_lock);
+	return n;
+}
+
+/**
+ * ll_pins_held_by_current() - does the caller hold an MR pinning @inode?
+ * @inode: the inode
+ *
+ * Return: true when a pin record of @inode was made through a uverbs file
+ * in the caller's table.
+ */
+bool ll_pins_held_by_current(struct inode *inode)
+{
+	struct ll_pin *pin;
+	bool held = false;
+
+	spin_lock(&ll_pin_lock);
+	list_for_each_entry(pin, &ll_pins, node) {
+		if (file_inode(pin->file) == inode && pin->uverbs &&
+		    ll_task_holds(current, pin->uverbs)) {
+			held = true;
+			break;
+		}
+	}
+	spin_unlock(&ll_pin_lock);
+	return held;
+}
+
+/**
+ * ll_pins_any() - are any pages pinned?  Lockless, for the ftrace filters.
+ *
+ * Return: true when some pin record exists.
+ */
+bool ll_pins_any(void)
+{
+	return atomic64_read(&ll_pinned_pages) > 0;
+}
+
+/**
+ * ll_pins_on() - does a registration pin pages of @inode?
+ * @inode: the inode
+ *
+ * Return: true when a pin record covers @inode.
+ */
+bool ll_pins_on(struct inode *inode)
+{
+	struct ll_pin *pin;
+	bool on = false;
+
+	if (!ll_pins_any())
+		return false;
+	spin_lock(&ll_pin_lock);
+	list_for_each_entry(pin, &ll_pins, node) {
+		if (file_inode(pin->file) == inode) {
+			on = true;
+			break;
+		}
+	}
+	spin_unlock(&ll_pin_lock);
+	return on;
 }
 
 /* umem pid (comm) maj:min:ino start-end pages lease|- access */

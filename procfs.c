@@ -18,6 +18,7 @@ static const char * const ll_state_names[] = {
 	[LL_SETTING] = "setting",
 	[LL_ACTIVE] = "active",
 	[LL_BREAKING] = "breaking",
+	[LL_REVOKING] = "revoking",
 	[LL_GONE] = "gone",
 };
 
@@ -35,7 +36,7 @@ static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 		goto out;
 	owner = ll_owner_pid(fl->fl_file, ll->pid);
 	spin_lock(&ll_lock);
-	if (ll->state == LL_BREAKING)
+	if (ll->state == LL_BREAKING || ll->state == LL_REVOKING)
 		ms = jiffies_to_msecs(jiffies - ll->break_start);
 	seq_printf(m, "%llu %d %d %u:%u:%lu %s %s %u %d %ld\n", ll->id, owner,
 		   ll->fd, MAJOR(ll->dev), MINOR(ll->dev), ll->ino,
@@ -49,7 +50,8 @@ out:
 
 static bool ll_listable(struct ll_lease *ll)
 {
-	return ll->state == LL_ACTIVE || ll->state == LL_BREAKING;
+	return ll->state == LL_ACTIVE || ll->state == LL_BREAKING ||
+	       ll->state == LL_REVOKING;
 }
 
 /*
@@ -109,6 +111,8 @@ static int ll_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "leases %u\n", leases);
 	seq_printf(m, "breaks %lld\n", atomic64_read(&ll_stats.breaks));
 	seq_printf(m, "timeouts %lld\n", atomic64_read(&ll_stats.timeouts));
+	seq_printf(m, "revocations %lld\n",
+		   atomic64_read(&ll_stats.revocations));
 	ll_pins_stats(m);
 	return 0;
 }

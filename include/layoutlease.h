@@ -30,6 +30,7 @@ enum ll_state {
 	LL_SETTING,	/* being inserted by vfs_setlease() */
 	LL_ACTIVE,
 	LL_BREAKING,	/* holder told, breakers waiting */
+	LL_REVOKING,	/* timed out; the MRs' holders are being killed */
 	LL_GONE,	/* the kernel freed the file_lock */
 };
 
@@ -56,6 +57,12 @@ struct ll_lease {
 struct ll_stats {
 	atomic64_t breaks;	/* breaks started */
 	atomic64_t timeouts;	/* leases removed at the break timeout */
+	atomic64_t revocations;	/* processes killed to revoke their pins */
+};
+
+/* Room for a task's current uverbs command, on the task's stack. */
+struct ll_cmd_slot {
+	void *opaque[4];
 };
 
 extern struct ll_stats ll_stats;
@@ -69,6 +76,7 @@ int ll_lease_set(struct file *filp, int fd, long arg);
 int ll_lease_release(struct file *filp);
 int ll_lease_get(struct file *filp);
 int ll_break_layout(struct inode *inode, bool nonblock);
+bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);
 struct file_lock *ll_listed(struct ll_lease *ll);
@@ -90,7 +98,18 @@ bool ll_current_holds(struct file *filp, int fd);
 struct ib_umem;
 struct proc_dir_entry;
 struct seq_file;
+struct inode;
+struct page;
+struct vm_area_struct;
 int ll_pins_record(struct ib_umem *umem, int access);
+void ll_cmd_enter(struct ll_cmd_slot *cmd, struct file *filp);
+void ll_cmd_leave(struct ll_cmd_slot *cmd);
+struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end);
+bool ll_pins_dax_allowed(struct vm_area_struct *vma);
+int ll_pins_revoke(struct ll_lease *ll);
+bool ll_pins_any(void);
+bool ll_pins_on(struct inode *inode);
+bool ll_pins_held_by_current(struct inode *inode);
 void ll_pins_forget(struct ib_umem *umem);
 void ll_pins_shutdown(void);
 void ll_pins_stats(struct seq_file *m);

@@ -39,6 +39,8 @@ DEFINE_EVENT(layoutlease_lease, layoutlease_release,
 	     TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
 DEFINE_EVENT(layoutlease_lease, layoutlease_timeout,
 	     TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
+DEFINE_EVENT(layoutlease_lease, layoutlease_revoke,
+	     TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
 
 #endif /* _LL_TRACE_H */
 

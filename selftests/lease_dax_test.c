@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RDMA registrations of DAX files under layout leases: allowed only under
+ * a lease, safe against truncate after munmap, broken cooperatively or
+ * revoked at the timeout, with the real holders of the MR found.
+ */
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include "kselftest_harness.h"
+#include "lease_util.h"
+#include "rdma_util.h"
+
+#define LEN	(1 << 20)
+#define PAGES	(LEN / 4096)
+
+FIXTURE(dax) {
+	char path[PATH_MAX];
+	long timeout;
+};
+
+FIXTURE_VARIANT(dax) {
+	const char *dir;
+};
+
+FIXTURE_VARIANT_ADD(dax, xfs) {
+	.dir = MNT_DAX_XFS,
+};
+
+FIXTURE_VARIANT_ADD(dax, ext4) {
+	.dir = MNT_DAX_EXT4,
+};
+
+FIXTURE_SETUP(dax)
+{
+	int fd = ll_make_file(variant->dir, "dax.dat", LEN, 'd', self->path,
+			      sizeof(self->path));
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fsync(fd));
+	close(fd);
+	self->timeout = ll_read_long(LL_PARAM("break_timeout_ms"));
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 300));
+}
+
+FIXTURE_TEARDOWN(dax)
+{
+	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
+	ll_sh("echo kill > " LL_PARAM("revoke") "; echo 1 > "
+	      LL_PARAM("dax_pins"));
+	unlink(self->path);
+}
+
+struct rdma {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_mr *mr;
+	void *buf;
+};
+
+/* Map @fd and register it; errno is ibv_reg_mr's on failure. */
+static int reg_file(struct rdma *r, int fd)
+{
+	r->ctx = open_rxe0();
+	r->pd = r->ctx ? ibv_alloc_pd(r->ctx) : NULL;
+	if (!r->pd)
+		return -ENODEV;
+	r->buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (r->buf == MAP_FAILED)
+		return -errno;
+	r->mr = ibv_reg_mr(r->pd, r->buf, LEN, RDMA_ACCESS);
+	return r->mr ? 0 : -errno;
+}
+
+static void unreg(struct rdma *r)
+{
+	if (r->mr)
+		ibv_dereg_mr(r->mr);
+	munmap(r->buf, LEN);
+	ibv_dealloc_pd(r->pd);
+	ibv_close_device(r->ctx);
+}
+
+TEST_F(dax, no_lease_no_pin)
+{
+	struct rdma r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	EXPECT_EQ(-EOPNOTSUPP, reg_file(&r, fd));
+	EXPECT_EQ(0, ll_stat("pins"));
+	unreg(&r);
+	close(fd);
+}
+
+TEST_F(dax, pin_under_lease)
+{
+	struct rdma r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	ASSERT_EQ(0, reg_file(&r, fd)) TH_LOG("ibv_reg_mr: %s",
+					      strerror(errno));
+	EXPECT_EQ(1, ll_stat("pins"));
+	EXPECT_EQ(PAGES, ll_stat("pinned_pages"));
+	unreg(&r);
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_setlease(fd, F_UNLCK));
+	close(fd);
+}
+
+TEST_F(dax, dax_pins_off)
+{
+	struct rdma r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("dax_pins"), 0));
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	EXPECT_EQ(-EOPNOTSUPP, reg_file(&r, fd));
+	unreg(&r);
+	close(fd);
+}
+
+/* The holder's truncate of a range its own MR pins would wait on itself. */
+TEST_F(dax, holder_own_truncate_is_edeadlk)
+{
+	struct rdma r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	ASSERT_EQ(0, reg_file(&r, fd));
+	EXPECT_EQ(-1, ftruncate(fd, 0));
+	EXPECT_EQ(EDEADLK, errno);
+	unreg(&r);
+	EXPECT_EQ(0, ftruncate(fd, 0));
+	close(fd);
+}
+
+enum pinner_mode { PIN_COOPERATE, PIN_IGNORE };
+
+/*
+ * A child that leases the file, maps and registers it, unmaps and closes
+ * it (seeds/002), reports 'R', and on the break either deregisters (and
+ * reports 'D') or reports 'S' and waits to be killed.
+ */
+static pid_t start_pinner(const char *path, int arg, enum pinner_mode mode,
+			  int *report)
+{
+	int up[2];
+	pid_t pid;
+
+	if (pipe(up))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct signalfd_siginfo si;
+		struct rdma r = { 0 };
+		sigset_t set;
+		int fd, sfd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigemptyset(&set);
+		sigaddset(&set, LL_SIG);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sfd = signalfd(-1, &set, 0);
+		fd = open(path, O_RDWR);
+		if (fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
+		    ll_setlease(fd, arg) || reg_file(&r, fd))
+			_exit(2);
+		munmap(r.buf, LEN);
+		close(fd);
+		if (write(up[1], "R", 1) != 1 ||
+		    read(sfd, &si, sizeof(si)) != sizeof(si))
+			_exit(3);
+		if (mode == PIN_IGNORE) {
+			if (write(up[1], "S", 1) != 1)
+				_exit(4);
+			for (;;)
+				pause();
+		}
+		ibv_dereg_mr(r.mr);
+		_exit(write(up[1], "D", 1) == 1 ? 0 : 5);
+	}
+	close(up[1]);
+	*report = up[0];
+	return pid;
+}
+
+static char read_report(int fd)
+{
+	char c = 0;
+
+	return ll_read_full(fd, &c, 1, LL_REPORT_MS) ? 0 : c;
+}
+
+/* A truncate in another process; returns its pid; it exits with errno. */
+static pid_t truncate_elsewhere(const char *path, off_t len)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd;
+
+		close_range(3, ~0U, 0);
+		fd = open(path, O_RDWR);
+		_exit(fd >= 0 && !ftruncate(fd, len) ? 0 : errno);
+	}
+	return pid;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_size;
+}
+
+TEST_F(dax, cooperative_break)
+{
+	int report, st;
+	pid_t pinner, breaker;
+
+	pinner = start_pinner(self->path, LL_SHARED, PIN_COOPERATE, &report);
+	ASSERT_EQ('R', read_report(report));
+	EXPECT_EQ(1, ll_stat("pins"));
+	breaker = truncate_elsewhere(self->path, 4096);
+	EXPECT_EQ('D', read_report(report));
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(4096, file_size(self->path));
+	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_stat("leases"));
+}
+
+/* revoke=kill: the holder ignores the break and is killed at the timeout */
+TEST_F(dax, escalation_kills_the_holder)
+{
+	long revocations = ll_stat("revocations");
+	int report, st;
+	pid_t pinner, breaker;
+
+	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
+	ASSERT_EQ('R', read_report(report));
+	breaker = truncate_elsewhere(self->path, 0);
+	EXPECT_EQ('S', read_report(report));
+	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(0, file_size(self->path));
+	EXPECT_EQ(revocations + 1, ll_stat("revocations"));
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_stat("leases"));
+	EXPECT_EQ(0, ll_sh("dmesg | grep -q 'revoking MR .* killing pid %d'",
+			   pinner));
+}
+
+/*
+ * revoke=unlock: the lease goes at the timeout and the pins stay; the
+ * truncate must still wait for the MR (the busy DAX pages) instead of
+ * freeing blocks under it.
+ */
+TEST_F(dax, unlocked_pins_keep_dax_pages_busy)
+{
+	int report, st;
+	pid_t pinner, breaker;
+
+	ASSERT_EQ(0, ll_sh("echo unlock > " LL_PARAM("revoke")));
+	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
+	ASSERT_EQ('R', read_report(report));
+	breaker = truncate_elsewhere(self->path, 0);
+	EXPECT_EQ('S', read_report(report));
+	/* the lease went at the timeout; the MR is still there */
+	while (ll_stat("leases"))
+		usleep(10000);
+	EXPECT_EQ(1, ll_stat("pins"));
+	EXPECT_EQ(0, waitpid(breaker, &st, WNOHANG)) TH_LOG("truncate ran");
+	kill(pinner, SIGKILL);
+	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(0, ll_stat("pins"));
+}
+
+/* Exclusive lease with pins: ETXTBSY at once, nothing revoked. */
+TEST_F(dax, exclusive_with_pins)
+{
+	long revocations = ll_stat("revocations");
+	int report, fd, st;
+	pid_t pinner;
+
+	pinner = start_pinner(self->path, LL_EXCL, PIN_IGNORE, &report);
+	ASSERT_EQ('R', read_report(report));
+	fd = open(self->path, O_RDWR);
+	EXPECT_EQ(-1, ftruncate(fd, 0));
+	EXPECT_EQ(ETXTBSY, errno);
+	close(fd);
+	EXPECT_EQ(revocations, ll_stat("revocations"));
+	EXPECT_EQ(0, waitpid(pinner, &st, WNOHANG));
+	kill(pinner, SIGKILL);
+	waitpid(pinner, &st, 0);
+}
+
+TEST_HARNESS_MAIN
