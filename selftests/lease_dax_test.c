@@ -302,4 +302,181 @@ TEST_F(dax, exclusive_with_pins)
 	waitpid(pinner, &st, 0);
 }
 
+/*
+ * An RDMA WRITE from another QP into an MR over a DAX file lands in the
+ * file; read(2) returns the bytes, and an RDMA READ returns them too.
+ */
+TEST_F(dax, rdma_write_lands_in_file)
+{
+	char *src, *back, *disk;
+	struct ibv_mr *smr, *bmr;
+	struct rdma r = { 0 };
+	struct qp_pair qp;
+	int fd = open(self->path, O_RDWR), i;
+
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	ASSERT_EQ(0, reg_file(&r, fd));
+	ASSERT_EQ(0, qp_pair_open(r.ctx, r.pd, &qp));
+	src = malloc(LEN);
+	back = malloc(LEN);
+	disk = malloc(LEN);
+	for (i = 0; i < LEN; i++)
+		src[i] = (char)(i * 7 + 3);
+	smr = ibv_reg_mr(r.pd, src, LEN, RDMA_ACCESS);
+	bmr = ibv_reg_mr(r.pd, back, LEN, RDMA_ACCESS);
+	ASSERT_NE(NULL, smr);
+	ASSERT_NE(NULL, bmr);
+	munmap(r.buf, LEN);	/* the MR alone reaches the file now */
+	EXPECT_EQ(0, rdma_op(&qp, IBV_WR_RDMA_WRITE, src, smr->lkey,
+			     (uintptr_t)r.buf, r.mr->rkey, LEN));
+	ASSERT_EQ(LEN, pread(fd, disk, LEN, 0));
+	EXPECT_EQ(0, memcmp(src, disk, LEN));
+	memset(disk, 'x', 4096);
+	ASSERT_EQ(4096, pwrite(fd, disk, 4096, 0));
+	EXPECT_EQ(0, rdma_op(&qp, IBV_WR_RDMA_READ, back, bmr->lkey,
+			     (uintptr_t)r.buf, r.mr->rkey, LEN));
+	EXPECT_EQ(0, memcmp(disk, back, 4096)) TH_LOG("read(2) and RDMA agree");
+	EXPECT_EQ(0, memcmp(src + 4096, back + 4096, LEN - 4096));
+	ibv_dereg_mr(smr);
+	ibv_dereg_mr(bmr);
+	qp_pair_close(&qp);
+	r.buf = MAP_FAILED;
+	unreg(&r);
+	close(fd);
+	free(src);
+	free(back);
+	free(disk);
+}
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1 || !CMSG_FIRSTHDR(&msg))
+		return -1;
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+	return fd;
+}
+
+/*
+ * A, the lease owner, registers the file and hands the MR to B, by fork()
+ * or over SCM_RIGHTS, then closes its own uverbs descriptors.  B holds
+ * @alive's write end.  A reports 'R', then 'S' when told of the break.
+ */
+static pid_t start_handoff(const char *path, bool scm, int *report,
+			   int alive[2])
+{
+	int up[2];
+	pid_t a;
+
+	if (pipe(up))
+		return -1;
+	a = fork();
+	if (a == 0) {
+		struct signalfd_siginfo si;
+		struct rdma r = { 0 };
+		int fd, sfd, sv[2];
+		sigset_t set;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigemptyset(&set);
+		sigaddset(&set, LL_SIG);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sfd = signalfd(-1, &set, 0);
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+			_exit(2);
+		if (scm && fork() == 0) {
+			int mine = recv_fd(sv[1]);	/* B */
+
+			for (;;)
+				pause();
+			close(mine);
+		}
+		fd = open(path, O_RDWR);
+		if (fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
+		    ll_setlease(fd, LL_SHARED) || reg_file(&r, fd))
+			_exit(3);
+		munmap(r.buf, LEN);
+		close(fd);
+		if (!scm && fork() == 0)
+			for (;;)
+				pause();		/* B */
+		if (scm && send_fd(sv[0], r.ctx->cmd_fd))
+			_exit(4);
+		close(r.ctx->cmd_fd);
+		close(r.ctx->async_fd);
+		close(alive[1]);
+		if (write(up[1], "R", 1) != 1 ||
+		    read(sfd, &si, sizeof(si)) != sizeof(si) ||
+		    write(up[1], "S", 1) != 1)
+			_exit(5);
+		for (;;)
+			pause();
+	}
+	close(up[1]);
+	close(alive[1]);
+	*report = up[0];
+	return a;
+}
+
+static void revoke_real_holder(struct __test_metadata *_metadata,
+			       const char *path, bool scm)
+{
+	long revocations = ll_stat("revocations");
+	int report, alive[2], st;
+	pid_t a, breaker;
+	char c;
+
+	ASSERT_EQ(0, pipe(alive));
+	a = start_handoff(path, scm, &report, alive);
+	ASSERT_EQ('R', read_report(report));
+	EXPECT_EQ(1, ll_stat("pins"));
+	breaker = truncate_elsewhere(path, 0);
+	EXPECT_EQ('S', read_report(report)) TH_LOG("the owner is told");
+	/* B dies: the last write end of the pipe closes (EOF) */
+	EXPECT_EQ(-EPIPE, ll_read_full(alive[0], &c, 1, LL_REPORT_MS));
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(0, file_size(path));
+	EXPECT_EQ(0, waitpid(a, &st, WNOHANG)) TH_LOG("the owner holds no MR");
+	EXPECT_EQ(revocations + 1, ll_stat("revocations"));
+	EXPECT_EQ(0, ll_stat("pins"));
+	kill(a, SIGKILL);
+	waitpid(a, &st, 0);
+	close(alive[0]);
+}
+
+TEST_F(dax, revocation_finds_fork_child)
+{
+	revoke_real_holder(_metadata, self->path, false);
+}
+
+TEST_F(dax, revocation_finds_scm_rights_receiver)
+{
+	revoke_real_holder(_metadata, self->path, true);
+}
+
 TEST_HARNESS_MAIN

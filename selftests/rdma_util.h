@@ -28,4 +28,111 @@ static inline struct ibv_context *open_rxe0(void)
 	return ctx;
 }
 
+/* Two RC QPs on rxe0 connected to each other, and their CQ. */
+struct qp_pair {
+	struct ibv_cq *cq;
+	struct ibv_qp *a, *b;
+};
+
+static inline struct ibv_qp *create_rc_qp(struct ibv_pd *pd,
+					  struct ibv_cq *cq)
+{
+	struct ibv_qp_init_attr init = {
+		.send_cq = cq, .recv_cq = cq, .qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 4, .max_recv_wr = 4,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+
+	return ibv_create_qp(pd, &init);
+}
+
+/* INIT, RTR and RTS towards @dest_qpn, over GID index 1 (RoCE v2). */
+static inline int connect_qp(struct ibv_qp *qp, uint32_t dest_qpn,
+			     const union ibv_gid *gid)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT, .port_num = 1,
+		.qp_access_flags = RDMA_ACCESS,
+	};
+
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+		return -errno;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = IBV_MTU_1024;
+	a.dest_qp_num = dest_qpn;
+	a.max_dest_rd_atomic = 1;
+	a.min_rnr_timer = 12;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.grh.dgid = *gid;
+	a.ah_attr.grh.sgid_index = 1;
+	a.ah_attr.grh.hop_limit = 1;
+	a.ah_attr.port_num = 1;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
+		return -errno;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 1;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
+			  IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
+			  IBV_QP_MAX_QP_RD_ATOMIC))
+		return -errno;
+	return 0;
+}
+
+static inline int qp_pair_open(struct ibv_context *ctx, struct ibv_pd *pd,
+			       struct qp_pair *p)
+{
+	union ibv_gid gid;
+	int ret;
+
+	p->cq = ibv_create_cq(ctx, 8, NULL, NULL, 0);
+	if (!p->cq || ibv_query_gid(ctx, 1, 1, &gid))
+		return -errno;
+	p->a = create_rc_qp(pd, p->cq);
+	p->b = create_rc_qp(pd, p->cq);
+	if (!p->a || !p->b)
+		return -errno;
+	ret = connect_qp(p->a, p->b->qp_num, &gid);
+	return ret ? ret : connect_qp(p->b, p->a->qp_num, &gid);
+}
+
+static inline void qp_pair_close(struct qp_pair *p)
+{
+	ibv_destroy_qp(p->a);
+	ibv_destroy_qp(p->b);
+	ibv_destroy_cq(p->cq);
+}
+
+/* RDMA @op of @len bytes from @local (lkey) to @remote (rkey), and wait. */
+static inline int rdma_op(struct qp_pair *p, enum ibv_wr_opcode op,
+			  void *local, uint32_t lkey, uint64_t remote,
+			  uint32_t rkey, uint32_t len)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)local, .length = len, .lkey = lkey,
+	};
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .opcode = op,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = remote, .rkey = rkey },
+	}, *bad;
+	struct ibv_wc wc;
+	int n;
+
+	if (ibv_post_send(p->a, &wr, &bad))
+		return -errno;
+	while ((n = ibv_poll_cq(p->cq, 1, &wc)) == 0)
+		;
+	if (n < 0)
+		return -EIO;
+	return wc.status == IBV_WC_SUCCESS ? 0 : -EIO;
+}
+
 #endif /* _LL_RDMA_UTIL_H */
