@@ -18,6 +18,7 @@ static long ll_ioctl(struct file *dev, unsigned int cmd, unsigned long uarg)
 {
 	struct layout_lease_req __user *ureq = (void __user *)uarg;
 	struct layout_lease_req req;
+	struct file *filp;
 	struct fd f;
 	long ret;
 
@@ -27,17 +28,18 @@ static long ll_ioctl(struct file *dev, unsigned int cmd, unsigned long uarg)
 	if (copy_from_user(&req, ureq, sizeof(req)))
 		return -EFAULT;
 	f = fdget(req.fd);
-	if (!f.file)
+	filp = ll_fd_file(f);
+	if (!filp)
 		return -EBADF;
 	switch (cmd) {
 	case LAYOUT_LEASE_SET:
-		ret = ll_lease_set(f.file, req.fd, req.arg);
+		ret = ll_lease_set(filp, req.fd, req.arg);
 		break;
 	case LAYOUT_LEASE_RELEASE:
-		ret = ll_lease_release(f.file);
+		ret = ll_lease_release(filp);
 		break;
 	default:
-		ret = ll_lease_get(f.file);
+		ret = ll_lease_get(filp);
 		if (ret == -ENOENT)
 			ret = F_UNLCK;
 		req.arg = ret;

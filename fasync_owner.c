@@ -96,8 +96,9 @@ bool ll_current_holds(struct file *filp, int fd)
 
 	if (!files)
 		return false;
+	/* only compared, never dereferenced: the raw lookup under RCU */
 	rcu_read_lock();
-	held = fd >= 0 && files_lookup_fd_rcu(files, fd) == filp;
+	held = fd >= 0 && files_lookup_fd_raw(files, fd) == filp;
 	rcu_read_unlock();
 	return held || iterate_fd(files, 0, ll_match_file, filp);
 }

@@ -64,6 +64,13 @@ static inline int ll_fown_prepare(struct file *filp)
 }
 #endif
 
+/* 6.12: struct fd is one word, read through fd_file(). */
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#define ll_fd_file(f)	fd_file(f)
+#else
+#define ll_fd_file(f)	((f).file)
+#endif
+
 /* 6.13: f_count became a file_ref_t. */
 #if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
 #define ll_get_file_unless_zero(f)	file_ref_get(&(f)->f_ref)
