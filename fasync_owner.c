@@ -24,27 +24,27 @@
  *
  * Return: 0 or -ENOMEM.
  */
-int ll_owner_attach(struct file_lock *fl, int fd)
+int ll_owner_attach(struct ll_file_lease *fl, int fd)
 {
-	int ret = fasync_helper(fd, fl->fl_file, 1, &fl->fl_fasync);
+	int ret = fasync_helper(fd, ll_fl_file(fl), 1, &fl->fl_fasync);
 
 	return ret < 0 ? ret : 0;
 }
 
 /* Undo ll_owner_attach() for a lease that was never inserted. */
-void ll_owner_detach(struct file_lock *fl)
+void ll_owner_detach(struct ll_file_lease *fl)
 {
-	fasync_helper(-1, fl->fl_file, 0, &fl->fl_fasync);
+	fasync_helper(-1, ll_fl_file(fl), 0, &fl->fl_fasync);
 }
 
 /* lm_setup: the setter owns the file unless F_SETOWN named someone. */
-void ll_owner_default(struct file_lock *fl)
+void ll_owner_default(struct ll_file_lease *fl)
 {
-	__f_setown(fl->fl_file, task_pid(current), PIDTYPE_TGID, 0);
+	__f_setown(ll_fl_file(fl), task_pid(current), PIDTYPE_TGID, 0);
 }
 
 /* Tell the owner: exactly one signal per break, from lm_break. */
-void ll_owner_notify(struct file_lock *fl)
+void ll_owner_notify(struct ll_file_lease *fl)
 {
 	kill_fasync(&fl->fl_fasync, SIGIO, POLL_MSG);
 }

@@ -76,7 +76,7 @@ module_param_cb(revoke, &ll_revoke_ops, NULL, 0644);
 MODULE_PARM_DESC(revoke,
 		 "At the break timeout, for a lease with pins: kill (default), wait or unlock");
 
-static const struct lock_manager_operations ll_lm_ops;
+static const struct ll_lease_manager_operations ll_lm_ops;
 static const struct file_lock_operations ll_fl_ops;
 
 /* Removes leases on the module's own authority: expiry and unload. */
@@ -99,7 +99,7 @@ void ll_lease_put(struct ll_lease *ll)
 	kref_put(&ll->ref, ll_lease_free);
 }
 
-static bool ll_is_ours(struct file_lock *fl)
+static bool ll_is_ours(struct ll_file_lease *fl)
 {
 	return fl->fl_lmops == &ll_lm_ops;
 }
@@ -120,14 +120,14 @@ bool ll_inode_has_leases(struct inode *inode)
  *
  * Return: the file_lock, or NULL once the lease was removed.
  */
-struct file_lock *ll_listed(struct ll_lease *ll)
+struct ll_file_lease *ll_listed(struct ll_lease *ll)
 {
 	struct file_lock_context *ctx = locks_inode_context(ll->inode);
-	struct file_lock *fl;
+	struct ll_file_lease *fl;
 
 	lockdep_assert_held(&ctx->flc_lock);
-	list_for_each_entry(fl, &ctx->flc_lease, fl_list)
-		if (fl->fl_owner == ll && ll_is_ours(fl))
+	ll_for_each_lease(fl, ctx)
+		if (ll_fl_owner(fl) == ll && ll_is_ours(fl))
 			return fl;
 	return NULL;
 }
@@ -142,24 +142,25 @@ static struct ll_lease *ll_lookup(struct file *filp, bool *other,
 {
 	struct file_lock_context *ctx = locks_inode_context(file_inode(filp));
 	struct ll_lease *found = NULL;
-	struct file_lock *fl;
+	struct ll_file_lease *fl;
 
 	*other = false;
 	*other_excl = false;
 	if (!ctx)
 		return NULL;
 	spin_lock(&ctx->flc_lock);
-	list_for_each_entry(fl, &ctx->flc_lease, fl_list) {
-		if (!(fl->fl_flags & FL_LAYOUT))
+	ll_for_each_lease(fl, ctx) {
+		struct ll_lease *ll = ll_fl_owner(fl);
+
+		if (!(ll_fl_flags(fl) & FL_LAYOUT))
 			continue;
-		if (ll_is_ours(fl) && fl->fl_file == filp) {
-			found = fl->fl_owner;
+		if (ll_is_ours(fl) && ll_fl_file(fl) == filp) {
+			found = ll;
 			kref_get(&found->ref);
 			continue;
 		}
 		*other = true;
-		if (ll_is_ours(fl) &&
-		    READ_ONCE(((struct ll_lease *)fl->fl_owner)->exclusive))
+		if (ll_is_ours(fl) && READ_ONCE(ll->exclusive))
 			*other_excl = true;
 	}
 	spin_unlock(&ctx->flc_lock);
@@ -177,19 +178,20 @@ struct ll_lease *ll_lease_of_current(struct inode *inode, struct file **filp)
 {
 	struct file_lock_context *ctx = locks_inode_context(inode);
 	struct ll_lease *found = NULL;
-	struct file_lock *fl;
+	struct ll_file_lease *fl;
 
 	if (!ctx)
 		return NULL;
 	spin_lock(&ctx->flc_lock);
-	list_for_each_entry(fl, &ctx->flc_lease, fl_list) {
-		struct ll_lease *ll = fl->fl_owner;
+	ll_for_each_lease(fl, ctx) {
+		struct ll_lease *ll = ll_fl_owner(fl);
+		struct file *file = ll_fl_file(fl);
 
-		if (!ll_is_ours(fl) || !ll_current_holds(fl->fl_file, ll->fd) ||
-		    !ll_get_file_unless_zero(fl->fl_file))
+		if (!ll_is_ours(fl) || !ll_current_holds(file, ll->fd) ||
+		    !ll_get_file_unless_zero(file))
 			continue;
 		kref_get(&ll->ref);
-		*filp = fl->fl_file;
+		*filp = file;
 		found = ll;
 		break;
 	}
@@ -236,18 +238,19 @@ static int ll_lease_change(struct ll_lease *ll, bool exclusive, bool other)
 }
 
 static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
-				       bool exclusive, struct file_lock **flp)
+				       bool exclusive,
+				       struct ll_file_lease **flp)
 {
 	struct inode *inode = file_inode(filp);
-	struct file_lock *fl;
+	struct ll_file_lease *fl;
 	struct ll_lease *ll;
 
 	ll = kzalloc(sizeof(*ll), GFP_KERNEL);
-	fl = locks_alloc_lock();
+	fl = ll_alloc_lease();
 	if (!ll || !fl) {
 		kfree(ll);
 		if (fl)
-			locks_free_lock(fl);
+			ll_free_lease(fl);
 		return NULL;
 	}
 	kref_init(&ll->ref);		/* the file_lock's reference */
@@ -262,13 +265,7 @@ static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
 	ll->exclusive = exclusive;
 	ll->state = LL_SETTING;
 
-	fl->fl_flags = FL_LAYOUT;
-	fl->fl_type = F_RDLCK;
-	fl->fl_owner = ll;
-	fl->fl_pid = ll->pid;
-	fl->fl_file = filp;
-	fl->fl_start = 0;
-	fl->fl_end = OFFSET_MAX;
+	ll_lease_init(fl, filp, FL_LAYOUT, F_RDLCK, ll, ll->pid);
 	fl->fl_lmops = &ll_lm_ops;
 	*flp = fl;
 	return ll;
@@ -276,7 +273,7 @@ static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
 
 static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 {
-	struct file_lock *fl;
+	struct ll_file_lease *fl;
 	struct ll_lease *ll;
 	int ret;
 
@@ -288,12 +285,12 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 		return -ENOMEM;
 	ret = ll_owner_attach(fl, fd);
 	if (ret) {
-		locks_free_lock(fl);
+		ll_free_lease(fl);
 		ll_lease_put(ll);
 		return ret;
 	}
 	/* From here on, freeing fl goes through ll_lease_freed(). */
-	fl->fl_ops = &ll_fl_ops;
+	ll_lease_on_free(fl, &ll_fl_ops);
 	kref_get(&ll->ref);
 	spin_lock(&ll_lock);
 	list_add_tail(&ll->node, &ll_leases);
@@ -302,7 +299,7 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 	ret = vfs_setlease(filp, F_RDLCK, &fl, NULL);
 	if (ret) {
 		ll_owner_detach(fl);
-		locks_free_lock(fl);
+		ll_free_lease(fl);
 	} else {
 		spin_lock(&ll_lock);
 		if (ll->state == LL_SETTING)
@@ -425,17 +422,17 @@ int ll_lease_get(struct file *filp)
 int ll_exclusive_conflict(struct inode *inode)
 {
 	struct file_lock_context *ctx = locks_inode_context(inode);
-	struct file_lock *fl;
+	struct ll_file_lease *fl;
 	int ret = 0;
 
 	if (!ctx)
 		return 0;
 	spin_lock(&ctx->flc_lock);
-	list_for_each_entry(fl, &ctx->flc_lease, fl_list) {
-		struct ll_lease *ll = fl->fl_owner;
+	ll_for_each_lease(fl, ctx) {
+		struct ll_lease *ll = ll_fl_owner(fl);
 
 		if (ll_is_ours(fl) && READ_ONCE(ll->exclusive) &&
-		    !ll_current_holds(fl->fl_file, ll->fd)) {
+		    !ll_current_holds(ll_fl_file(fl), ll->fd)) {
 			ret = -ETXTBSY;
 			break;
 		}
@@ -504,9 +501,9 @@ static void ll_expire_arm(unsigned long deadline)
 }
 
 /* lm_break: called under flc_lock when a breaker conflicts with @fl. */
-static bool ll_lm_break(struct file_lock *fl)
+static bool ll_lm_break(struct ll_file_lease *fl)
 {
-	struct ll_lease *ll = fl->fl_owner;
+	struct ll_lease *ll = ll_fl_owner(fl);
 
 	spin_lock(&ll_lock);
 	ll->state = LL_BREAKING;
@@ -524,22 +521,23 @@ static bool ll_lm_break(struct file_lock *fl)
 }
 
 /* The holder's own layout changes do not break its own lease. */
-static bool ll_lm_breaker_owns_lease(struct file_lock *fl)
+static bool ll_lm_breaker_owns_lease(struct ll_file_lease *fl)
 {
-	struct ll_lease *ll = fl->fl_owner;
+	struct ll_lease *ll = ll_fl_owner(fl);
 
-	return ll_current_holds(fl->fl_file, ll->fd);
+	return ll_current_holds(ll_fl_file(fl), ll->fd);
 }
 
-static void ll_lm_setup(struct file_lock *fl, void **priv)
+static void ll_lm_setup(struct ll_file_lease *fl, void **priv)
 {
 	ll_owner_default(fl);
 }
 
 /* lm_change: generic_delete_lease() found the lease an F_UNLCK names. */
-static int ll_lm_change(struct file_lock *fl, int arg, struct list_head *dispose)
+static int ll_lm_change(struct ll_file_lease *fl, int arg,
+			struct list_head *dispose)
 {
-	struct ll_lease *ll = fl->fl_owner;
+	struct ll_lease *ll = ll_fl_owner(fl);
 
 	if (arg == F_UNLCK) {
 		spin_lock(&ll_lock);
@@ -570,7 +568,7 @@ static void ll_report_end(struct ll_lease *ll, bool timed_out)
 /* fl_release_private: the kernel frees the file_lock of a lease. */
 static void ll_lease_freed(struct file_lock *fl)
 {
-	struct ll_lease *ll = fl->fl_owner;
+	struct ll_lease *ll = ll_lock_owner(fl);
 	enum ll_state was;
 	bool timed_out;
 
@@ -592,7 +590,7 @@ static const struct file_lock_operations ll_fl_ops = {
 	.fl_release_private = ll_lease_freed,
 };
 
-static const struct lock_manager_operations ll_lm_ops = {
+static const struct ll_lease_manager_operations ll_lm_ops = {
 	.lm_break = ll_lm_break,
 	.lm_change = ll_lm_change,
 	.lm_setup = ll_lm_setup,
@@ -622,12 +620,12 @@ static struct file *ll_get_file(struct ll_lease *ll)
 {
 	struct file_lock_context *ctx = locks_inode_context(ll->inode);
 	struct file *filp = NULL;
-	struct file_lock *fl;
+	struct ll_file_lease *fl;
 
 	spin_lock(&ctx->flc_lock);
 	fl = ll_listed(ll);
-	if (fl && ll_get_file_unless_zero(fl->fl_file))
-		filp = fl->fl_file;
+	if (fl && ll_get_file_unless_zero(ll_fl_file(fl)))
+		filp = ll_fl_file(fl);
 	spin_unlock(&ctx->flc_lock);
 	return filp;
 }

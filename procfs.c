@@ -26,7 +26,7 @@ static const char * const ll_state_names[] = {
 static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 {
 	struct file_lock_context *ctx = locks_inode_context(ll->inode);
-	struct file_lock *fl;
+	struct ll_file_lease *fl;
 	unsigned int ms = 0;
 	pid_t owner;
 
@@ -34,7 +34,7 @@ static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 	fl = ll_listed(ll);
 	if (!fl)
 		goto out;
-	owner = ll_owner_pid(fl->fl_file, ll->pid);
+	owner = ll_owner_pid(ll_fl_file(fl), ll->pid);
 	spin_lock(&ll_lock);
 	if (ll->state == LL_BREAKING || ll->state == LL_REVOKING)
 		ms = jiffies_to_msecs(jiffies - ll->break_start);

@@ -79,7 +79,7 @@ int ll_break_layout(struct inode *inode, bool nonblock);
 bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);
-struct file_lock *ll_listed(struct ll_lease *ll);
+struct ll_file_lease *ll_listed(struct ll_lease *ll);
 struct ll_lease *ll_lease_of_current(struct inode *inode, struct file **filp);
 void ll_lease_pin(struct ll_lease *ll, unsigned long pages);
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages);
@@ -87,10 +87,10 @@ int ll_leases_init(void);
 void ll_leases_shutdown(void);
 
 /* fasync_owner.c */
-int ll_owner_attach(struct file_lock *fl, int fd);
-void ll_owner_detach(struct file_lock *fl);
-void ll_owner_default(struct file_lock *fl);
-void ll_owner_notify(struct file_lock *fl);
+int ll_owner_attach(struct ll_file_lease *fl, int fd);
+void ll_owner_detach(struct ll_file_lease *fl);
+void ll_owner_default(struct ll_file_lease *fl);
+void ll_owner_notify(struct ll_file_lease *fl);
 pid_t ll_owner_pid(struct file *filp, pid_t setter);
 bool ll_current_holds(struct file *filp, int fd);
 

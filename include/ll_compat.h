@@ -41,6 +41,142 @@ static inline struct cred *ll_kernel_cred(void)
 #endif
 }
 
+/*
+ * 6.9: a lease is a struct file_lease, no longer a struct file_lock.  The
+ * fields the two share moved into the embedded struct file_lock_core c
+ * (c.flc_owner for fl_owner, ...), and a lease's callbacks are a struct
+ * lease_manager_operations.  The module names the lease type
+ * "struct ll_file_lease" and reads the shared fields through the helpers
+ * below.
+ */
+#if KERNEL_VERSION(6, 9, 0) <= LINUX_VERSION_CODE
+#define ll_file_lease			file_lease
+#define ll_lease_manager_operations	lease_manager_operations
+#define ll_alloc_lease()		locks_alloc_lease()
+#define ll_free_lease(fl)		locks_free_lease(fl)
+
+/* Walk the leases of a file_lock_context, under its flc_lock. */
+#define ll_for_each_lease(fl, ctx)	\
+	list_for_each_entry(fl, &(ctx)->flc_lease, c.flc_list)
+
+static inline fl_owner_t ll_fl_owner(struct file_lease *fl)
+{
+	return fl->c.flc_owner;
+}
+
+static inline struct file *ll_fl_file(struct file_lease *fl)
+{
+	return fl->c.flc_file;
+}
+
+static inline unsigned int ll_fl_flags(struct file_lease *fl)
+{
+	return fl->c.flc_flags;
+}
+
+/**
+ * ll_lease_init() - fill in a lease not yet inserted, as lease_init() does
+ * @fl: the lease, from ll_alloc_lease()
+ * @filp: the leased file
+ * @flags: FL_LAYOUT, ...
+ * @type: F_RDLCK or F_WRLCK
+ * @owner: the lease's owner, compared by generic_delete_lease()
+ * @pid: the pid /proc/locks shows
+ */
+static inline void ll_lease_init(struct file_lease *fl, struct file *filp,
+				 unsigned int flags, unsigned char type,
+				 fl_owner_t owner, pid_t pid)
+{
+	fl->c.flc_flags = flags;
+	fl->c.flc_type = type;
+	fl->c.flc_owner = owner;
+	fl->c.flc_pid = pid;
+	fl->c.flc_file = filp;
+}
+#else
+#define ll_file_lease			file_lock
+#define ll_lease_manager_operations	lock_manager_operations
+#define ll_alloc_lease()		locks_alloc_lock()
+#define ll_free_lease(fl)		locks_free_lock(fl)
+
+/* Walk the leases of a file_lock_context, under its flc_lock. */
+#define ll_for_each_lease(fl, ctx)	\
+	list_for_each_entry(fl, &(ctx)->flc_lease, fl_list)
+
+static inline fl_owner_t ll_fl_owner(struct file_lock *fl)
+{
+	return fl->fl_owner;
+}
+
+static inline struct file *ll_fl_file(struct file_lock *fl)
+{
+	return fl->fl_file;
+}
+
+static inline unsigned int ll_fl_flags(struct file_lock *fl)
+{
+	return fl->fl_flags;
+}
+
+/**
+ * ll_lease_init() - fill in a lease not yet inserted, as lease_init() does
+ * @fl: the lease, from ll_alloc_lease()
+ * @filp: the leased file
+ * @flags: FL_LAYOUT, ...
+ * @type: F_RDLCK or F_WRLCK
+ * @owner: the lease's owner, compared by generic_delete_lease()
+ * @pid: the pid /proc/locks shows
+ */
+static inline void ll_lease_init(struct file_lock *fl, struct file *filp,
+				 unsigned int flags, unsigned char type,
+				 fl_owner_t owner, pid_t pid)
+{
+	fl->fl_flags = flags;
+	fl->fl_type = type;
+	fl->fl_owner = owner;
+	fl->fl_pid = pid;
+	fl->fl_file = filp;
+	fl->fl_start = 0;
+	fl->fl_end = OFFSET_MAX;
+}
+#endif
+
+/*
+ * Freeing a lease: 6.1 calls the lease's fl_ops->fl_release_private, the
+ * module's only notice that the kernel dropped the lease, whatever removed
+ * it.  A 6.9 file_lease has no fl_ops and is freed without a callback; the
+ * module then learns of the removal from lease_modify(), the one function
+ * every removal of one of its leases goes through (LL_LEASE_FREE_CALLBACK
+ * is false).  ll_lock_owner() is fl_owner of the struct file_lock the
+ * callback receives.
+ */
+#if KERNEL_VERSION(6, 9, 0) <= LINUX_VERSION_CODE
+#define LL_LEASE_FREE_CALLBACK		false
+
+static inline void ll_lease_on_free(struct file_lease *fl,
+				    const struct file_lock_operations *ops)
+{
+}
+
+static inline fl_owner_t ll_lock_owner(struct file_lock *fl)
+{
+	return fl->c.flc_owner;
+}
+#else
+#define LL_LEASE_FREE_CALLBACK		true
+
+static inline void ll_lease_on_free(struct file_lock *fl,
+				    const struct file_lock_operations *ops)
+{
+	fl->fl_ops = ops;
+}
+
+static inline fl_owner_t ll_lock_owner(struct file_lock *fl)
+{
+	return fl->fl_owner;
+}
+#endif
+
 /* 6.12: file->f_owner is allocated on first use. */
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 static inline struct fown_struct *ll_fown(struct file *filp)
