@@ -68,7 +68,7 @@ static void ll_leave(void)
 }
 
 static int (*orig_fcntl_setlease)(unsigned int fd, struct file *filp,
-				  long arg);
+				  ll_setlease_arg arg);
 static int (*orig_fcntl_getlease)(struct file *filp);
 static int (*orig_break_lease)(struct inode *inode, unsigned int mode,
 			       unsigned int type);
@@ -108,7 +108,8 @@ int ll_orig_break_lease(struct inode *inode, unsigned int mode,
 	return ret;
 }
 
-static int ll_fcntl_setlease(unsigned int fd, struct file *filp, long arg)
+static int ll_fcntl_setlease(unsigned int fd, struct file *filp,
+			     ll_setlease_arg arg)
 {
 	int ret;
 
@@ -271,7 +272,7 @@ static struct page *ll_dax_busy_page(struct address_space *mapping,
  */
 static bool ll_want_setlease(struct pt_regs *regs)
 {
-	long arg = ll_ftrace_arg(regs, 2);
+	ll_setlease_arg arg = (ll_setlease_arg)ll_ftrace_arg(regs, 2);
 
 	return arg == F_UNLCK || (arg & ~(long)(F_RDLCK | F_WRLCK | F_UNLCK));
 }

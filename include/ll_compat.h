@@ -177,6 +177,17 @@ static inline fl_owner_t ll_lock_owner(struct file_lock *fl)
 }
 #endif
 
+/*
+ * 6.6: fcntl_setlease() takes the lease type as an int, no longer a long.
+ * Its replacement must read the argument with the same type: do_fcntl()
+ * need not clear the upper half of the register for an int.
+ */
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+#define ll_setlease_arg		int
+#else
+#define ll_setlease_arg		long
+#endif
+
 /* 6.12: file->f_owner is allocated on first use. */
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 static inline struct fown_struct *ll_fown(struct file *filp)
