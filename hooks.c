@@ -76,8 +76,8 @@ static int (*orig_break_lease)(struct inode *inode, unsigned int mode,
 static int (*orig_do_truncate)(void *idmap, struct dentry *dentry,
 			       loff_t length, unsigned int time_attrs,
 			       struct file *filp);
-static long (*orig_vfs_fallocate)(struct file *file, int mode, loff_t offset,
-				  loff_t len);
+static int (*orig_vfs_fallocate)(struct file *file, int mode, loff_t offset,
+				 loff_t len);
 static struct ib_umem *(*orig_umem_get)(struct ib_device *device,
 					unsigned long addr, size_t size,
 					int access);
@@ -168,10 +168,10 @@ static int ll_do_truncate(void *idmap, struct dentry *dentry,
 	return ret;
 }
 
-static long ll_vfs_fallocate(struct file *file, int mode, loff_t offset,
-			     loff_t len)
+static int ll_vfs_fallocate(struct file *file, int mode, loff_t offset,
+			    loff_t len)
 {
-	long ret = 0;
+	int ret = 0;
 
 	ll_enter();
 	/* requests vfs_fallocate() refuses at once break nothing */
