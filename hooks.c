@@ -11,6 +11,9 @@
  *   check_vma_flags                  long-term pins of fsdax files under a
  *                                    layout lease
  *   dax_layout_busy_page_range       pinned DAX pages stay busy after munmap
+ *   lease_modify                     only where the kernel frees a lease
+ *                                    without a callback (6.9+): tells
+ *                                    the module a lease of its was removed
  *   ib_umem_get, ib_umem_release     pin records (module ib_uverbs: hooked
  *   ib_uverbs_write, ib_uverbs_ioctl when it comes, unhooked when it goes);
  *                                    which uverbs file a command runs on
@@ -49,6 +52,7 @@ struct ll_hook {
 	bool (*wanted)(struct pt_regs *regs);
 	bool fcntl;			/* part of the fcntl interface */
 	const char *module;		/* in this module, or in vmlinux */
+	bool off;			/* not needed on this kernel */
 	unsigned long addr;		/* 0 when not hooked */
 };
 
@@ -76,6 +80,8 @@ static int (*orig_break_lease)(struct inode *inode, unsigned int mode,
 static int (*orig_do_truncate)(void *idmap, struct dentry *dentry,
 			       loff_t length, unsigned int time_attrs,
 			       struct file *filp);
+static int (*orig_lease_modify)(struct ll_file_lease *fl, int arg,
+				struct list_head *dispose);
 static int (*orig_vfs_fallocate)(struct file *file, int mode, loff_t offset,
 				 loff_t len);
 static struct ib_umem *(*orig_umem_get)(struct ib_device *device,
@@ -266,6 +272,20 @@ static struct page *ll_dax_busy_page(struct address_space *mapping,
 	return page;
 }
 
+/* Under the caller's flc_lock, like the lease_modify() it wraps. */
+static int ll_lease_modify(struct ll_file_lease *fl, int arg,
+			   struct list_head *dispose)
+{
+	int ret;
+
+	ll_enter();
+	ret = orig_lease_modify(fl, arg, dispose);
+	if (!ret && arg == F_UNLCK)
+		ll_lease_unlinked(fl);
+	ll_leave();
+	return ret;
+}
+
 /*
  * Filters, run in the ftrace callback: redirect only the calls the module
  * has business with, so that everything else runs at full speed.
@@ -320,6 +340,14 @@ static bool ll_want_dax_busy(struct pt_regs *regs)
 	return ll_pins_any();
 }
 
+/* lease_modify(fl, F_UNLCK, ...) removing one of the module's leases */
+static bool ll_want_lease_modify(struct pt_regs *regs)
+{
+	void *fl = (void *)ll_ftrace_arg(regs, 0);
+
+	return (int)ll_ftrace_arg(regs, 1) == F_UNLCK && ll_is_ours(fl);
+}
+
 #define LL_HOOK(_name, _func, _orig, _wanted, _fcntl, _module)		\
 	{ .name = _name, .func = _func, .orig = (void **)(_orig),	\
 	  .wanted = _wanted, .fcntl = _fcntl, .module = _module }
@@ -339,6 +367,9 @@ static struct ll_hook ll_hooks[] = {
 		ll_want_longterm_fsdax, false, NULL),
 	LL_HOOK("dax_layout_busy_page_range", ll_dax_busy_page,
 		&orig_dax_busy_page, ll_want_dax_busy, false, NULL),
+	{ .name = "lease_modify", .func = ll_lease_modify,
+	  .orig = (void **)&orig_lease_modify,
+	  .wanted = ll_want_lease_modify, .off = LL_LEASE_FREE_CALLBACK },
 	LL_HOOK("ib_umem_get", ll_umem_get, &orig_umem_get,
 		ll_want_all, false, "ib_uverbs"),
 	LL_HOOK("ib_umem_release", ll_umem_release, &orig_umem_release,
@@ -496,7 +527,8 @@ int ll_hooks_install(void)
 	int i, ret = 0;
 
 	for (i = 0; i < ARRAY_SIZE(ll_hooks) && !ret; i++)
-		if (!ll_hooks[i].module && (!ll_hooks[i].fcntl || hook_fcntl))
+		if (!ll_hooks[i].module && !ll_hooks[i].off &&
+		    (!ll_hooks[i].fcntl || hook_fcntl))
 			ret = ll_hook_one(&ll_hooks[i]);
 	if (!ret)
 		ret = register_ftrace_function(&ll_ftrace_ops);

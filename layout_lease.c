@@ -78,6 +78,7 @@ MODULE_PARM_DESC(revoke,
 
 static const struct ll_lease_manager_operations ll_lm_ops;
 static const struct file_lock_operations ll_fl_ops;
+static void ll_lease_gone(struct ll_lease *ll);
 
 /* Removes leases on the module's own authority: expiry and unload. */
 static const struct cred *ll_cred;
@@ -99,7 +100,14 @@ void ll_lease_put(struct ll_lease *ll)
 	kref_put(&ll->ref, ll_lease_free);
 }
 
-static bool ll_is_ours(struct ll_file_lease *fl)
+/**
+ * ll_is_ours() - is @fl a lease of this module?
+ * @fl: a lease on some inode's list, or being removed from it
+ *
+ * Return: true when @fl was set by the module, so that its owner is a
+ * struct ll_lease.
+ */
+bool ll_is_ours(struct ll_file_lease *fl)
 {
 	return fl->fl_lmops == &ll_lm_ops;
 }
@@ -300,6 +308,8 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 	if (ret) {
 		ll_owner_detach(fl);
 		ll_free_lease(fl);
+		if (!LL_LEASE_FREE_CALLBACK)
+			ll_lease_gone(ll);
 	} else {
 		spin_lock(&ll_lock);
 		if (ll->state == LL_SETTING)
@@ -533,18 +543,26 @@ static void ll_lm_setup(struct ll_file_lease *fl, void **priv)
 	ll_owner_default(fl);
 }
 
-/* lm_change: generic_delete_lease() found the lease an F_UNLCK names. */
+/*
+ * lm_change: generic_delete_lease() found the lease an F_UNLCK names.
+ * Without a free callback, this lease_modify() is not redirected (the
+ * call comes from the module): the removal is noted here.
+ */
 static int ll_lm_change(struct ll_file_lease *fl, int arg,
 			struct list_head *dispose)
 {
 	struct ll_lease *ll = ll_fl_owner(fl);
+	int ret;
 
 	if (arg == F_UNLCK) {
 		spin_lock(&ll_lock);
 		ll->released = !ll->unlocking;
 		spin_unlock(&ll_lock);
 	}
-	return lease_modify(fl, arg, dispose);
+	ret = lease_modify(fl, arg, dispose);
+	if (!LL_LEASE_FREE_CALLBACK && !ret && arg == F_UNLCK)
+		ll_lease_gone(ll);
+	return ret;
 }
 
 static void ll_report_end(struct ll_lease *ll, bool timed_out)
@@ -565,15 +583,26 @@ static void ll_report_end(struct ll_lease *ll, bool timed_out)
 				    atomic_long_read(&ll->pages));
 }
 
-/* fl_release_private: the kernel frees the file_lock of a lease. */
-static void ll_lease_freed(struct file_lock *fl)
+/*
+ * The kernel dropped the lease of @ll: drop the reference its file_lock
+ * held.  With a free callback (6.1) this runs once, when the file_lock is
+ * freed.  Without one (6.9+) it runs under the inode's flc_lock when the
+ * lease leaves the inode's list, and may run again for the same lease.
+ * Where the reference it drops can be the last one (the lease_modify()
+ * hook), the lease's file is still open and pins the inode, so the iput()
+ * in ll_lease_free() does not evict it under flc_lock.
+ */
+static void ll_lease_gone(struct ll_lease *ll)
 {
-	struct ll_lease *ll = ll_lock_owner(fl);
 	enum ll_state was;
 	bool timed_out;
 
 	spin_lock(&ll_lock);
 	was = ll->state;
+	if (was == LL_GONE) {
+		spin_unlock(&ll_lock);
+		return;
+	}
 	timed_out = (was == LL_BREAKING || was == LL_REVOKING) &&
 		    !ll->released && !time_before(jiffies, ll->deadline);
 	ll->state = LL_GONE;
@@ -584,6 +613,26 @@ static void ll_lease_freed(struct file_lock *fl)
 		ll_report_end(ll, timed_out);
 	wake_up_all(&ll_gone_wq);
 	ll_lease_put(ll);
+}
+
+/* fl_release_private (6.1): the kernel frees the file_lock of a lease. */
+static void ll_lease_freed(struct file_lock *fl)
+{
+	ll_lease_gone(ll_lock_owner(fl));
+}
+
+/**
+ * ll_lease_unlinked() - lease_modify() removed a lease of the module
+ * @fl: the lease, off its inode's list, not yet freed
+ *
+ * For kernels that free a lease without a callback (LL_LEASE_FREE_CALLBACK
+ * is false): called under the inode's flc_lock by the lease_modify() hook
+ * for every removal the module did not ask for itself, such as the last
+ * close of the file or a breaker's timeout.
+ */
+void ll_lease_unlinked(struct ll_file_lease *fl)
+{
+	ll_lease_gone(ll_fl_owner(fl));
 }
 
 static const struct file_lock_operations ll_fl_ops = {
@@ -615,7 +664,11 @@ static struct ll_lease *ll_next(bool (*match)(struct ll_lease *))
 	return NULL;
 }
 
-/* A reference on the file of @ll, or NULL once the lease is gone. */
+/*
+ * A reference on the file of @ll, or NULL once the lease is gone.  Without
+ * a free callback, a lease that left the list unseen (removed after the
+ * hooks were, at unload) is noted gone here.
+ */
 static struct file *ll_get_file(struct ll_lease *ll)
 {
 	struct file_lock_context *ctx = locks_inode_context(ll->inode);
@@ -626,6 +679,8 @@ static struct file *ll_get_file(struct ll_lease *ll)
 	fl = ll_listed(ll);
 	if (fl && ll_get_file_unless_zero(ll_fl_file(fl)))
 		filp = ll_fl_file(fl);
+	else if (!fl && !LL_LEASE_FREE_CALLBACK)
+		ll_lease_gone(ll);
 	spin_unlock(&ctx->flc_lock);
 	return filp;
 }
@@ -740,7 +795,8 @@ int ll_leases_init(void)
  *
  * No lease can be created after this starts.  Breakers waiting for a lease
  * are woken by its removal.  Returns once the kernel freed every file_lock
- * that points to the module's callbacks.
+ * that points to the module's callbacks (from 6.9 on: once none is on an
+ * inode's list; a file_lease the kernel has yet to free is not read again).
  */
 void ll_leases_shutdown(void)
 {

@@ -5,12 +5,14 @@
  * Objects and lifetimes (Documentation/layout-leases.rst, "Design"):
  *
  * struct ll_lease is the module's side of one FL_LAYOUT lease.  The
- * kernel's struct file_lock points to it through fl_owner; the file_lock
- * holds one reference on it, dropped by ll_lease_freed() when the kernel
- * frees the file_lock, whatever removed it (F_UNLCK, last close, break
- * timeout, rmmod).  While ll->fl is set, ll->file is a valid struct file,
- * though not a counted reference: the kernel removes every lease of a file
- * in __fput() before freeing it.
+ * kernel's struct file_lock (struct file_lease from 6.9 on, see
+ * ll_compat.h) points to it through fl_owner; the file_lock holds one
+ * reference on it, dropped by ll_lease_gone() when the kernel frees the
+ * file_lock, whatever removed it (F_UNLCK, last close, break timeout,
+ * rmmod), or from 6.9 on when the lease leaves the inode's list.  While
+ * ll->fl is set, ll->file is a valid struct file, though not a counted
+ * reference: the kernel removes every lease of a file in __fput() before
+ * freeing it.
  *
  * Locks, outermost first: ll_set_mutex (creating and changing leases),
  * the inode's flc_lock, ll_lock (the lease list and each lease's state).
@@ -80,6 +82,8 @@ bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);
 struct ll_file_lease *ll_listed(struct ll_lease *ll);
+bool ll_is_ours(struct ll_file_lease *fl);
+void ll_lease_unlinked(struct ll_file_lease *fl);
 struct ll_lease *ll_lease_of_current(struct inode *inode, struct file **filp);
 void ll_lease_pin(struct ll_lease *ll, unsigned long pages);
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages);
