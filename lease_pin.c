@@ -312,14 +312,23 @@ void ll_pins_shutdown(void)
 	ll_pins_free_list(&list, true);
 }
 
-/* The @n-th page of @umem's pages, or NULL. */
-static struct page *ll_umem_page(struct ib_umem *umem, unsigned long n)
+/*
+ * The first page from the @n-th of @umem's pages on, among @pages, that a
+ * filesystem can wait for (ll_pin_waitable()), or NULL.
+ */
+static struct page *ll_umem_page(struct ib_umem *umem, unsigned long n,
+				 unsigned long pages)
 {
 	struct sg_page_iter iter;
 
-	for_each_sgtable_page(&umem->sgt_append.sgt, &iter, 0)
-		if (!n--)
-			return sg_page_iter_page(&iter);
+	for_each_sgtable_page(&umem->sgt_append.sgt, &iter, n) {
+		struct page *page = sg_page_iter_page(&iter);
+
+		if (ll_pin_waitable(page))
+			return page;
+		if (!--pages)
+			break;
+	}
 	return NULL;
 }
 
@@ -348,7 +357,7 @@ struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end)
 		if (file_inode(pin->file) != inode || pin->end <= start ||
 		    pin->start > end)
 			continue;
-		page = ll_umem_page(pin->umem, pin->first);
+		page = ll_umem_page(pin->umem, pin->first, pin->pages);
 		if (page)
 			break;
 	}
