@@ -164,12 +164,16 @@ static int ll_do_truncate(void *idmap, struct dentry *dentry,
 {
 	/* only open(O_TRUNC | O_NONBLOCK) is a non-blocking breaker */
 	bool nonblock = (time_attrs & ATTR_OPEN) && (filp->f_flags & O_NONBLOCK);
+	struct ll_change change;
 	int ret;
 
 	ll_enter();
+	/* from the break on: __break_lease() never breaks a later lease */
+	ll_change_begin(&change, d_inode(dentry));
 	ret = ll_break_layout(d_inode(dentry), nonblock);
 	if (!ret)
 		ret = orig_do_truncate(idmap, dentry, length, time_attrs, filp);
+	ll_change_end(&change);
 	ll_leave();
 	return ret;
 }
@@ -177,14 +181,17 @@ static int ll_do_truncate(void *idmap, struct dentry *dentry,
 static int ll_vfs_fallocate(struct file *file, int mode, loff_t offset,
 			    loff_t len)
 {
+	struct ll_change change;
 	int ret = 0;
 
 	ll_enter();
+	ll_change_begin(&change, file_inode(file));
 	/* requests vfs_fallocate() refuses at once break nothing */
 	if ((file->f_mode & FMODE_WRITE) && offset >= 0 && len > 0)
 		ret = ll_break_layout(file_inode(file), false);
 	if (!ret)
 		ret = orig_vfs_fallocate(file, mode, offset, len);
+	ll_change_end(&change);
 	ll_leave();
 	return ret;
 }
@@ -268,6 +275,15 @@ static struct page *ll_dax_busy_page(struct address_space *mapping,
 	page = orig_dax_busy_page(mapping, start, end);
 	if (!page)
 		page = ll_pins_busy_page(mapping->host, start, end);
+	/*
+	 * The filesystem will wait for this pin before it breaks leases: a
+	 * lease taken since this layout change began (the holder leasing and
+	 * registering again) must be told now, or nobody moves.
+	 */
+	if (page && ll_inode_has_leases(mapping->host) &&
+	    !ll_exclusive_conflict(mapping->host))
+		ll_orig_break_lease(mapping->host, O_WRONLY | O_NONBLOCK,
+				    FL_LAYOUT);
 	ll_leave();
 	return page;
 }

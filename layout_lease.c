@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/file.h>
+#include <linux/hashtable.h>
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
@@ -29,6 +30,10 @@ static DEFINE_MUTEX(ll_set_mutex);
 static DECLARE_WAIT_QUEUE_HEAD(ll_gone_wq);
 static atomic64_t ll_next_id;
 static bool ll_unloading;		/* under ll_set_mutex */
+
+static DEFINE_HASHTABLE(ll_changes, 6);	/* struct ll_change, by inode */
+static DEFINE_SPINLOCK(ll_change_lock);
+static bool ll_changing(struct inode *inode);
 
 static void ll_expire_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ll_expire_work, ll_expire_fn);
@@ -330,7 +335,8 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
  *
  * Return: 0, or -EINVAL for a bad @arg or a file that is not regular,
  * -EACCES when the caller neither owns the file nor has CAP_LEASE,
- * -EAGAIN when another layout lease conflicts, -ENODEV while unloading.
+ * -EAGAIN when another layout lease conflicts or a layout change of the
+ * file is under way, -ENODEV while unloading.
  */
 int ll_lease_set(struct file *filp, int fd, long arg)
 {
@@ -359,7 +365,7 @@ int ll_lease_set(struct file *filp, int fd, long arg)
 		ll_lease_put(ll);
 	} else if (ll_unloading) {
 		ret = -ENODEV;
-	} else if (other_excl || (exclusive && other)) {
+	} else if (other_excl || (exclusive && other) || ll_changing(inode)) {
 		ret = -EAGAIN;
 	} else {
 		ret = ll_lease_create(filp, fd, exclusive);
@@ -478,18 +484,60 @@ int ll_break_layout(struct inode *inode, bool nonblock)
 }
 
 /**
+ * ll_change_begin() - a layout change of @inode starts, with its break
+ * @change: the caller's record, on its stack until ll_change_end()
+ * @inode: the inode
+ *
+ * Until it ends, new layout leases on @inode are refused.  A lease taken
+ * meanwhile would never be told: __break_lease() breaks leases on its
+ * first pass only and then waits for any conflicting one, and a
+ * filesystem may wait for pinned DAX pages before it breaks again.
+ */
+void ll_change_begin(struct ll_change *change, struct inode *inode)
+{
+	change->inode = inode;
+	spin_lock(&ll_change_lock);
+	hash_add(ll_changes, &change->node, (unsigned long)inode);
+	spin_unlock(&ll_change_lock);
+}
+
+/**
+ * ll_change_end() - the layout change of ll_change_begin() is done
+ * @change: as given to ll_change_begin()
+ */
+void ll_change_end(struct ll_change *change)
+{
+	spin_lock(&ll_change_lock);
+	hash_del(&change->node);
+	spin_unlock(&ll_change_lock);
+}
+
+static bool ll_changing(struct inode *inode)
+{
+	struct ll_change *change;
+	bool changing = false;
+
+	spin_lock(&ll_change_lock);
+	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode)
+		changing |= change->inode == inode;
+	spin_unlock(&ll_change_lock);
+	return changing;
+}
+
+/**
  * ll_inode_needs_break() - may a layout change of @inode concern the module?
  * @inode: the inode
  *
  * Lockless, for the ftrace filters: true when @inode has leases, or is a
- * DAX inode while some DAX pages are pinned.
+ * DAX inode.  Every layout change of a DAX inode is tracked, even one that
+ * starts with no lease: a lease and pins taken before the filesystem's
+ * busy-page wait would otherwise never be told (ll_change_begin()).
  *
  * Return: whether to take the slow path.
  */
 bool ll_inode_needs_break(struct inode *inode)
 {
-	return ll_inode_has_leases(inode) ||
-	       (IS_DAX(inode) && ll_pins_on(inode));
+	return ll_inode_has_leases(inode) || IS_DAX(inode);
 }
 
 static unsigned long ll_break_deadline(void)
@@ -731,10 +779,19 @@ static void ll_revoke_expired(void)
 	int killed;
 
 	while ((ll = ll_next(ll_to_revoke))) {
+		bool revoke;
+
 		spin_lock(&ll_lock);
-		ll->state = LL_REVOKING;
+		/* released or closed since ll_next() picked it? */
+		revoke = ll->state == LL_BREAKING;
+		if (revoke)
+			ll->state = LL_REVOKING;
 		ll->unlocking = false;	/* removed once unpinned */
 		spin_unlock(&ll_lock);
+		if (!revoke) {
+			ll_lease_put(ll);
+			continue;
+		}
 		trace_layoutlease_revoke(ll);
 		killed = ll_pins_revoke(ll);
 		atomic64_add(killed, &ll_stats.revocations);

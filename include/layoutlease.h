@@ -62,6 +62,12 @@ struct ll_stats {
 	atomic64_t revocations;	/* processes killed to revoke their pins */
 };
 
+/* A layout change under way (truncate, fallocate), on the task's stack. */
+struct ll_change {
+	struct hlist_node node;
+	struct inode *inode;
+};
+
 /* Room for a task's current uverbs command, on the task's stack. */
 struct ll_cmd_slot {
 	void *opaque[4];
@@ -78,6 +84,8 @@ int ll_lease_set(struct file *filp, int fd, long arg);
 int ll_lease_release(struct file *filp);
 int ll_lease_get(struct file *filp);
 int ll_break_layout(struct inode *inode, bool nonblock);
+void ll_change_begin(struct ll_change *change, struct inode *inode);
+void ll_change_end(struct ll_change *change);
 bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Races, each run many times: MR deregistration against a break, lease
+ * release against the break timeout, process exit during a revocation.
+ * (rmmod during breaks is in lease_unload_test.)  The run must end with
+ * no lease, no pin, no hang, and a clean dmesg.
+ */
+#include <sched.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "lease_util.h"
+#include "rdma_util.h"
+
+#define LEN	(64 * 1024)
+
+FIXTURE(stress) {
+	char path[PATH_MAX];
+	long timeout;
+	int stop[2];
+	pid_t breaker;
+};
+
+FIXTURE_SETUP(stress)
+{
+	int fd = ll_make_file(MNT_DAX_XFS, "stress.dat", LEN, 's', self->path,
+			      sizeof(self->path));
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	self->timeout = ll_read_long(LL_PARAM("break_timeout_ms"));
+	ASSERT_EQ(0, pipe(self->stop));
+	self->breaker = -1;
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
+	ll_sh("echo kill > " LL_PARAM("revoke"));
+	unlink(self->path);
+}
+
+/* Another process truncating the file in a loop until told to stop. */
+static pid_t start_truncator(const char *path, int stop[2])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct pollfd p = { .fd = stop[0], .events = POLLIN };
+		int fd, n = 0;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(stop[1]);
+		fd = open(path, O_RDWR);
+		while (fd >= 0 && poll(&p, 1, 0) == 0) {
+			/* EINTR and EDEADLK aside, every truncate must work */
+			if (ftruncate(fd, n++ & 1 ? LEN : LEN / 2) &&
+			    errno != EINTR)
+				_exit(1);
+		}
+		_exit(fd < 0 ? 2 : 0);
+	}
+	return pid;
+}
+
+/* What a run caused, so that a reader sees the races happened. */
+static void report(const char *name, long breaks, long timeouts, long revoked)
+{
+	ksft_print_msg("%s: %ld breaks, %ld timeouts, %ld revocations\n", name,
+		       ll_stat("breaks") - breaks, ll_stat("timeouts") - timeouts,
+		       ll_stat("revocations") - revoked);
+	fflush(stdout);		/* the test runs in a child that _exit()s */
+}
+
+/* A signalfd for LL_SIG, the signal leases are set to send. */
+static int break_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, LL_SIG);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, 0);
+}
+
+/*
+ * A leased fd that signals breaks as LL_SIG, or -errno.  While the layout
+ * change that broke the last lease is under way, F_SETLEASE says EAGAIN:
+ * the holder waits for it and tries again, as an application would.
+ */
+static int leased_fd(const char *path)
+{
+	int fd = open(path, O_RDWR), ret;
+
+	if (fd < 0)
+		return -errno;
+	do {
+		ret = fcntl(fd, F_SETSIG, LL_SIG) ? -errno :
+		      ll_setlease(fd, LL_SHARED);
+	} while (ret == -EAGAIN && !sched_yield());
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static int wait_break(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	return read(sfd, &si, sizeof(si)) == sizeof(si) ? 0 : -errno;
+}
+
+static void stop_truncator(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(stress) *self)
+{
+	int st;
+
+	close(self->stop[1]);
+	ASSERT_EQ(self->breaker, waitpid(self->breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+}
+
+/*
+ * Register under a lease; when the break comes, deregister and release
+ * just as the 2 ms timeout leaves the pins in place (revoke=unlock).
+ */
+TEST_F_TIMEOUT(stress, dereg_against_break, 600)
+{
+	long b = ll_stat("breaks"), t = ll_stat("timeouts");
+	int i, fd, sfd, rounds = 1000;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+
+	/* this process holds the MRs: at a timeout, leave them (no kill) */
+	ASSERT_EQ(0, ll_sh("echo unlock > " LL_PARAM("revoke")));
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 2));
+	sfd = break_signals();
+	ASSERT_LE(0, sfd);
+	/* first: a truncator with the uverbs fd would hold the MRs too */
+	self->breaker = start_truncator(self->path, self->stop);
+	ctx = open_rxe0();
+	pd = ibv_alloc_pd(ctx);
+	ASSERT_NE(NULL, pd);
+	for (i = 0; i < rounds; i++) {
+		struct ibv_mr *mr;
+		void *buf;
+
+		fd = leased_fd(self->path);
+		ASSERT_LE(0, fd);
+		buf = mmap(NULL, LEN / 2, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   fd, 0);
+		ASSERT_NE(MAP_FAILED, buf);
+		mr = ibv_reg_mr(pd, buf, LEN / 2, RDMA_ACCESS);
+		ASSERT_NE(NULL, mr);
+		ASSERT_EQ(0, wait_break(sfd));
+		ibv_dereg_mr(mr);
+		munmap(buf, LEN / 2);
+		ll_setlease(fd, F_UNLCK);
+		close(fd);
+	}
+	stop_truncator(_metadata, self);
+	report("dereg_against_break", b, t, ll_stat("revocations"));
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_stat("leases"));
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	close(sfd);
+}
+
+/* When the break comes, release the lease just as it times out. */
+TEST_F_TIMEOUT(stress, release_against_timeout, 600)
+{
+	long b = ll_stat("breaks"), t = ll_stat("timeouts");
+	int i, fd, sfd, rounds = 2000;
+
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 1));
+	sfd = break_signals();
+	ASSERT_LE(0, sfd);
+	self->breaker = start_truncator(self->path, self->stop);
+	for (i = 0; i < rounds; i++) {
+		int r;
+
+		fd = leased_fd(self->path);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, wait_break(sfd));
+		r = ll_setlease(fd, F_UNLCK);
+		/* released, or already timed out */
+		EXPECT_TRUE(r == 0 || r == -EAGAIN);
+		close(fd);
+	}
+	stop_truncator(_metadata, self);
+	report("release_against_timeout", b, t, ll_stat("revocations"));
+	EXPECT_EQ(0, ll_stat("leases"));
+	close(sfd);
+}
+
+/*
+ * A holder registers and ignores the break; the module kills it at the
+ * timeout, while it may be exiting by itself at the same moment.
+ */
+TEST_F_TIMEOUT(stress, exit_during_revocation, 600)
+{
+	long b = ll_stat("breaks"), t = ll_stat("timeouts");
+	long r = ll_stat("revocations");
+	int i, rounds = 100, st;
+
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 10));
+	for (i = 0; i < rounds; i++) {
+		int up[2];
+		pid_t holder, breaker;
+		char c;
+
+		ASSERT_EQ(0, pipe(up));
+		holder = fork();
+		ASSERT_LE(0, holder);
+		if (holder == 0) {
+			struct ibv_context *ctx = open_rxe0();
+			struct ibv_pd *pd = ibv_alloc_pd(ctx);
+			int fd = open(self->path, O_RDWR);
+			struct timespec ts = { 0, (i % 20) * 1000000L };
+			void *buf;
+
+			signal(SIGIO, SIG_IGN);
+			if (fd < 0 || ll_setlease(fd, LL_SHARED))
+				_exit(2);
+			buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0);
+			if (!ibv_reg_mr(pd, buf, LEN, RDMA_ACCESS))
+				_exit(3);
+			if (write(up[1], "R", 1) != 1)
+				_exit(4);
+			/* exit around the deadline, or be killed */
+			nanosleep(&ts, NULL);
+			_exit(0);
+		}
+		close(up[1]);
+		ASSERT_EQ(0, ll_read_full(up[0], &c, 1, LL_REPORT_MS));
+		close(up[0]);
+		breaker = fork();
+		if (breaker == 0) {
+			int fd;
+
+			close_range(3, ~0U, 0);
+			fd = open(self->path, O_RDWR);
+			_exit(fd >= 0 && !ftruncate(fd, LEN) ? 0 : 1);
+		}
+		ASSERT_EQ(holder, waitpid(holder, &st, 0));
+		ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+		EXPECT_EQ(0, WEXITSTATUS(st));
+	}
+	report("exit_during_revocation", b, t, r);
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_stat("leases"));
+}
+
+TEST_HARNESS_MAIN
