@@ -326,39 +326,6 @@ TEST_F(api, inherited_across_fork)
 	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
 }
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1 || !CMSG_FIRSTHDR(&msg))
-		return -1;
-	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-	return fd;
-}
-
 TEST_F(api, passed_with_scm_rights)
 {
 	int sv[2], st;
@@ -368,14 +335,14 @@ TEST_F(api, passed_with_scm_rights)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		int fd = recv_fd(sv[1]);
+		int fd = ll_recv_fd(sv[1]);
 
 		if (fd < 0 || ll_getlease(fd) != LL_SHARED)
 			_exit(10);
 		_exit(ll_setlease(fd, F_UNLCK) ? 11 : 0);
 	}
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
-	ASSERT_EQ(0, send_fd(sv[0], self->fd));
+	ASSERT_EQ(0, ll_send_fds(sv[0], (int[]){ self->fd }, 1));
 	close(self->fd);
 	self->fd = -1;
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));

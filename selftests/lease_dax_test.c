@@ -348,39 +348,6 @@ TEST_F(dax, rdma_write_lands_in_file)
 	free(disk);
 }
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1 || !CMSG_FIRSTHDR(&msg))
-		return -1;
-	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-	return fd;
-}
-
 /*
  * A, the lease owner, registers the file and hands the MR to B, by fork()
  * or over SCM_RIGHTS, then closes its own uverbs descriptors.  B holds
@@ -409,7 +376,7 @@ static pid_t start_handoff(const char *path, bool scm, int *report,
 		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
 			_exit(2);
 		if (scm && fork() == 0) {
-			int mine = recv_fd(sv[1]);	/* B */
+			int mine = ll_recv_fd(sv[1]);	/* B */
 
 			for (;;)
 				pause();
@@ -424,7 +391,7 @@ static pid_t start_handoff(const char *path, bool scm, int *report,
 		if (!scm && fork() == 0)
 			for (;;)
 				pause();		/* B */
-		if (scm && send_fd(sv[0], r.ctx->cmd_fd))
+		if (scm && ll_send_fds(sv[0], (int[]){ r.ctx->cmd_fd }, 1))
 			_exit(4);
 		close(r.ctx->cmd_fd);
 		close(r.ctx->async_fd);

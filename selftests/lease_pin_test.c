@@ -259,23 +259,6 @@ TEST_F(pin, require_lease)
 	munmap(anon, LEN);
 }
 
-static int send_fds(int sock, const int *fds, int n)
-{
-	char cbuf[CMSG_SPACE(4 * sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = CMSG_SPACE(n * sizeof(int)),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
 /* Poll the stats until @name is @want; 0 when it is. */
 static int wait_stat(const char *name, long want)
 {
@@ -320,7 +303,7 @@ TEST(scm_rights_cycle_is_collected)
 		fds[0] = ctx->cmd_fd;
 		fds[1] = fd;
 		fds[2] = sv[1];		/* the receiver, in its own queue */
-		ASSERT_EQ(0, send_fds(sv[0], fds, 3));
+		ASSERT_EQ(0, ll_send_fds(sv[0], fds, 3));
 		/* drop every descriptor behind libibverbs' back */
 		close(ctx->async_fd);
 		close(ctx->cmd_fd);
