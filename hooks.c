@@ -200,10 +200,13 @@ static struct ib_umem *ll_umem_get(struct ib_device *device,
 				   unsigned long addr, size_t size, int access)
 {
 	struct ib_umem *umem;
+	void *cmd;
 	int ret;
 
 	ll_enter();
+	cmd = ll_umem_get_begin();
 	umem = orig_umem_get(device, addr, size, access);
+	ll_umem_get_end(cmd);
 	if (!IS_ERR(umem)) {
 		ret = ll_pins_record(umem, access);
 		if (ret) {

@@ -73,6 +73,7 @@ struct ll_cmd {
 	struct hlist_node node;
 	struct task_struct *task;
 	struct file *uverbs;
+	bool umem_get;			/* in ib_umem_get(); only task uses it */
 };
 
 static DEFINE_HASHTABLE(ll_cmd_hash, 6);
@@ -90,6 +91,7 @@ void ll_cmd_enter(struct ll_cmd_slot *cmd, struct file *filp)
 	BUILD_BUG_ON(sizeof(struct ll_cmd) > sizeof(struct ll_cmd_slot));
 	c->task = current;
 	c->uverbs = filp;
+	c->umem_get = false;
 	spin_lock(&ll_cmd_lock);
 	hash_add(ll_cmd_hash, &c->node, (unsigned long)current);
 	spin_unlock(&ll_cmd_lock);
@@ -108,17 +110,53 @@ void ll_cmd_leave(struct ll_cmd_slot *cmd)
 	spin_unlock(&ll_cmd_lock);
 }
 
-static struct file *ll_cmd_file(void)
+/* current's innermost uverbs command; only current may remove it */
+static struct ll_cmd *ll_cmd_current(void)
 {
-	struct file *filp = NULL;
-	struct ll_cmd *c;
+	struct ll_cmd *c, *found = NULL;
 
 	spin_lock(&ll_cmd_lock);
 	hash_for_each_possible(ll_cmd_hash, c, node, (unsigned long)current)
 		if (c->task == current)
-			filp = c->uverbs;
+			found = c;
 	spin_unlock(&ll_cmd_lock);
-	return filp;
+	return found;
+}
+
+static struct file *ll_cmd_file(void)
+{
+	struct ll_cmd *c = ll_cmd_current();
+
+	return c ? c->uverbs : NULL;
+}
+
+/**
+ * ll_umem_get_begin() - current enters ib_umem_get()
+ *
+ * Its long-term pins of fsdax pages may be allowed (ll_pins_dax_allowed())
+ * because ll_pins_record() will record them before ib_umem_get() returns.
+ *
+ * Return: a cookie for ll_umem_get_end().
+ */
+void *ll_umem_get_begin(void)
+{
+	struct ll_cmd *c = ll_cmd_current();
+
+	if (c)
+		c->umem_get = true;
+	return c;
+}
+
+/**
+ * ll_umem_get_end() - current leaves ib_umem_get()
+ * @cookie: what ll_umem_get_begin() returned
+ */
+void ll_umem_get_end(void *cookie)
+{
+	struct ll_cmd *c = cookie;
+
+	if (c)
+		c->umem_get = false;
 }
 
 static DEFINE_HASHTABLE(ll_pin_hash, 8);
@@ -369,15 +407,20 @@ struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end)
  * ll_pins_dax_allowed() - may the caller pin this fsdax mapping long-term?
  * @vma: an fsdax VMA in a FOLL_LONGTERM range
  *
- * Return: true when dax_pins is on and the caller holds a layout lease on
- * the VMA's file.
+ * Other long-term pins (io_uring, AF_XDP, vfio) would not be recorded, so
+ * would not keep the pages busy: only ib_umem_get() of a uverbs command
+ * may pin.
+ *
+ * Return: true when dax_pins is on, the caller is in ib_umem_get() and it
+ * holds a layout lease on the VMA's file.
  */
 bool ll_pins_dax_allowed(struct vm_area_struct *vma)
 {
+	struct ll_cmd *c = ll_cmd_current();
 	struct ll_lease *ll;
 	struct file *filp;
 
-	if (!READ_ONCE(dax_pins) || !vma->vm_file)
+	if (!READ_ONCE(dax_pins) || !c || !c->umem_get)
 		return false;
 	ll = ll_lease_of_current(file_inode(vma->vm_file), &filp);
 	if (!ll)

@@ -70,7 +70,7 @@ struct ll_change {
 
 /* Room for a task's current uverbs command, on the task's stack. */
 struct ll_cmd_slot {
-	void *opaque[4];
+	void *opaque[5];
 };
 
 extern struct ll_stats ll_stats;
@@ -118,6 +118,8 @@ void ll_cmd_enter(struct ll_cmd_slot *cmd, struct file *filp);
 void ll_cmd_leave(struct ll_cmd_slot *cmd);
 struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end);
 bool ll_pins_dax_allowed(struct vm_area_struct *vma);
+void *ll_umem_get_begin(void);
+void ll_umem_get_end(void *cookie);
 int ll_pins_revoke(struct ll_lease *ll);
 bool ll_pins_any(void);
 bool ll_pins_on(struct inode *inode);

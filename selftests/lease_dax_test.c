@@ -4,6 +4,7 @@
  * a lease, safe against truncate after munmap, broken cooperatively or
  * revoked at the timeout, with the real holders of the MR found.
  */
+#include <linux/if_xdp.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -117,6 +118,50 @@ TEST_F(dax, dax_pins_off)
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
 	EXPECT_EQ(-EOPNOTSUPP, reg_file(&r, fd));
 	unreg(&r);
+	close(fd);
+}
+
+/* An AF_XDP umem: a long-term pin (FOLL_LONGTERM) that is not RDMA's. */
+static int xdp_umem_reg(void *buf, size_t len)
+{
+	struct xdp_umem_reg reg = {
+		.addr = (unsigned long)buf, .len = len, .chunk_size = 4096,
+	};
+	int s = socket(AF_XDP, SOCK_RAW, 0), ret;
+
+	if (s < 0)
+		return -errno;
+	ret = setsockopt(s, SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg));
+	ret = ret ? -errno : 0;
+	close(s);
+	return ret;
+}
+
+/*
+ * The lease lets RDMA registrations pin DAX pages because the module
+ * records them; other long-term pins would not keep the pages busy.
+ */
+TEST_F(dax, other_longterm_pins_stay_refused)
+{
+	void *anon = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = open(self->path, O_RDWR);
+	void *buf;
+	int ret;
+
+	ASSERT_NE(MAP_FAILED, anon);
+	ret = xdp_umem_reg(anon, LEN);
+	if (ret == -EAFNOSUPPORT)
+		SKIP(return, "no AF_XDP");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	EXPECT_EQ(-EOPNOTSUPP, xdp_umem_reg(buf, LEN));
+	EXPECT_EQ(0, ll_stat("pins"));
+	munmap(buf, LEN);
+	munmap(anon, LEN);
+	EXPECT_EQ(0, ll_setlease(fd, F_UNLCK));
 	close(fd);
 }
 
