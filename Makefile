@@ -3,13 +3,17 @@
 # make            build layoutlease.ko for KVER (Debian's 6.1.0-56-amd64)
 # make check      build everything, boot the test VM once, run every selftest
 # make demo       the main job: the demo in the test VM
+# make dkms-source [DESTDIR=]  copy the module's sources to /usr/src for DKMS
 # KVER=... or KDIR=... select another kernel; W=1 is always on.
 
 KVER ?= 6.1.0-56-amd64
 KDIR ?= /usr/src/linux-headers-$(KVER)
 VM := tools/vm/run --kernel $(KVER)
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_SOURCES := Kbuild dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) \
+		$(wildcard include/*.h include/uapi/linux/*.h)
 
-.PHONY: all deps module selftests check demo clean
+.PHONY: all deps module selftests check demo dkms-source clean
 
 all: module selftests
 
@@ -17,7 +21,7 @@ deps:
 	@tools/vm/prepare --packages-only --kernel $(KVER)
 
 module: deps
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 LL_WERROR=1 modules
 
 selftests: deps
 	$(MAKE) -C selftests
@@ -27,6 +31,10 @@ check: all
 
 demo: all
 	$(VM) -- tools/demo.sh
+
+dkms-source:
+	install -d $(DESTDIR)/usr/src/layoutlease-$(VERSION)
+	cp --parents $(DKMS_SOURCES) $(DESTDIR)/usr/src/layoutlease-$(VERSION)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

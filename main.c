@@ -95,3 +95,4 @@ module_exit(layoutlease_exit);
 
 MODULE_DESCRIPTION("File layout leases with long-term pin tracking");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LL_VERSION);

@@ -10,7 +10,7 @@ LL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # host packages too.
 LL_HOST_PACKAGES="gcc make kmod cpio xz-utils busybox-static qemu-system-x86
 	xfsprogs e2fsprogs iproute2 rdma-core ibverbs-utils ibverbs-providers
-	libibverbs-dev librdmacm-dev libfabric-dev libfabric-bin perftest python3-docutils
+	libibverbs-dev librdmacm-dev libfabric-dev libfabric-bin perftest python3-docutils dkms
 	linux-source-6.1"
 
 die() {
