@@ -6,8 +6,10 @@
  *
  *   fcntl_setlease, fcntl_getlease   F_LAYOUT / F_EXCLUSIVE in fcntl(2)
  *   __break_lease                    ETXTBSY for exclusive layout leases
- *   do_truncate, vfs_fallocate       break layout leases before any
- *                                    filesystem waits for busy DAX pages
+ *   do_truncate, vfs_fallocate,      break layout leases before any
+ *   do_clone_file_range,             filesystem waits for busy DAX pages,
+ *   vfs_dedupe_file_range_one        and refuse new ones until the change
+ *                                    is done
  *   check_vma_flags                  long-term pins of fsdax files under a
  *                                    layout lease
  *   dax_layout_busy_page_range       pinned DAX pages stay busy after munmap
@@ -84,6 +86,11 @@ static int (*orig_lease_modify)(struct ll_file_lease *fl, int arg,
 				struct list_head *dispose);
 static int (*orig_vfs_fallocate)(struct file *file, int mode, loff_t offset,
 				 loff_t len);
+/* reflink and dedupe: (src, src_pos, dst, dst_pos, len, remap_flags) */
+typedef loff_t (*ll_remap_fn)(struct file *src, loff_t src_pos,
+			      struct file *dst, loff_t dst_pos, loff_t len,
+			      unsigned int flags);
+static ll_remap_fn orig_clone_file_range, orig_dedupe_file_range_one;
 static struct ib_umem *(*orig_umem_get)(struct ib_device *device,
 					unsigned long addr, size_t size,
 					int access);
@@ -194,6 +201,49 @@ static int ll_vfs_fallocate(struct file *file, int mode, loff_t offset,
 	ll_change_end(&change);
 	ll_leave();
 	return ret;
+}
+
+/*
+ * A reflink or dedupe changes the layout of both files: XFS breaks the
+ * layout leases of both, and so does the module, before the filesystem's
+ * busy-page wait.
+ */
+static loff_t ll_remap(ll_remap_fn orig, struct file *src, loff_t src_pos,
+		       struct file *dst, loff_t dst_pos, loff_t len,
+		       unsigned int flags)
+{
+	struct inode *inodes[2] = { file_inode(dst), file_inode(src) };
+	int i, n = inodes[0] == inodes[1] ? 1 : 2;
+	struct ll_change changes[2];
+	loff_t ret = 0;
+
+	ll_enter();
+	for (i = 0; i < n; i++)
+		ll_change_begin(&changes[i], inodes[i]);
+	for (i = 0; i < n && !ret; i++)
+		ret = ll_break_layout(inodes[i], false);
+	if (!ret)
+		ret = orig(src, src_pos, dst, dst_pos, len, flags);
+	while (n--)
+		ll_change_end(&changes[n]);
+	ll_leave();
+	return ret;
+}
+
+static loff_t ll_clone_file_range(struct file *src, loff_t src_pos,
+				  struct file *dst, loff_t dst_pos,
+				  loff_t len, unsigned int flags)
+{
+	return ll_remap(orig_clone_file_range, src, src_pos, dst, dst_pos,
+			len, flags);
+}
+
+static loff_t ll_dedupe_file_range_one(struct file *src, loff_t src_pos,
+				       struct file *dst, loff_t dst_pos,
+				       loff_t len, unsigned int flags)
+{
+	return ll_remap(orig_dedupe_file_range_one, src, src_pos, dst,
+			dst_pos, len, flags);
 }
 
 static struct ib_umem *ll_umem_get(struct ib_device *device,
@@ -347,6 +397,18 @@ static bool ll_want_fallocate(struct pt_regs *regs)
 	return ll_inode_needs_break(file_inode(filp));
 }
 
+/* remaps the filesystem may do (same sb, ->remap_file_range) of leased files */
+static bool ll_want_remap(struct pt_regs *regs)
+{
+	struct file *src = (struct file *)ll_ftrace_arg(regs, 0);
+	struct file *dst = (struct file *)ll_ftrace_arg(regs, 2);
+
+	return dst->f_op->remap_file_range &&
+	       file_inode(src)->i_sb == file_inode(dst)->i_sb &&
+	       (ll_inode_needs_break(file_inode(dst)) ||
+		ll_inode_needs_break(file_inode(src)));
+}
+
 static bool ll_want_longterm_fsdax(struct pt_regs *regs)
 {
 	struct vm_area_struct *vma = (void *)ll_ftrace_arg(regs, 0);
@@ -382,6 +444,10 @@ static struct ll_hook ll_hooks[] = {
 		ll_want_truncate, false, NULL),
 	LL_HOOK("vfs_fallocate", ll_vfs_fallocate, &orig_vfs_fallocate,
 		ll_want_fallocate, false, NULL),
+	LL_HOOK(LL_CLONE_FN, ll_clone_file_range, &orig_clone_file_range,
+		ll_want_remap, false, NULL),
+	LL_HOOK("vfs_dedupe_file_range_one", ll_dedupe_file_range_one,
+		&orig_dedupe_file_range_one, ll_want_remap, false, NULL),
 	LL_HOOK("check_vma_flags", ll_check_vma_flags, &orig_check_vma_flags,
 		ll_want_longterm_fsdax, false, NULL),
 	LL_HOOK("dax_layout_busy_page_range", ll_dax_busy_page,

@@ -143,6 +143,17 @@ static inline void ll_lease_init(struct file_lock *fl, struct file *filp,
 #endif
 
 /*
+ * Reflink: 6.8 merged do_clone_file_range() into vfs_clone_file_range(),
+ * with the same arguments.  The module hooks the one that calls
+ * ->remap_file_range(), which overlayfs calls directly on 6.1.
+ */
+#if KERNEL_VERSION(6, 8, 0) <= LINUX_VERSION_CODE
+#define LL_CLONE_FN	"vfs_clone_file_range"
+#else
+#define LL_CLONE_FN	"do_clone_file_range"
+#endif
+
+/*
  * Freeing a lease: 6.1 calls the lease's fl_ops->fl_release_private, the
  * module's only notice that the kernel dropped the lease, whatever removed
  * it.  A 6.9 file_lease has no fl_ops and is freed without a callback; the

@@ -4,7 +4,10 @@
  * a lease, safe against truncate after munmap, broken cooperatively or
  * revoked at the timeout, with the real holders of the MR found.
  */
+#include <libgen.h>
+#include <linux/fs.h>
 #include <linux/if_xdp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -306,26 +309,67 @@ TEST_F(dax, escalation_kills_the_holder)
  * truncate must still wait for the MR (the busy DAX pages) instead of
  * freeing blocks under it.
  */
-TEST_F(dax, unlocked_pins_keep_dax_pages_busy)
+/* FICLONE of a sibling file into @path in another process; as above. */
+static pid_t reflink_elsewhere(const char *path)
 {
-	int report, st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char dir[PATH_MAX], src[PATH_MAX];
+		int fd, sfd, ret;
+
+		close_range(3, ~0U, 0);
+		snprintf(dir, sizeof(dir), "%s", path);
+		sfd = ll_make_file(dirname(dir), "reflink.dat", LEN, 'c', src,
+				   sizeof(src));
+		fd = open(path, O_RDWR);
+		ret = fd >= 0 && sfd >= 0 && !ioctl(fd, FICLONE, sfd) ? 0 : errno;
+		unlink(src);
+		_exit(ret);
+	}
+	return pid;
+}
+
+/*
+ * revoke=unlock: the lease goes at the timeout and the MR stays, so the
+ * layout change waits for the pinned pages.  A lease taken meanwhile would
+ * never be told; it is refused until the change is done.
+ */
+static void unlocked_pins(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(dax) *self, bool reflink)
+{
+	int report, st, fd;
 	pid_t pinner, breaker;
 
 	ASSERT_EQ(0, ll_sh("echo unlock > " LL_PARAM("revoke")));
 	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
-	breaker = truncate_elsewhere(self->path, 0);
+	breaker = reflink ? reflink_elsewhere(self->path) :
+			    truncate_elsewhere(self->path, 0);
 	EXPECT_EQ('S', read_report(report));
-	/* the lease went at the timeout; the MR is still there */
-	while (ll_stat("leases"))
-		usleep(10000);
+	ASSERT_EQ(0, ll_wait_stat("leases", 0));
 	EXPECT_EQ(1, ll_stat("pins"));
-	EXPECT_EQ(0, waitpid(breaker, &st, WNOHANG)) TH_LOG("truncate ran");
+	EXPECT_EQ(0, waitpid(breaker, &st, WNOHANG)) TH_LOG("the change ran");
+	fd = open(self->path, O_RDONLY);
+	EXPECT_EQ(-EAGAIN, ll_setlease(fd, LL_SHARED));
+	close(fd);
 	kill(pinner, SIGKILL);
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	EXPECT_EQ(0, ll_stat("pins"));
+}
+
+TEST_F(dax, unlocked_pins_keep_dax_pages_busy)
+{
+	unlocked_pins(_metadata, self, false);
+}
+
+TEST_F(dax, unlocked_pins_hold_up_reflink)
+{
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "reflink is an XFS test");
+	unlocked_pins(_metadata, self, true);
 }
 
 /* Exclusive lease with pins: ETXTBSY at once, nothing revoked. */

@@ -259,19 +259,6 @@ TEST_F(pin, require_lease)
 	munmap(anon, LEN);
 }
 
-/* Poll the stats until @name is @want; 0 when it is. */
-static int wait_stat(const char *name, long want)
-{
-	double end = ll_now() + 30;
-
-	while (ll_stat(name) != want) {
-		if (ll_now() > end)
-			return -ETIMEDOUT;
-		usleep(10000);
-	}
-	return 0;
-}
-
 /*
  * seeds/004: the uverbs fd (holding an MR that pins a leased file) and the
  * data fd in flight in an AF_UNIX socket that is itself only in flight: a
@@ -322,8 +309,8 @@ TEST(scm_rights_cycle_is_collected)
 		close(sv[0]);
 		close(sv[1]);
 	}
-	EXPECT_EQ(0, wait_stat("pins", 0));
-	EXPECT_EQ(0, wait_stat("leases", 0));
+	EXPECT_EQ(0, ll_wait_stat("pins", 0));
+	EXPECT_EQ(0, ll_wait_stat("leases", 0));
 	EXPECT_EQ(0, ll_stat("pinned_pages"));
 	ll_sh("rm -f %s/cycle*.dat", MNT_XFS);
 }

@@ -246,4 +246,20 @@ static inline double ll_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Poll the stats until @name is @want, for counters no event announces;
+ * 0 when it is, -ETIMEDOUT after 30 s.
+ */
+static inline int ll_wait_stat(const char *name, long want)
+{
+	double end = ll_now() + 30;
+
+	while (ll_stat(name) != want) {
+		if (ll_now() > end)
+			return -ETIMEDOUT;
+		usleep(10000);
+	}
+	return 0;
+}
+
 #endif /* _LL_LEASE_UTIL_H */
