@@ -270,10 +270,13 @@ static struct ib_umem *ll_umem_get(struct ib_device *device,
 
 static void ll_umem_release(struct ib_umem *umem)
 {
+	HLIST_HEAD(released);
+
 	ll_enter();
 	if (umem)
-		ll_pins_forget(umem);
+		ll_pins_release_begin(umem, &released);
 	orig_umem_release(umem);
+	ll_pins_release_end(&released);
 	ll_leave();
 }
 

@@ -56,6 +56,7 @@ struct ll_pin {
 	struct ib_umem *umem;
 	struct file *uverbs;		/* not counted: holders have it */
 	unsigned long first;		/* umem page index of the first page */
+	struct page *busy;		/* a DAX page to report busy, or NULL */
 	struct file *file;		/* counted: the mapped file */
 	struct ll_lease *lease;		/* counted, or NULL */
 	struct file *lease_file;	/* counted: keeps the lease in place */
@@ -261,6 +262,26 @@ static int ll_pins_build(struct ib_umem *umem, int access,
 	return ret;
 }
 
+/*
+ * The first page from the @n-th of @umem's pages on, among @pages, that a
+ * filesystem can wait for (ll_pin_waitable()), or NULL.
+ */
+static struct page *ll_umem_page(struct ib_umem *umem, unsigned long n,
+				 unsigned long pages)
+{
+	struct sg_page_iter iter;
+
+	for_each_sgtable_page(&umem->sgt_append.sgt, &iter, n) {
+		struct page *page = sg_page_iter_page(&iter);
+
+		if (ll_pin_waitable(page))
+			return page;
+		if (!--pages)
+			break;
+	}
+	return NULL;
+}
+
 static bool ll_pins_unleased(struct list_head *list, struct ll_pin **which)
 {
 	struct ll_pin *pin;
@@ -299,6 +320,9 @@ int ll_pins_record(struct ib_umem *umem, int access)
 		ll_pins_free_list(&list, false);
 		return -EPERM;
 	}
+	list_for_each_entry(pin, &list, node)
+		if (IS_DAX(file_inode(pin->file)))
+			pin->busy = ll_umem_page(umem, pin->first, pin->pages);
 	spin_lock(&ll_pin_lock);
 	list_for_each_entry_safe(pin, tmp, &list, node) {
 		list_move_tail(&pin->node, &ll_pins);
@@ -312,14 +336,20 @@ int ll_pins_record(struct ib_umem *umem, int access)
 }
 
 /**
- * ll_pins_forget() - drop the records of a registration being released
+ * ll_pins_release_begin() - a registration is about to be released
  * @umem: what ib_umem_release() is given
+ * @released: where its records go, for ll_pins_release_end()
+ *
+ * ib_umem_release() unpins the pages one by one.  The records stay listed,
+ * and each one's busy page holds one more reference, until it is done: a
+ * filesystem waiting for that page must not see the range free while later
+ * pages are still pinned.  They leave the umem hash now, since @umem's
+ * address may be reused as soon as it is freed.
  */
-void ll_pins_forget(struct ib_umem *umem)
+void ll_pins_release_begin(struct ib_umem *umem, struct hlist_head *released)
 {
 	struct hlist_node *tmp;
 	struct ll_pin *pin;
-	LIST_HEAD(list);
 
 	spin_lock(&ll_pin_lock);
 	hash_for_each_possible_safe(ll_pin_hash, pin, tmp, hnode,
@@ -327,9 +357,35 @@ void ll_pins_forget(struct ib_umem *umem)
 		if (pin->umem != umem)
 			continue;
 		hash_del(&pin->hnode);
+		hlist_add_head(&pin->hnode, released);
+		if (pin->busy)
+			get_page(pin->busy);
+	}
+	spin_unlock(&ll_pin_lock);
+}
+
+/**
+ * ll_pins_release_end() - ib_umem_release() has unpinned everything
+ * @released: as given to ll_pins_release_begin()
+ *
+ * Drops the records, then the busy pages' references, which wakes the
+ * filesystems waiting for them.
+ */
+void ll_pins_release_end(struct hlist_head *released)
+{
+	struct hlist_node *tmp;
+	struct ll_pin *pin;
+	LIST_HEAD(list);
+
+	spin_lock(&ll_pin_lock);
+	hlist_for_each_entry_safe(pin, tmp, released, hnode) {
+		hlist_del(&pin->hnode);
 		list_move(&pin->node, &list);
 	}
 	spin_unlock(&ll_pin_lock);
+	list_for_each_entry(pin, &list, node)
+		if (pin->busy)
+			put_page(pin->busy);
 	ll_pins_free_list(&list, true);
 }
 
@@ -348,26 +404,6 @@ void ll_pins_shutdown(void)
 	}
 	spin_unlock(&ll_pin_lock);
 	ll_pins_free_list(&list, true);
-}
-
-/*
- * The first page from the @n-th of @umem's pages on, among @pages, that a
- * filesystem can wait for (ll_pin_waitable()), or NULL.
- */
-static struct page *ll_umem_page(struct ib_umem *umem, unsigned long n,
-				 unsigned long pages)
-{
-	struct sg_page_iter iter;
-
-	for_each_sgtable_page(&umem->sgt_append.sgt, &iter, n) {
-		struct page *page = sg_page_iter_page(&iter);
-
-		if (ll_pin_waitable(page))
-			return page;
-		if (!--pages)
-			break;
-	}
-	return NULL;
 }
 
 /**
@@ -392,12 +428,11 @@ struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end)
 		return NULL;
 	spin_lock(&ll_pin_lock);
 	list_for_each_entry(pin, &ll_pins, node) {
-		if (file_inode(pin->file) != inode || pin->end <= start ||
-		    pin->start > end)
-			continue;
-		page = ll_umem_page(pin->umem, pin->first, pin->pages);
-		if (page)
+		if (pin->busy && file_inode(pin->file) == inode &&
+		    pin->end > start && pin->start <= end) {
+			page = pin->busy;
 			break;
+		}
 	}
 	spin_unlock(&ll_pin_lock);
 	return page;
