@@ -27,6 +27,7 @@
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/hashtable.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
@@ -260,6 +261,20 @@ static int ll_pins_build(struct ib_umem *umem, int access,
 	if (ret)
 		ll_pins_free_list(list, false);
 	return ret;
+}
+
+/*
+ * Only an fsdax page holds file blocks.  A MAP_PRIVATE registration pins
+ * its copy-on-write copies, and from 6.2 one without write access pins the
+ * zero page over a hole.  A filesystem waits for a busy DAX page's count
+ * to fall to 1, and only an fsdax page's count is watched (the wake-up
+ * comes from __put_devmap_managed_*_refs()): any other page would keep it
+ * waiting, or spinning, after the MR is gone.
+ */
+static bool ll_pin_waitable(struct page *page)
+{
+	return is_zone_device_page(page) &&
+	       page->pgmap->type == MEMORY_DEVICE_FS_DAX;
 }
 
 /*

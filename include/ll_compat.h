@@ -200,29 +200,6 @@ static inline fl_owner_t ll_lock_owner(struct file_lock *fl)
 #define ll_setlease_arg		long
 #endif
 
-/*
- * 6.2: ib_umem_get() pins a registration without write access without
- * FOLL_WRITE (6.1 always wrote, with FOLL_FORCE).  Over a hole of a DAX
- * file such a pin holds the zero page or the huge zero page instead of
- * file blocks.  A filesystem waits for a busy DAX page's count to fall
- * to 1, and only an fsdax page's count is watched (the wake-up comes from
- * __put_devmap_managed_*_refs()): any other page would keep it waiting,
- * or spinning, after the MR is gone.  ll_pin_waitable() says whether a
- * pinned page is worth reporting busy; on 6.1 every one is, as before.
- */
-#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
-static inline bool ll_pin_waitable(struct page *page)
-{
-	return is_zone_device_page(page) &&
-	       page->pgmap->type == MEMORY_DEVICE_FS_DAX;
-}
-#else
-static inline bool ll_pin_waitable(struct page *page)
-{
-	return true;
-}
-#endif
-
 /* 6.12: file->f_owner is allocated on first use. */
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 static inline struct fown_struct *ll_fown(struct file *filp)

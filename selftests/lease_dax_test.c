@@ -372,6 +372,45 @@ TEST_F(dax, unlocked_pins_hold_up_reflink)
 	unlocked_pins(_metadata, self, true);
 }
 
+/*
+ * An MR over a MAP_PRIVATE mapping pins copies of the file's pages (6.1
+ * writes to every page it pins), not file blocks: a truncate by another
+ * process, once the lease is released, must not wait for it.  The breaker
+ * is killed by its alarm if it does.
+ */
+TEST_F(dax, private_mapping_pins_no_file_blocks)
+{
+	struct rdma r = { 0 };
+	int fd = open(self->path, O_RDWR), st;
+	pid_t breaker;
+
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	r.ctx = open_rxe0();
+	ASSERT_NE(NULL, r.ctx);
+	r.pd = ibv_alloc_pd(r.ctx);
+	ASSERT_NE(NULL, r.pd);
+	r.buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, r.buf);
+	r.mr = ibv_reg_mr(r.pd, r.buf, LEN, RDMA_ACCESS);
+	ASSERT_NE(NULL, r.mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	EXPECT_EQ(1, ll_stat("pins"));
+	ASSERT_EQ(0, ll_setlease(fd, F_UNLCK));
+	breaker = fork();
+	ASSERT_LE(0, breaker);
+	if (!breaker) {
+		alarm(30);
+		close_range(3, ~0U, 0);
+		_exit(truncate(self->path, 0) ? errno : 0);
+	}
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st)) TH_LOG("the truncate waited for the MR");
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(0, file_size(self->path));
+	unreg(&r);
+	EXPECT_EQ(0, ll_stat("pins"));
+	close(fd);
+}
+
 /* Exclusive lease with pins: ETXTBSY at once, nothing revoked. */
 TEST_F(dax, exclusive_with_pins)
 {
