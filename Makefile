@@ -9,9 +9,9 @@ KVER ?= 6.1.0-56-amd64
 KDIR ?= /usr/src/linux-headers-$(KVER)
 VM := tools/vm/run --kernel $(KVER)
 
-.PHONY: all deps module selftests check demo clean
+.PHONY: all deps module selftests cli check demo clean
 
-all: module selftests
+all: module selftests cli
 
 deps:
 	@tools/vm/prepare --packages-only --kernel $(KVER)
@@ -22,6 +22,9 @@ module: deps
 selftests: deps
 	$(MAKE) -C selftests
 
+cli:
+	$(MAKE) -C tools/layoutlease
+
 check: all
 	tools/check --kernel $(KVER)
 
@@ -31,3 +34,4 @@ demo: all
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools/layoutlease clean
