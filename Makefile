@@ -13,9 +13,9 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SOURCES := Kbuild dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) \
 		$(wildcard include/*.h include/uapi/linux/*.h)
 
-.PHONY: all deps module selftests check demo dkms-source clean
+.PHONY: all deps module selftests cli check demo dkms-source clean
 
-all: module selftests
+all: module selftests cli
 
 deps:
 	@tools/vm/prepare --packages-only --kernel $(KVER)
@@ -25,6 +25,9 @@ module: deps
 
 selftests: deps
 	$(MAKE) -C selftests
+
+cli:
+	$(MAKE) -C tools/layoutlease
 
 check: all
 	tools/check --kernel $(KVER)
@@ -39,3 +42,4 @@ dkms-source:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools/layoutlease clean
