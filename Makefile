@@ -8,14 +8,13 @@
 
 KVER ?= 6.1.0-56-amd64
 KDIR ?= /usr/src/linux-headers-$(KVER)
-VM := tools/vm/run --kernel $(KVER)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SOURCES := Kbuild dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) \
 		$(wildcard include/*.h include/uapi/linux/*.h)
 
-.PHONY: all deps module selftests cli check demo dkms-source clean
+.PHONY: all deps module selftests programs check demo dkms-source clean
 
-all: module selftests cli
+all: module selftests programs
 
 deps:
 	@tools/vm/prepare --packages-only --kernel $(KVER)
@@ -26,14 +25,15 @@ module: deps
 selftests: deps
 	$(MAKE) -C selftests
 
-cli:
+programs:
 	$(MAKE) -C tools/layoutlease
+	$(MAKE) -C tools/demo
 
 check: all
 	tools/check --kernel $(KVER)
 
 demo: all
-	$(VM) -- tools/demo.sh
+	tools/demo/run --kernel $(KVER)
 
 dkms-source:
 	install -d $(DESTDIR)/usr/src/layoutlease-$(VERSION)
@@ -42,4 +42,5 @@ dkms-source:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools/demo clean
 	$(MAKE) -C tools/layoutlease clean
