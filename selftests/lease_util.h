@@ -238,6 +238,28 @@ static inline int ll_proc_locks_leases(unsigned long ino)
 	return n;
 }
 
+/* A truncate in another process; returns its pid; it exits with errno. */
+static inline pid_t ll_truncate_elsewhere(const char *path, off_t len)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd;
+
+		close_range(3, ~0U, 0);
+		fd = open(path, O_RDWR);
+		_exit(fd >= 0 && !ftruncate(fd, len) ? 0 : errno);
+	}
+	return pid;
+}
+
+static inline off_t ll_file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_size;
+}
+
 /* One line of /proc/fs/layoutlease/pins. */
 struct pin_line {
 	unsigned long long umem;
