@@ -21,6 +21,7 @@ module: deps
 
 selftests: deps
 	$(MAKE) -C selftests
+	$(MAKE) -C tools/examples
 
 check: all
 	tools/check --kernel $(KVER)
@@ -31,3 +32,4 @@ demo: all
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools/examples clean
