@@ -75,7 +75,7 @@ static int post_recv(struct conn *c, int i)
 	struct ibv_recv_wr wr = { .wr_id = i, .sg_list = &sge, .num_sge = 1 };
 	struct ibv_recv_wr *bad;
 
-	return ibv_post_recv(c->id->qp, &wr, &bad) ? -errno : 0;
+	return -ibv_post_recv(c->id->qp, &wr, &bad);	/* it returns an errno */
 }
 
 static void conn_destroy(struct conn *c)
@@ -112,7 +112,10 @@ static int conn_create(struct conn *c, struct rdma_cm_id *id,
 	if (!c->ch)
 		goto fail;
 	c->cq = ibv_create_cq(id->verbs, 2 * (8 + NRECV), NULL, c->ch, 0);
-	if (!c->cq || ibv_req_notify_cq(c->cq, 0))
+	if (!c->cq)
+		goto fail;
+	errno = ibv_req_notify_cq(c->cq, 0);
+	if (errno)
 		goto fail;
 	attr.send_cq = c->cq;
 	attr.recv_cq = c->cq;
@@ -131,7 +134,7 @@ static int conn_create(struct conn *c, struct rdma_cm_id *id,
 	}
 	return 0;
 fail:
-	err = -errno;
+	err = errno ? -errno : -EIO;
 	if (id->qp)
 		rdma_destroy_qp(id);
 	c->id = NULL;		/* the caller owns @id on failure */
@@ -154,7 +157,7 @@ static int send_msg(struct conn *c, enum msg_type type, uint32_t rkey,
 	};
 	struct ibv_send_wr *bad;
 
-	return ibv_post_send(c->id->qp, &wr, &bad) ? -errno : 0;
+	return -ibv_post_send(c->id->qp, &wr, &bad);	/* it returns an errno */
 }
 
 /*
@@ -169,7 +172,7 @@ static int conn_rearm(struct conn *c)
 	if (ibv_get_cq_event(c->ch, &cq, &ctx))
 		return -errno;
 	ibv_ack_cq_events(cq, 1);
-	return ibv_req_notify_cq(cq, 0) ? -errno : 0;
+	return -ibv_req_notify_cq(cq, 0);
 }
 
 static void msg_decode(const struct msg *in, struct msg *out)
@@ -755,6 +758,7 @@ static int start_op(struct client *c, enum ibv_wr_opcode op, uint64_t off,
 			     .rkey = c->remote.rkey },
 	};
 	struct ibv_send_wr *bad;
+	int err;
 
 	if (!len || len > DATA_LEN || off > c->remote.len ||
 	    len > c->remote.len - off) {
@@ -763,8 +767,9 @@ static int start_op(struct client *c, enum ibv_wr_opcode op, uint64_t off,
 		    (unsigned long long)c->remote.len);
 		return 0;	/* a bad command, not a failure */
 	}
-	if (ibv_post_send(c->conn.id->qp, &wr, &bad))
-		return -errno;
+	err = ibv_post_send(c->conn.id->qp, &wr, &bad);
+	if (err)
+		return -err;
 	c->busy = true;
 	c->op_off = off;
 	c->op_len = len;
