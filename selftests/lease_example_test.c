@@ -354,12 +354,16 @@ static bool file_has(int fd, off_t off, const char *s)
 	return pread(fd, buf, n, off) == n && !memcmp(buf, s, n);
 }
 
-/* The server leased and registered the file, the client has its address. */
+/*
+ * The server (which waits @drain_ms for its client to pause) leased and
+ * registered the file, and the client has its address.
+ */
 static void start_both(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(example) *self, const char *port)
+		       FIXTURE_DATA(example) *self, const char *port,
+		       const char *drain_ms)
 {
 	char *server[] = { self->prog, "-l", ADDR, "-p", (char *)port,
-			   self->path, NULL };
+			   "-t", (char *)drain_ms, self->path, NULL };
 	char *client[] = { self->prog, "-c", ADDR, "-p", (char *)port, NULL };
 	char line[512];
 
@@ -417,7 +421,7 @@ TEST_F_TIMEOUT(example, write_read_break_reregister, 240)
 
 	/* before the lease: on XFS a write(2) would break it */
 	ASSERT_EQ(15, pwrite(self->fd, "file-bytes-4096", 15, 4096));
-	start_both(_metadata, self, variant->port);
+	start_both(_metadata, self, variant->port, "10000");
 	/* an RDMA WRITE lands in the file, an RDMA READ returns its bytes */
 	ASSERT_EQ(0, client_do(&self->client, "write 0 first-write",
 			       "wrote 11 bytes at 0"));
@@ -446,6 +450,39 @@ TEST_F_TIMEOUT(example, write_read_break_reregister, 240)
 	EXPECT_TRUE(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(0, ll_stat("leases"));
+}
+
+/*
+ * A client that does not answer (stopped) is not waited for beyond the
+ * server's drain time: the server deregisters and releases anyway, and
+ * the client, let go on, pauses late and carries on with the new buffer.
+ */
+TEST_F_TIMEOUT(example, stopped_client_is_not_waited_for, 240)
+{
+	int st;
+
+	start_both(_metadata, self, variant->port, "300");
+	ASSERT_EQ(0, kill(self->client.pid, SIGSTOP));
+	self->breaker = ll_truncate_elsewhere(self->path, NEW_LEN);
+	ASSERT_LT(0, self->breaker);
+	ASSERT_EQ(0, expect(&self->server, "asked the peer to pause"));
+	ASSERT_EQ(0, expect(&self->server, "did not pause within 300 ms"));
+	ASSERT_EQ(0, expect(&self->server, "released the lease"));
+	ASSERT_EQ(self->breaker, waitpid(self->breaker, &st, 0));
+	self->breaker = 0;
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_EQ(NEW_LEN, ll_file_size(self->path));
+	ASSERT_EQ(0, expect(&self->server, "re-registered 8192 bytes"));
+
+	ASSERT_EQ(0, kill(self->client.pid, SIGCONT));
+	ASSERT_EQ(0, expect(&self->client, "server paused its buffer"));
+	ASSERT_EQ(0, expect(&self->client, "server buffer: 8192 bytes"));
+	ASSERT_EQ(0, client_do(&self->client, "write 8000 late",
+			       "wrote 4 bytes at 8000"));
+	EXPECT_TRUE(file_has(self->fd, 8000, "late"));
+	ASSERT_EQ(0, client_do(&self->client, "write 8190 too-far",
+			       "outside the 8192-byte buffer"));
+	check_pin(_metadata, self->st.st_ino, self->server.pid, NEW_LEN);
 }
 
 TEST_HARNESS_MAIN
