@@ -11,7 +11,9 @@
  * When the lease is broken (a truncate, a hole punch...), it asks the
  * peer to pause, deregisters, unmaps and releases the lease, so that the
  * layout change can go ahead; then it leases, maps and registers the file
- * again and tells the peer the new address, key and length.
+ * again and tells the peer the new address, key and length.  On XFS a
+ * write(2) to the file by another process breaks the lease as well (XFS
+ * breaks layout leases on every write): the data goes through RDMA.
  *
  * Messages (SEND/RECV on the connection, struct msg, big-endian):
  *   ADVERT  server to client: the buffer's address, rkey and length;
