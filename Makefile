@@ -27,6 +27,7 @@ selftests: deps
 
 programs:
 	$(MAKE) -C tools/layoutlease
+	$(MAKE) -C tools/examples
 	$(MAKE) -C tools/demo
 
 check: all
@@ -44,3 +45,4 @@ clean:
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tools/demo clean
 	$(MAKE) -C tools/layoutlease clean
+	$(MAKE) -C tools/examples clean

@@ -240,28 +240,6 @@ static char read_report(int fd)
 	return ll_read_full(fd, &c, 1, LL_REPORT_MS) ? 0 : c;
 }
 
-/* A truncate in another process; returns its pid; it exits with errno. */
-static pid_t truncate_elsewhere(const char *path, off_t len)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fd;
-
-		close_range(3, ~0U, 0);
-		fd = open(path, O_RDWR);
-		_exit(fd >= 0 && !ftruncate(fd, len) ? 0 : errno);
-	}
-	return pid;
-}
-
-static off_t file_size(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? -1 : st.st_size;
-}
-
 TEST_F(dax, cooperative_break)
 {
 	int report, st;
@@ -270,11 +248,11 @@ TEST_F(dax, cooperative_break)
 	pinner = start_pinner(self->path, LL_SHARED, PIN_COOPERATE, &report);
 	ASSERT_EQ('R', read_report(report));
 	EXPECT_EQ(1, ll_stat("pins"));
-	breaker = truncate_elsewhere(self->path, 4096);
+	breaker = ll_truncate_elsewhere(self->path, 4096);
 	EXPECT_EQ('D', read_report(report));
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
-	EXPECT_EQ(4096, file_size(self->path));
+	EXPECT_EQ(4096, ll_file_size(self->path));
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	EXPECT_EQ(0, ll_stat("pins"));
@@ -290,13 +268,13 @@ TEST_F(dax, escalation_kills_the_holder)
 
 	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
-	breaker = truncate_elsewhere(self->path, 0);
+	breaker = ll_truncate_elsewhere(self->path, 0);
 	EXPECT_EQ('S', read_report(report));
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
-	EXPECT_EQ(0, file_size(self->path));
+	EXPECT_EQ(0, ll_file_size(self->path));
 	EXPECT_EQ(revocations + 1, ll_stat("revocations"));
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(0, ll_stat("leases"));
@@ -305,11 +283,9 @@ TEST_F(dax, escalation_kills_the_holder)
 }
 
 /*
- * revoke=unlock: the lease goes at the timeout and the pins stay; the
- * truncate must still wait for the MR (the busy DAX pages) instead of
- * freeing blocks under it.
+ * FICLONE of a sibling file into @path in another process, as
+ * ll_truncate_elsewhere() truncates; it exits with the errno.
  */
-/* FICLONE of a sibling file into @path in another process; as above. */
 static pid_t reflink_elsewhere(const char *path)
 {
 	pid_t pid = fork();
@@ -345,7 +321,7 @@ static void unlocked_pins(struct __test_metadata *_metadata,
 	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
 	breaker = reflink ? reflink_elsewhere(self->path) :
-			    truncate_elsewhere(self->path, 0);
+			    ll_truncate_elsewhere(self->path, 0);
 	EXPECT_EQ('S', read_report(report));
 	ASSERT_EQ(0, ll_wait_stat("leases", 0));
 	EXPECT_EQ(1, ll_stat("pins"));
@@ -405,7 +381,7 @@ TEST_F(dax, private_mapping_pins_no_file_blocks)
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st)) TH_LOG("the truncate waited for the MR");
 	EXPECT_EQ(0, WEXITSTATUS(st));
-	EXPECT_EQ(0, file_size(self->path));
+	EXPECT_EQ(0, ll_file_size(self->path));
 	unreg(&r);
 	EXPECT_EQ(0, ll_stat("pins"));
 	close(fd);
@@ -549,13 +525,13 @@ static void revoke_real_holder(struct __test_metadata *_metadata,
 	a = start_handoff(path, scm, &report, alive);
 	ASSERT_EQ('R', read_report(report));
 	EXPECT_EQ(1, ll_stat("pins"));
-	breaker = truncate_elsewhere(path, 0);
+	breaker = ll_truncate_elsewhere(path, 0);
 	EXPECT_EQ('S', read_report(report)) TH_LOG("the owner is told");
 	/* B dies: the last write end of the pipe closes (EOF) */
 	EXPECT_EQ(-EPIPE, ll_read_full(alive[0], &c, 1, LL_REPORT_MS));
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
-	EXPECT_EQ(0, file_size(path));
+	EXPECT_EQ(0, ll_file_size(path));
 	EXPECT_EQ(0, waitpid(a, &st, WNOHANG)) TH_LOG("the owner holds no MR");
 	EXPECT_EQ(revocations + 1, ll_stat("revocations"));
 	EXPECT_EQ(0, ll_stat("pins"));

@@ -16,59 +16,6 @@
 #define LEN	(1 << 20)
 #define PAGES	(LEN / 4096)
 
-struct pin_line {
-	unsigned long long umem;
-	int pid;
-	char comm[32];
-	unsigned int maj, min;
-	unsigned long ino;
-	long long start, end;
-	unsigned long pages;
-	char lease[24];
-	unsigned int access;
-};
-
-/* The /proc/fs/layoutlease/pins lines for inode @ino: count, first in @p */
-static int pin_lines(unsigned long ino, struct pin_line *p)
-{
-	FILE *f = fopen("/proc/fs/layoutlease/pins", "r");
-	struct pin_line l;
-	char buf[512];
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(buf, sizeof(buf), f)) {
-		if (sscanf(buf, "%llu %d (%31[^)]) %u:%u:%lu %lld-%lld %lu %23s %x",
-			   &l.umem, &l.pid, l.comm, &l.maj, &l.min, &l.ino,
-			   &l.start, &l.end, &l.pages, l.lease,
-			   &l.access) != 11 || l.ino != ino)
-			continue;
-		if (!n++ && p)
-			*p = l;
-	}
-	fclose(f);
-	return n;
-}
-
-/* pins and pages of the lease on @ino in /proc/fs/layoutlease/leases */
-static int lease_pins(unsigned long ino, unsigned long long *id, int *pins,
-		      long *pages)
-{
-	FILE *f = fopen("/proc/fs/layoutlease/leases", "r");
-	char buf[256];
-	unsigned long i;
-	int found = 0;
-
-	if (!f)
-		return -1;
-	while (!found && fgets(buf, sizeof(buf), f))
-		found = sscanf(buf, "%llu %*d %*d %*u:%*u:%lu %*s %*s %*u %d %ld",
-			       id, &i, pins, pages) == 4 && i == ino;
-	fclose(f);
-	return found;
-}
-
 FIXTURE(pin) {
 	char path[PATH_MAX];
 	int fd;

@@ -47,20 +47,6 @@ static int wait_breaking(unsigned long ino)
 	return 0;
 }
 
-static pid_t truncate_elsewhere(const char *path)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fd;
-
-		close_range(3, ~0U, 0);
-		fd = open(path, O_RDWR);
-		_exit(fd >= 0 && !ftruncate(fd, 0) ? 0 : 1);
-	}
-	return pid;
-}
-
 FIXTURE(unload) {
 };
 
@@ -96,7 +82,7 @@ TEST_F(unload, rmmod_with_live_leases)
 					  HOLD_IGNORE));
 	}
 	/* a breaker waits on the shared lease of dirs[1] */
-	breaker = truncate_elsewhere(path[1]);
+	breaker = ll_truncate_elsewhere(path[1], 0);
 	ASSERT_LT(0, breaker);
 	ASSERT_EQ(0, wait_breaking(ino[1]));
 	EXPECT_EQ(NDIRS, ll_stat("leases"));

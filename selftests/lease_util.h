@@ -238,6 +238,82 @@ static inline int ll_proc_locks_leases(unsigned long ino)
 	return n;
 }
 
+/* A truncate in another process; returns its pid; it exits with errno. */
+static inline pid_t ll_truncate_elsewhere(const char *path, off_t len)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd;
+
+		close_range(3, ~0U, 0);
+		fd = open(path, O_RDWR);
+		_exit(fd >= 0 && !ftruncate(fd, len) ? 0 : errno);
+	}
+	return pid;
+}
+
+static inline off_t ll_file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_size;
+}
+
+/* One line of /proc/fs/layoutlease/pins. */
+struct pin_line {
+	unsigned long long umem;
+	int pid;
+	char comm[32];
+	unsigned int maj, min;
+	unsigned long ino;
+	long long start, end;
+	unsigned long pages;
+	char lease[24];
+	unsigned int access;
+};
+
+/* The /proc/fs/layoutlease/pins lines for inode @ino: count, first in @p */
+static inline int pin_lines(unsigned long ino, struct pin_line *p)
+{
+	FILE *f = fopen("/proc/fs/layoutlease/pins", "r");
+	struct pin_line l;
+	char buf[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (sscanf(buf, "%llu %d (%31[^)]) %u:%u:%lu %lld-%lld %lu %23s %x",
+			   &l.umem, &l.pid, l.comm, &l.maj, &l.min, &l.ino,
+			   &l.start, &l.end, &l.pages, l.lease,
+			   &l.access) != 11 || l.ino != ino)
+			continue;
+		if (!n++ && p)
+			*p = l;
+	}
+	fclose(f);
+	return n;
+}
+
+/* pins and pages of the lease on @ino in /proc/fs/layoutlease/leases */
+static inline int lease_pins(unsigned long ino, unsigned long long *id,
+			     int *pins, long *pages)
+{
+	FILE *f = fopen("/proc/fs/layoutlease/leases", "r");
+	char buf[256];
+	unsigned long i;
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(buf, sizeof(buf), f))
+		found = sscanf(buf, "%llu %*d %*d %*u:%*u:%lu %*s %*s %*u %d %ld",
+			       id, &i, pins, pages) == 4 && i == ino;
+	fclose(f);
+	return found;
+}
+
 static inline double ll_now(void)
 {
 	struct timespec ts;

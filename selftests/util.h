@@ -27,10 +27,10 @@
 #define STATX_ATTR_DAX	0x00200000
 #endif
 
-/* Path of layoutlease.ko: the build tree is the parent of selftests/. */
-static inline void ll_module_path(char *buf, size_t len)
+/* Path of @rel in the build tree, the parent of selftests/. */
+static inline void ll_tree_path(char *buf, size_t len, const char *rel)
 {
-	char exe[PATH_MAX - 32];
+	char exe[PATH_MAX - 64];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
 
@@ -38,7 +38,13 @@ static inline void ll_module_path(char *buf, size_t len)
 	slash = strrchr(exe, '/');
 	if (slash)
 		*slash = '\0';
-	snprintf(buf, len, "%s/../layoutlease.ko", exe);
+	snprintf(buf, len, "%s/../%s", exe, rel);
+}
+
+/* Path of layoutlease.ko */
+static inline void ll_module_path(char *buf, size_t len)
+{
+	ll_tree_path(buf, len, "layoutlease.ko");
 }
 
 static inline int ll_module_loaded(void)
