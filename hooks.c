@@ -36,6 +36,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate_wait.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/wait_bit.h>
 #include <rdma/ib_umem.h>
 #include <uapi/linux/layout_lease.h>
@@ -152,12 +154,52 @@ static int ll_fcntl_getlease(struct file *filp)
 	return ret;
 }
 
+/*
+ * A layout break from inside a filesystem (XFS's write, say) is the only
+ * sign of a layout change the module has no other hook for.  The change is
+ * taken to last until the breaker returns to user space: without that, a
+ * holder that leases again as soon as it has released would be broken
+ * again by the same write, which might never get through.
+ */
+struct ll_break_change {
+	struct ll_change change;
+	struct callback_head work;
+};
+
+static void ll_break_change_done(struct callback_head *work)
+{
+	struct ll_break_change *bc;
+
+	bc = container_of(work, struct ll_break_change, work);
+	ll_change_end(&bc->change);
+	kfree(bc);
+	ll_leave();
+}
+
+static void ll_break_change_begin(struct inode *inode)
+{
+	struct ll_break_change *bc;
+
+	/* kernel threads never return to user space */
+	if ((current->flags & PF_KTHREAD) || ll_change_of_current(inode))
+		return;
+	bc = kmalloc(sizeof(*bc), GFP_KERNEL);
+	if (!bc)
+		return;
+	init_task_work(&bc->work, ll_break_change_done);
+	ll_enter();
+	ll_change_begin(&bc->change, inode);
+	if (task_work_add(current, &bc->work, TWA_RESUME))
+		ll_break_change_done(&bc->work);
+}
+
 static int ll_break_lease(struct inode *inode, unsigned int mode,
 			  unsigned int type)
 {
 	int ret;
 
 	ll_enter();
+	ll_break_change_begin(inode);
 	ret = ll_exclusive_conflict(inode);
 	if (!ret)
 		ret = orig_break_lease(inode, mode, type);

@@ -496,6 +496,7 @@ int ll_break_layout(struct inode *inode, bool nonblock)
 void ll_change_begin(struct ll_change *change, struct inode *inode)
 {
 	change->inode = inode;
+	change->task = current;
 	spin_lock(&ll_change_lock);
 	hash_add(ll_changes, &change->node, (unsigned long)inode);
 	spin_unlock(&ll_change_lock);
@@ -510,6 +511,24 @@ void ll_change_end(struct ll_change *change)
 	spin_lock(&ll_change_lock);
 	hash_del(&change->node);
 	spin_unlock(&ll_change_lock);
+}
+
+/**
+ * ll_change_of_current() - is current changing the layout of @inode?
+ * @inode: the inode
+ *
+ * Return: true when current has begun a layout change of @inode.
+ */
+bool ll_change_of_current(struct inode *inode)
+{
+	struct ll_change *change;
+	bool found = false;
+
+	spin_lock(&ll_change_lock);
+	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode)
+		found |= change->inode == inode && change->task == current;
+	spin_unlock(&ll_change_lock);
+	return found;
 }
 
 static bool ll_changing(struct inode *inode)

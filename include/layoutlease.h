@@ -66,6 +66,7 @@ struct ll_stats {
 struct ll_change {
 	struct hlist_node node;
 	struct inode *inode;
+	struct task_struct *task;	/* who changes it */
 };
 
 /* Room for a task's current uverbs command, on the task's stack. */
@@ -86,6 +87,7 @@ int ll_lease_get(struct file *filp);
 int ll_break_layout(struct inode *inode, bool nonblock);
 void ll_change_begin(struct ll_change *change, struct inode *inode);
 void ll_change_end(struct ll_change *change);
+bool ll_change_of_current(struct inode *inode);
 bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);

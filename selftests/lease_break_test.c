@@ -11,6 +11,8 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 
+#include <sched.h>
+
 #include "kselftest_harness.h"
 #include "lease_util.h"
 
@@ -292,6 +294,96 @@ TEST_F(brk, nonblocking_open_trunc)
 	ASSERT_EQ(1, holder_finish(&h));
 	EXPECT_EQ(POLL_MSG, h.rep.sig_code);
 	EXPECT_EQ(FILE_LEN, size_of(self->fd));
+}
+
+/*
+ * A holder that releases on every break and leases again at once, until
+ * @stop[1] is closed; it exits with the number of leases it took back.
+ */
+static pid_t start_releaser(const char *path, int stop[2], int ready)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct signalfd_siginfo si;
+		struct pollfd p[2];
+		int fd, sfd, n = 0, ret;
+		sigset_t set;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(stop[1]);
+		sigemptyset(&set);
+		sigaddset(&set, LL_SIG);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sfd = signalfd(-1, &set, 0);
+		fd = open(path, O_RDWR);
+		if (sfd < 0 || fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
+		    ll_setlease(fd, LL_SHARED) || write(ready, "R", 1) != 1)
+			_exit(255);
+		p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = stop[0], .events = POLLIN };
+		while (poll(p, 2, -1) > 0 && !p[1].revents) {
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				_exit(255);
+			/* -EAGAIN: the break's timeout already removed it */
+			ret = ll_setlease(fd, F_UNLCK);
+			if (ret && ret != -EAGAIN)
+				_exit(255);
+			/* a release clears F_SETSIG, as for classic leases */
+			do {
+				ret = fcntl(fd, F_SETSIG, LL_SIG) ? -errno :
+				      ll_setlease(fd, LL_SHARED);
+			} while (ret == -EAGAIN && !sched_yield());
+			if (ret)
+				_exit(255);
+			n++;
+		}
+		_exit(n > 254 ? 254 : n);
+	}
+	return pid;
+}
+
+/*
+ * XFS breaks layouts on every write.  A holder that leases again right
+ * after each release must not starve the writer: while the write that
+ * broke the lease is under way, the new lease is refused (EAGAIN).  The
+ * writer's alarm ends the test if it starves.
+ */
+TEST_F(brk, releaser_does_not_starve_writes_on_xfs)
+{
+	int stop[2], ready[2], st, writes = 20;
+	pid_t holder, writer;
+	char c;
+
+	if (!variant->xfs)
+		SKIP(return, "only XFS breaks layouts on write");
+	ASSERT_EQ(0, pipe(stop));
+	ASSERT_EQ(0, pipe(ready));
+	holder = start_releaser(self->path, stop, ready[1]);
+	ASSERT_LE(0, holder);
+	ASSERT_EQ(0, ll_read_full(ready[0], &c, 1, LL_REPORT_MS));
+	writer = fork();
+	ASSERT_LE(0, writer);
+	if (!writer) {
+		int i, fd;
+
+		alarm(60);
+		close_range(3, ~0U, 0);
+		fd = open(self->path, O_WRONLY);
+		for (i = 0; i < writes; i++)
+			if (pwrite(fd, "w", 1, FILE_LEN + i * BLK) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(writer, waitpid(writer, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st)) TH_LOG("the writer starved");
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(FILE_LEN + (writes - 1) * BLK + 1, size_of(self->fd));
+	close(stop[1]);
+	ASSERT_EQ(holder, waitpid(holder, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) != 255)
+		TH_LOG("holder status 0x%x", st);
+	EXPECT_LE(1, WEXITSTATUS(st)) TH_LOG("no break reached the holder");
 }
 
 /* pwritev2(RWF_NOWAIT) on XFS: EAGAIN at once. */
