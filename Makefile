@@ -42,7 +42,7 @@ demo: all
 
 dkms-source:
 	install -d $(DESTDIR)/usr/src/layoutlease-$(VERSION)
-	cp -p --parents $(DKMS_SOURCES) $(DESTDIR)/usr/src/layoutlease-$(VERSION)
+	cp --parents $(DKMS_SOURCES) $(DESTDIR)/usr/src/layoutlease-$(VERSION)
 
 clean:
 ifeq ($(SUITE),)
