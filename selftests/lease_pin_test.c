@@ -16,16 +16,6 @@
 #define LEN	(1 << 20)
 #define PAGES	(LEN / 4096)
 
-/*
- * MRs over XFS page cache are read-only: from 6.5 on, the kernel refuses
- * a writable long-term pin of a shared file mapping that needs dirty
- * tracking, as XFS's do (EFAULT, writable_file_mapping_allowed() in
- * mm/gup.c).  6.1's ib_umem_get() pins a read-only MR for write too, so
- * 6.1 pins these pages as before.  tmpfs needs no dirty tracking: its MRs
- * are writable on every kernel.
- */
-#define XFS_ACCESS	IBV_ACCESS_REMOTE_READ
-
 struct pin_line {
 	unsigned long long umem;
 	int pid;
@@ -94,12 +84,12 @@ FIXTURE_VARIANT(pin) {
 
 FIXTURE_VARIANT_ADD(pin, xfs) {
 	.dir = MNT_XFS,
-	.access = XFS_ACCESS,
+	.access = RDMA_PAGECACHE_ACCESS,
 };
 
 FIXTURE_VARIANT_ADD(pin, tmpfs) {
 	.dir = MNT_TMPFS,
-	.access = RDMA_ACCESS,
+	.access = RDMA_ACCESS,		/* no dirty tracking */
 };
 
 FIXTURE_SETUP(pin)
@@ -296,7 +286,7 @@ TEST(scm_rights_cycle_is_collected)
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
 		buf = map_file(fd);
-		mr = ibv_reg_mr(pd, buf, LEN, XFS_ACCESS);
+		mr = ibv_reg_mr(pd, buf, LEN, RDMA_PAGECACHE_ACCESS);
 		ASSERT_NE(NULL, mr);
 		munmap(buf, LEN);
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
@@ -349,7 +339,7 @@ TEST(ib_uverbs_comes_and_goes)
 	ASSERT_NE(NULL, ctx);
 	pd = ibv_alloc_pd(ctx);
 	buf = map_file(fd);
-	mr = ibv_reg_mr(pd, buf, LEN, XFS_ACCESS);
+	mr = ibv_reg_mr(pd, buf, LEN, RDMA_PAGECACHE_ACCESS);
 	ASSERT_NE(NULL, mr);
 	EXPECT_EQ(1, ll_stat("pins")) TH_LOG("the hooks follow ib_uverbs");
 	EXPECT_EQ(0, ibv_dereg_mr(mr));
