@@ -4,10 +4,13 @@
 # make check      build everything, boot the test VM once, run every selftest
 # make demo       the main job: the demo in the test VM
 # make dkms-source [DESTDIR=]  copy the module's sources to /usr/src for DKMS
-# KVER=... or KDIR=... select another kernel; W=1 is always on.
+# KVER=... or KDIR=... select another kernel; W=1 is always on.  A kernel
+# of another Debian suite (6.12.107+deb13-amd64) is built in a chroot of
+# that suite, which tools/vm/prepare creates (tools/vm/chroot).
 
 KVER ?= 6.1.0-56-amd64
 KDIR ?= /usr/src/linux-headers-$(KVER)
+SUITE := $(shell tools/vm/chroot --suite $(KVER))
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SOURCES := Kbuild dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) \
 		$(wildcard include/*.h include/uapi/linux/*.h)
@@ -19,8 +22,13 @@ all: module selftests programs
 deps:
 	@tools/vm/prepare --packages-only --kernel $(KVER)
 
+ifeq ($(SUITE),)
 module: deps
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 LL_WERROR=1 modules
+else
+module: deps
+	tools/vm/chroot $(KVER) --module
+endif
 
 selftests: deps
 	$(MAKE) -C selftests
@@ -41,7 +49,12 @@ dkms-source:
 	cp --parents $(DKMS_SOURCES) $(DESTDIR)/usr/src/layoutlease-$(VERSION)
 
 clean:
+ifeq ($(SUITE),)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+else
+	tools/vm/chroot $(KVER) --clean
+	rm -f layoutlease.ko
+endif
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tools/demo clean
 	$(MAKE) -C tools/layoutlease clean

@@ -26,14 +26,17 @@ FIXTURE(pin) {
 
 FIXTURE_VARIANT(pin) {
 	const char *dir;
+	int access;			/* of the file MRs */
 };
 
 FIXTURE_VARIANT_ADD(pin, xfs) {
 	.dir = MNT_XFS,
+	.access = RDMA_PAGECACHE_ACCESS,
 };
 
 FIXTURE_VARIANT_ADD(pin, tmpfs) {
 	.dir = MNT_TMPFS,
+	.access = RDMA_ACCESS,		/* no dirty tracking */
 };
 
 FIXTURE_SETUP(pin)
@@ -70,7 +73,7 @@ TEST_F(pin, file_mr_is_recorded)
 	void *buf = map_file(self->fd);
 
 	ASSERT_NE(MAP_FAILED, buf);
-	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
+	mr = ibv_reg_mr(self->pd, buf, LEN, variant->access);
 	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
 	ASSERT_EQ(1, pin_lines(self->st.st_ino, &l));
 	EXPECT_EQ(getpid(), l.pid);
@@ -81,7 +84,7 @@ TEST_F(pin, file_mr_is_recorded)
 	EXPECT_EQ(LEN, l.end);
 	EXPECT_EQ(PAGES, l.pages);
 	EXPECT_STREQ("-", l.lease);
-	EXPECT_EQ(RDMA_ACCESS, l.access);
+	EXPECT_EQ(variant->access, l.access);
 	EXPECT_EQ(1, ll_stat("pins"));
 	EXPECT_EQ(PAGES, ll_stat("pinned_pages"));
 	EXPECT_EQ(0, ibv_dereg_mr(mr));
@@ -103,7 +106,7 @@ TEST_F(pin, only_file_pages_are_recorded)
 	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_EQ(buf + LEN, mmap(buf + LEN, LEN, PROT_READ | PROT_WRITE,
 				  MAP_SHARED | MAP_FIXED, self->fd, 0));
-	mr = ibv_reg_mr(self->pd, buf + LEN / 2, LEN, RDMA_ACCESS);
+	mr = ibv_reg_mr(self->pd, buf + LEN / 2, LEN, variant->access);
 	ASSERT_NE(NULL, mr);
 	ASSERT_EQ(1, pin_lines(self->st.st_ino, &l));
 	EXPECT_EQ(0, l.start);
@@ -138,7 +141,7 @@ TEST_F(pin, pin_under_lease)
 
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	buf = map_file(self->fd);
-	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
+	mr = ibv_reg_mr(self->pd, buf, LEN, variant->access);
 	ASSERT_NE(NULL, mr);
 	ASSERT_EQ(1, lease_pins(self->st.st_ino, &id, &pins, &pages));
 	EXPECT_EQ(1, pins);
@@ -164,7 +167,7 @@ TEST_F(pin, lease_outlives_fd_while_pinned)
 
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	buf = map_file(self->fd);
-	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
+	mr = ibv_reg_mr(self->pd, buf, LEN, variant->access);
 	ASSERT_NE(NULL, mr);
 	munmap(buf, LEN);
 	close(self->fd);
@@ -188,7 +191,7 @@ TEST_F(pin, require_lease)
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("require_lease"), 1));
-	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
+	mr = ibv_reg_mr(self->pd, buf, LEN, variant->access);
 	EXPECT_EQ(NULL, mr);
 	EXPECT_EQ(EPERM, errno);
 	EXPECT_EQ(0, ll_stat("pins"));
@@ -197,7 +200,7 @@ TEST_F(pin, require_lease)
 	ASSERT_NE(NULL, mr) TH_LOG("anonymous memory needs no lease");
 	EXPECT_EQ(0, ibv_dereg_mr(mr));
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
-	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
+	mr = ibv_reg_mr(self->pd, buf, LEN, variant->access);
 	ASSERT_NE(NULL, mr);
 	EXPECT_EQ(1, ll_stat("pins"));
 	EXPECT_EQ(0, ibv_dereg_mr(mr));
@@ -230,7 +233,7 @@ TEST(scm_rights_cycle_is_collected)
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
 		buf = map_file(fd);
-		mr = ibv_reg_mr(pd, buf, LEN, RDMA_ACCESS);
+		mr = ibv_reg_mr(pd, buf, LEN, RDMA_PAGECACHE_ACCESS);
 		ASSERT_NE(NULL, mr);
 		munmap(buf, LEN);
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
@@ -283,7 +286,7 @@ TEST(ib_uverbs_comes_and_goes)
 	ASSERT_NE(NULL, ctx);
 	pd = ibv_alloc_pd(ctx);
 	buf = map_file(fd);
-	mr = ibv_reg_mr(pd, buf, LEN, RDMA_ACCESS);
+	mr = ibv_reg_mr(pd, buf, LEN, RDMA_PAGECACHE_ACCESS);
 	ASSERT_NE(NULL, mr);
 	EXPECT_EQ(1, ll_stat("pins")) TH_LOG("the hooks follow ib_uverbs");
 	EXPECT_EQ(0, ibv_dereg_mr(mr));

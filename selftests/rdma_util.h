@@ -11,6 +11,15 @@
 #define RDMA_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
 
+/*
+ * The access of an MR over page cache that needs dirty tracking (XFS or
+ * ext4 without DAX; not tmpfs): from 6.5 on, the kernel refuses a writable
+ * long-term pin of such a shared file mapping with EFAULT
+ * (writable_file_mapping_allowed() in mm/gup.c).  A read-only MR is pinned
+ * on every kernel; 6.1's ib_umem_get() pins it for write, as any MR.
+ */
+#define RDMA_PAGECACHE_ACCESS	IBV_ACCESS_REMOTE_READ
+
 /* Open rxe0, the soft-RoCE device tools/vm/guest-setup creates. */
 static inline struct ibv_context *open_rxe0(void)
 {

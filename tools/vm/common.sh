@@ -3,6 +3,7 @@
 
 LL_KVER_DEFAULT=6.1.0-56-amd64
 LL_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/layoutlease
+LL_CHROOTS=$LL_CACHE/chroots
 LL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Host packages the build, the VM and the tests need.  The guest runs
@@ -11,7 +12,23 @@ LL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LL_HOST_PACKAGES="gcc make kmod cpio xz-utils busybox-static qemu-system-x86
 	xfsprogs e2fsprogs iproute2 rdma-core ibverbs-utils ibverbs-providers
 	libibverbs-dev librdmacm-dev libfabric-dev libfabric-bin perftest python3-docutils dkms
-	linux-source-6.1"
+	linux-source-6.1 zstd"
+
+# kver_suite KVER: prints the Debian suite that ships KVER when it is not
+# this system's suite, nothing when it is (or when KVER is not Debian's).
+# Such a kernel's packages come from that suite's apt and its headers need
+# that suite's compiler: they live in a chroot of the suite, LL_CHROOTS/SUITE
+# (see tools/vm/chroot).
+kver_suite() {
+	local suite=
+	case $1 in
+	*+deb13-*) suite=trixie ;;
+	esac
+	if [ -n "$suite" ] &&
+		[ "$suite" != "$(. /etc/os-release && echo "$VERSION_CODENAME")" ]; then
+		echo "$suite"
+	fi
+}
 
 die() {
 	echo "${0##*/}: $*" >&2
