@@ -35,41 +35,14 @@ FIXTURE_TEARDOWN(api)
 	unlink(self->path);
 }
 
-struct lease_line {
-	unsigned long long id;
-	int pid, fd;
-	unsigned int maj, min;
-	unsigned long ino;
-	char mode[16], state[16];
-	unsigned int ms, pins, pages;
-};
-
-/* The /proc/fs/layoutlease/leases line for inode @ino; 1 if found. */
-static int lease_line(unsigned long ino, struct lease_line *l)
-{
-	FILE *f = fopen("/proc/fs/layoutlease/leases", "r");
-	char buf[256];
-	int found = 0;
-
-	if (!f)
-		return -1;
-	while (!found && fgets(buf, sizeof(buf), f))
-		found = sscanf(buf, "%llu %d %d %u:%u:%lu %15s %15s %u %u %u",
-			       &l->id, &l->pid, &l->fd, &l->maj, &l->min,
-			       &l->ino, l->mode, l->state, &l->ms, &l->pins,
-			       &l->pages) == 11 && l->ino == ino;
-	fclose(f);
-	return found;
-}
-
 TEST_F(api, set_get_release)
 {
-	struct lease_line l;
+	struct ll_lease_line l;
 
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	EXPECT_EQ(LL_SHARED, ll_getlease(self->fd));
 	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
-	ASSERT_EQ(1, lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
 	EXPECT_EQ(getpid(), l.pid);
 	EXPECT_EQ(self->fd, l.fd);
 	EXPECT_EQ(major(self->st.st_dev), l.maj);
@@ -84,18 +57,18 @@ TEST_F(api, set_get_release)
 	EXPECT_EQ(0, ll_setlease(self->fd, F_UNLCK));
 	EXPECT_EQ(F_UNLCK, ll_getlease(self->fd));
 	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
-	EXPECT_EQ(0, lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
 	EXPECT_EQ(0, ll_stat("leases"));
 }
 
 TEST_F(api, exclusive_upgrade_downgrade)
 {
-	struct lease_line l;
+	struct ll_lease_line l;
 
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	EXPECT_EQ(0, ll_setlease(self->fd, LL_EXCL));
 	EXPECT_EQ(LL_EXCL, ll_getlease(self->fd));
-	ASSERT_EQ(1, lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
 	EXPECT_STREQ("exclusive", l.mode);
 	EXPECT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	EXPECT_EQ(LL_SHARED, ll_getlease(self->fd));
@@ -570,14 +543,14 @@ TEST_F(api, survives_owner_exit)
 /* While broken: "breaking" in /proc, F_UNLCK as F_GETLEASE's target. */
 TEST_F(api, breaking_state_is_visible)
 {
-	struct lease_line l;
+	struct ll_lease_line l;
 
 	/* this process owns the lease: SIGIO's default would kill it */
 	signal(SIGIO, SIG_IGN);
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	ASSERT_EQ(EWOULDBLOCK, nonblocking_trunc_elsewhere(self->path));
 	EXPECT_EQ(F_LAYOUT | F_UNLCK, ll_getlease(self->fd));
-	ASSERT_EQ(1, lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
 	EXPECT_STREQ("breaking", l.state);
 	EXPECT_EQ(0, ll_setlease(self->fd, F_UNLCK));
 	signal(SIGIO, SIG_DFL);
@@ -601,9 +574,9 @@ static int trace_has(const char *event)
 static int wait_lease_gone(unsigned long ino, double secs)
 {
 	double end = ll_now() + secs;
-	struct lease_line l;
+	struct ll_lease_line l;
 
-	while (lease_line(ino, &l) == 1) {
+	while (ll_lease_line(ino, &l) == 1) {
 		if (ll_now() > end)
 			return -ETIMEDOUT;
 		usleep(10000);

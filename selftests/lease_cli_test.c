@@ -265,30 +265,6 @@ static int lines(const char *s, const char *prefix, char *line, size_t len)
 	return n;
 }
 
-struct lease_row {
-	unsigned long long id;
-	int owner, fd;
-	char mode[16], state[16];
-};
-
-/* The /proc/fs/layoutlease/leases line of inode @ino; 1 if found. */
-static int lease_of(unsigned long ino, struct lease_row *l)
-{
-	FILE *f = fopen("/proc/fs/layoutlease/leases", "r");
-	unsigned long i;
-	char buf[256];
-	int found = 0;
-
-	if (!f)
-		return -1;
-	while (!found && fgets(buf, sizeof(buf), f))
-		found = sscanf(buf, "%llu %d %d %*u:%*u:%lu %15s %15s", &l->id,
-			       &l->owner, &l->fd, &i, l->mode, l->state) == 6 &&
-			i == ino;
-	fclose(f);
-	return found;
-}
-
 /* Seconds between now and the ISO 8601 local time at @s, or -1. */
 static double age_of(const char *s)
 {
@@ -372,7 +348,7 @@ static void *map_file(int fd)
 /* A lease and a pin of this process, in every format of list and pins. */
 TEST_F(cli, list_pins_stats)
 {
-	struct lease_row l;
+	struct ll_lease_line l;
 	struct want w = { 0 };
 	char line[PATH_MAX * 4];
 	struct ibv_mr *mr;
@@ -381,7 +357,7 @@ TEST_F(cli, list_pins_stats)
 
 	ASSERT_EQ(0, prctl(PR_SET_NAME, ODD_COMM));
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
-	ASSERT_EQ(1, lease_of(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
 	buf = map_file(self->fd);
 	ASSERT_NE(MAP_FAILED, buf);
 	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
@@ -474,14 +450,14 @@ TEST_F(cli, unresolvable_path)
 {
 	struct want w = { 0 };
 	char other[PATH_MAX], line[PATH_MAX];
-	struct lease_row l;
+	struct ll_lease_line l;
 	struct ibv_mr *mr;
 	struct proc p;
 	void *buf;
 	int fd;
 
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
-	ASSERT_EQ(1, lease_of(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
 	buf = map_file(self->fd);
 	ASSERT_NE(MAP_FAILED, buf);
 	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
@@ -492,7 +468,7 @@ TEST_F(cli, unresolvable_path)
 			  sizeof(other));
 	ASSERT_EQ(self->fd, fd);
 	self->fd = -1;
-	ASSERT_EQ(1, lease_of(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
 
 	ASSERT_EQ(0, cli(&p, "list", "--json"));
 	want(&w, "id=%llu", l.id);
@@ -516,7 +492,7 @@ TEST_F(cli, unresolvable_path)
 	EXPECT_EQ(NULL, strstr(p.out.buf, "other.dat"));
 
 	EXPECT_EQ(0, ibv_dereg_mr(mr));
-	EXPECT_EQ(0, lease_of(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
 	close(fd);
 	unlink(other);
 }
@@ -569,15 +545,15 @@ static void check_break_line(struct __test_metadata *_metadata,
 TEST_F(cli, hold_releases_on_break)
 {
 	long breaks = ll_stat("breaks"), timeouts = ll_stat("timeouts");
-	struct lease_row l, gone;
+	struct ll_lease_line l, gone;
 	struct stat st;
 	struct proc p;
 
 	/* hold released it, if the truncate returns without a timeout */
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 20000));
 	ASSERT_EQ(0, start_hold(&p, self->plain, NULL));
-	ASSERT_EQ(1, lease_of(self->plain_st.st_ino, &l));
-	EXPECT_EQ(p.pid, l.owner);
+	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
+	EXPECT_EQ(p.pid, l.pid);
 	EXPECT_STREQ("shared", l.mode);
 	EXPECT_EQ(0, p.err.len);
 
@@ -586,7 +562,7 @@ TEST_F(cli, hold_releases_on_break)
 	EXPECT_EQ(0, st.st_size);
 	EXPECT_EQ(breaks + 1, ll_stat("breaks"));
 	EXPECT_EQ(timeouts, ll_stat("timeouts"));
-	EXPECT_EQ(0, lease_of(self->plain_st.st_ino, &gone));
+	EXPECT_EQ(0, ll_lease_line(self->plain_st.st_ino, &gone));
 
 	/* the shell kept running; its status is hold's */
 	EXPECT_EQ(7, end_hold(&p));
@@ -599,13 +575,13 @@ TEST_F(cli, hold_releases_on_break)
 TEST_F(cli, hold_keep_waits_for_timeout)
 {
 	long timeouts = ll_stat("timeouts");
-	struct lease_row l;
+	struct ll_lease_line l;
 	struct proc p;
 	double start;
 
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 500));
 	ASSERT_EQ(0, start_hold(&p, self->plain, "--keep"));
-	ASSERT_EQ(1, lease_of(self->plain_st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
 	start = ll_now();
 	ASSERT_EQ(0, truncate(self->plain, 0));
 	/* 500 ms of jiffies, give or take one */
@@ -622,12 +598,12 @@ TEST_F(cli, hold_exclusive)
 {
 	long breaks = ll_stat("breaks");
 	struct want w = { 0 };
-	struct lease_row l;
+	struct ll_lease_line l;
 	struct stat st;
 	struct proc p, q;
 
 	ASSERT_EQ(0, start_hold(&p, self->plain, "--exclusive"));
-	ASSERT_EQ(1, lease_of(self->plain_st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
 	EXPECT_EQ(-1, truncate(self->plain, 0));
 	EXPECT_EQ(ETXTBSY, errno);
 	ASSERT_EQ(0, stat(self->plain, &st));
@@ -747,7 +723,7 @@ TEST_F(cli, watch_set_break_release)
 					    "--count", "3", NULL };
 	char inst[PATH_MAX], lease[32], setter[32], set[32], brk[32];
 	char release[32];
-	struct lease_row l;
+	struct ll_lease_line l;
 	struct holder h;
 	struct proc p, q;
 
@@ -756,7 +732,7 @@ TEST_F(cli, watch_set_break_release)
 	EXPECT_EQ(0, access(inst, F_OK));
 	ASSERT_EQ(0, holder_start(&h, self->plain, LL_SHARED,
 				  HOLD_COOPERATE));
-	ASSERT_EQ(1, lease_of(self->plain_st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
 	ASSERT_EQ(0, truncate(self->plain, 0));
 	ASSERT_EQ(1, holder_finish(&h));
 	EXPECT_EQ(0, h.rep.released);
@@ -787,7 +763,7 @@ TEST_F(cli, watch_text_and_signals)
 	static const int sigs[] = { SIGTERM, SIGINT };
 	char inst[PATH_MAX], want_set[PATH_MAX * 2], want_rel[PATH_MAX * 2];
 	const char *at;
-	struct lease_row l;
+	struct ll_lease_line l;
 	struct proc p;
 	int i, fd;
 
@@ -796,7 +772,7 @@ TEST_F(cli, watch_text_and_signals)
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, start_watch(&p, argv, inst, sizeof(inst)));
 		ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-		ASSERT_EQ(1, lease_of(self->plain_st.st_ino, &l));
+		ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
 		snprintf(want_set, sizeof(want_set), " set     lease=%llu mode=shared setter=%d task=%s[%d] dev=%u:%u ino=%lu path=%s\n",
 			 l.id, getpid(), self->comm, getpid(),
 			 major(self->plain_st.st_dev),

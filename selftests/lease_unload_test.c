@@ -14,32 +14,13 @@ static const char * const dirs[] = {
 
 #define NDIRS	(sizeof(dirs) / sizeof(dirs[0]))
 
-static int lease_state(unsigned long ino, char *state, size_t len)
-{
-	FILE *f = fopen("/proc/fs/layoutlease/leases", "r");
-	char buf[256], st[16];
-	unsigned long i;
-	int found = 0;
-
-	if (!f)
-		return -1;
-	while (!found && fgets(buf, sizeof(buf), f))
-		found = sscanf(buf, "%*u %*d %*d %*u:%*u:%lu %*s %15s",
-			       &i, st) == 2 && i == ino;
-	fclose(f);
-	if (found)
-		snprintf(state, len, "%s", st);
-	return found;
-}
-
 /* Poll /proc until the lease on @ino is breaking; 0 when it is. */
 static int wait_breaking(unsigned long ino)
 {
 	double end = ll_now() + 30;
-	char st[16] = "";
+	struct ll_lease_line l;
 
-	while (lease_state(ino, st, sizeof(st)) != 1 ||
-	       strcmp(st, "breaking")) {
+	while (ll_lease_line(ino, &l) != 1 || strcmp(l.state, "breaking")) {
 		if (ll_now() > end)
 			return -ETIMEDOUT;
 		usleep(5000);

@@ -296,22 +296,48 @@ static inline int pin_lines(unsigned long ino, struct pin_line *p)
 	return n;
 }
 
-/* pins and pages of the lease on @ino in /proc/fs/layoutlease/leases */
-static inline int lease_pins(unsigned long ino, unsigned long long *id,
-			     int *pins, long *pages)
+/* A line of /proc/fs/layoutlease/leases (Documentation/admin-guide.rst) */
+struct ll_lease_line {
+	unsigned long long id;
+	int pid, fd;
+	unsigned int maj, min;
+	unsigned long ino;
+	char mode[16], state[16];
+	unsigned int ms, pins;
+	long pages;
+};
+
+/* The line of the lease on inode @ino; 1 if found, 0 if not, -1. */
+static inline int ll_lease_line(unsigned long ino, struct ll_lease_line *l)
 {
 	FILE *f = fopen("/proc/fs/layoutlease/leases", "r");
 	char buf[256];
-	unsigned long i;
 	int found = 0;
 
 	if (!f)
 		return -1;
 	while (!found && fgets(buf, sizeof(buf), f))
-		found = sscanf(buf, "%llu %*d %*d %*u:%*u:%lu %*s %*s %*u %d %ld",
-			       id, &i, pins, pages) == 4 && i == ino;
+		found = sscanf(buf, "%llu %d %d %u:%u:%lu %15s %15s %u %u %ld",
+			       &l->id, &l->pid, &l->fd, &l->maj, &l->min,
+			       &l->ino, l->mode, l->state, &l->ms, &l->pins,
+			       &l->pages) == 11 && l->ino == ino;
 	fclose(f);
 	return found;
+}
+
+/* pins and pages of the lease on @ino in /proc/fs/layoutlease/leases */
+static inline int lease_pins(unsigned long ino, unsigned long long *id,
+			     int *pins, long *pages)
+{
+	struct ll_lease_line l;
+	int ret = ll_lease_line(ino, &l);
+
+	if (ret == 1) {
+		*id = l.id;
+		*pins = l.pins;
+		*pages = l.pages;
+	}
+	return ret;
 }
 
 static inline double ll_now(void)
