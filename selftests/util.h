@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,17 @@
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX	0x00200000
 #endif
+
+/* Is the running kernel @maj.@min or later? */
+static inline int ll_kernel_at_least(int maj, int min)
+{
+	struct utsname u;
+	int a = 0, b = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &a, &b) != 2)
+		return 0;
+	return a > maj || (a == maj && b >= min);
+}
 
 /* Path of @rel in the build tree, the parent of selftests/. */
 static inline void ll_tree_path(char *buf, size_t len, const char *rel)

@@ -63,6 +63,12 @@ expect() {
 	exit 1
 }
 
+# counter NAME: a counter of /proc/fs/layoutlease/stats
+counter() {
+	awk -v name="$1" '$1 == name { print $2 }' /proc/fs/layoutlease/stats
+}
+
+revocations=$(counter revocations)
 say "layoutlease $(cat /sys/module/layoutlease/version), break timeout $(cat /sys/module/layoutlease/parameters/break_timeout_ms) ms"
 head -c "$size" /dev/zero | tr '\0' '.' >"$file"
 say "created $file: $size bytes on $(findmnt -no FSTYPE --target "$file") -o $(findmnt -no OPTIONS --target "$file" | grep -o 'dax[^,]*')"
@@ -121,4 +127,4 @@ expect stubborn 'ignored'
 dmesg | grep -E 'layoutlease: (revoking|lease .* not released)' | tail -n 2
 say "\$ layoutlease stats"
 "$ll" stats | sed 's/^/    /'
-say "final size $(stat -c %s "$file") bytes; revocations $(awk '$1 == "revocations" { print $2 }' /proc/fs/layoutlease/stats)"
+say "final size $(stat -c %s "$file") bytes; revocations during the demo $(($(counter revocations) - revocations))"
