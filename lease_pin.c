@@ -56,7 +56,6 @@ struct ll_pin {
 	u64 umem_id;
 	struct ib_umem *umem;
 	struct file *uverbs;		/* not counted: holders have it */
-	unsigned long first;		/* umem page index of the first page */
 	struct page *busy;		/* a DAX page to report busy, or NULL */
 	struct file *file;		/* counted: the mapped file */
 	struct ll_lease *lease;		/* counted, or NULL */
@@ -199,7 +198,6 @@ static struct ll_pin *ll_pin_for(struct list_head *list, struct ib_umem *umem,
 	pin->umem_id = id;
 	pin->umem = umem;
 	pin->uverbs = ll_cmd_file();
-	pin->first = ULONG_MAX;
 	pin->file = get_file(file);
 	pin->lease = ll_lease_of_current(inode, &pin->lease_file);
 	pin->pid = task_tgid_nr(current);
@@ -210,57 +208,6 @@ static struct ll_pin *ll_pin_for(struct list_head *list, struct ib_umem *umem,
 	pin->access = access;
 	list_add_tail(&pin->node, list);
 	return pin;
-}
-
-/* Add the file-backed part of @vma in [start, end) to the records. */
-static int ll_pin_vma(struct list_head *list, struct ib_umem *umem, u64 id,
-		      struct vm_area_struct *vma, unsigned long start,
-		      unsigned long end, int access)
-{
-	unsigned long from = max(start, vma->vm_start) & PAGE_MASK;
-	unsigned long to = min(end, vma->vm_end);
-	struct ll_pin *pin;
-	loff_t off;
-
-	if (!vma->vm_file)
-		return 0;
-	pin = ll_pin_for(list, umem, id, vma->vm_file, access);
-	if (!pin)
-		return -ENOMEM;
-	off = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) + (from - vma->vm_start);
-	pin->start = min(pin->start, off);
-	pin->end = max(pin->end, off + (loff_t)PAGE_ALIGN(to - from));
-	pin->first = min(pin->first, (from - (start & PAGE_MASK)) >> PAGE_SHIFT);
-	pin->pages += PAGE_ALIGN(to - from) >> PAGE_SHIFT;
-	return 0;
-}
-
-static void ll_pins_free_list(struct list_head *list, bool counted)
-{
-	struct ll_pin *pin, *tmp;
-
-	list_for_each_entry_safe(pin, tmp, list, node)
-		ll_pin_free(pin, counted);
-}
-
-/* The records of @umem, built from the caller's mappings. */
-static int ll_pins_build(struct ib_umem *umem, int access,
-			 struct list_head *list)
-{
-	unsigned long start = umem->address, end = start + umem->length;
-	struct mm_struct *mm = current->mm;
-	u64 id = atomic64_inc_return(&ll_next_umem);
-	struct vm_area_struct *vma;
-	int ret = 0;
-
-	mmap_read_lock(mm);
-	for (vma = find_vma(mm, start); vma && vma->vm_start < end && !ret;
-	     vma = find_vma(mm, vma->vm_end))
-		ret = ll_pin_vma(list, umem, id, vma, start, end, access);
-	mmap_read_unlock(mm);
-	if (ret)
-		ll_pins_free_list(list, false);
-	return ret;
 }
 
 /*
@@ -295,6 +242,62 @@ static struct page *ll_umem_page(struct ib_umem *umem, unsigned long n,
 			break;
 	}
 	return NULL;
+}
+
+/* Add the file-backed part of @vma in [start, end) to the records. */
+static int ll_pin_vma(struct list_head *list, struct ib_umem *umem, u64 id,
+		      struct vm_area_struct *vma, unsigned long start,
+		      unsigned long end, int access)
+{
+	unsigned long from = max(start, vma->vm_start) & PAGE_MASK;
+	unsigned long to = min(end, vma->vm_end);
+	unsigned long pages;
+	struct ll_pin *pin;
+	loff_t off;
+
+	if (!vma->vm_file)
+		return 0;
+	pin = ll_pin_for(list, umem, id, vma->vm_file, access);
+	if (!pin)
+		return -ENOMEM;
+	off = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) + (from - vma->vm_start);
+	pages = PAGE_ALIGN(to - from) >> PAGE_SHIFT;
+	pin->start = min(pin->start, off);
+	pin->end = max(pin->end, off + (loff_t)(pages << PAGE_SHIFT));
+	pin->pages += pages;
+	/* this VMA's own pages of the umem: another VMA may map other pages */
+	if (!pin->busy && vma_is_fsdax(vma))
+		pin->busy = ll_umem_page(umem, (from - (start & PAGE_MASK)) >>
+					 PAGE_SHIFT, pages);
+	return 0;
+}
+
+static void ll_pins_free_list(struct list_head *list, bool counted)
+{
+	struct ll_pin *pin, *tmp;
+
+	list_for_each_entry_safe(pin, tmp, list, node)
+		ll_pin_free(pin, counted);
+}
+
+/* The records of @umem, built from the caller's mappings. */
+static int ll_pins_build(struct ib_umem *umem, int access,
+			 struct list_head *list)
+{
+	unsigned long start = umem->address, end = start + umem->length;
+	struct mm_struct *mm = current->mm;
+	u64 id = atomic64_inc_return(&ll_next_umem);
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	mmap_read_lock(mm);
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end && !ret;
+	     vma = find_vma(mm, vma->vm_end))
+		ret = ll_pin_vma(list, umem, id, vma, start, end, access);
+	mmap_read_unlock(mm);
+	if (ret)
+		ll_pins_free_list(list, false);
+	return ret;
 }
 
 static bool ll_pins_unleased(struct list_head *list, struct ll_pin **which)
@@ -335,9 +338,6 @@ int ll_pins_record(struct ib_umem *umem, int access)
 		ll_pins_free_list(&list, false);
 		return -EPERM;
 	}
-	list_for_each_entry(pin, &list, node)
-		if (IS_DAX(file_inode(pin->file)))
-			pin->busy = ll_umem_page(umem, pin->first, pin->pages);
 	spin_lock(&ll_pin_lock);
 	list_for_each_entry_safe(pin, tmp, &list, node) {
 		list_move_tail(&pin->node, &ll_pins);
@@ -383,7 +383,7 @@ void ll_pins_release_begin(struct ib_umem *umem, struct hlist_head *released)
  * ll_pins_release_end() - ib_umem_release() has unpinned everything
  * @released: as given to ll_pins_release_begin()
  *
- * Drops the records, then the busy pages' references, which wakes the
+ * Drops the records and the busy pages' references, which wakes the
  * filesystems waiting for them.
  */
 void ll_pins_release_end(struct hlist_head *released)
@@ -392,15 +392,20 @@ void ll_pins_release_end(struct hlist_head *released)
 	struct ll_pin *pin;
 	LIST_HEAD(list);
 
+	/*
+	 * Under the lock, so that no busy-page report falls between: one
+	 * that no longer finds the record must find the page free.  For an
+	 * fsdax page still counted by the filesystem's entry, put_page() only
+	 * drops the count and wakes its waiters.
+	 */
 	spin_lock(&ll_pin_lock);
 	hlist_for_each_entry_safe(pin, tmp, released, hnode) {
 		hlist_del(&pin->hnode);
 		list_move(&pin->node, &list);
-	}
-	spin_unlock(&ll_pin_lock);
-	list_for_each_entry(pin, &list, node)
 		if (pin->busy)
 			put_page(pin->busy);
+	}
+	spin_unlock(&ll_pin_lock);
 	ll_pins_free_list(&list, true);
 }
 
