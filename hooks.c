@@ -246,13 +246,31 @@ static int ll_vfs_fallocate(struct file *file, int mode, loff_t offset,
 }
 
 /*
+ * Would the kernel go as far as the filesystem with this remap?  Only then
+ * does the module break leases: a reader must not break a holder's lease
+ * with a clone or dedupe into the holder's file that is refused anyway.
+ */
+static bool ll_remap_permitted(struct file *src, struct file *dst,
+			       loff_t len, bool dedupe)
+{
+	if (!S_ISREG(file_inode(src)->i_mode) ||
+	    !S_ISREG(file_inode(dst)->i_mode))
+		return false;
+	if (dedupe)
+		return len && ((dst->f_mode & FMODE_WRITE) ||
+			       capable(CAP_SYS_ADMIN));
+	return (src->f_mode & FMODE_READ) && (dst->f_mode & FMODE_WRITE) &&
+	       !(dst->f_flags & O_APPEND);
+}
+
+/*
  * A reflink or dedupe changes the layout of both files: XFS breaks the
  * layout leases of both, and so does the module, before the filesystem's
  * busy-page wait.
  */
-static loff_t ll_remap(ll_remap_fn orig, struct file *src, loff_t src_pos,
-		       struct file *dst, loff_t dst_pos, loff_t len,
-		       unsigned int flags)
+static loff_t ll_remap(ll_remap_fn orig, bool dedupe, struct file *src,
+		       loff_t src_pos, struct file *dst, loff_t dst_pos,
+		       loff_t len, unsigned int flags)
 {
 	struct inode *inodes[2] = { file_inode(dst), file_inode(src) };
 	int i, n = inodes[0] == inodes[1] ? 1 : 2;
@@ -260,6 +278,8 @@ static loff_t ll_remap(ll_remap_fn orig, struct file *src, loff_t src_pos,
 	loff_t ret = 0;
 
 	ll_enter();
+	if (!ll_remap_permitted(src, dst, len, dedupe))
+		n = 0;
 	for (i = 0; i < n; i++)
 		ll_change_begin(&changes[i], inodes[i]);
 	for (i = 0; i < n && !ret; i++)
@@ -276,15 +296,15 @@ static loff_t ll_clone_file_range(struct file *src, loff_t src_pos,
 				  struct file *dst, loff_t dst_pos,
 				  loff_t len, unsigned int flags)
 {
-	return ll_remap(orig_clone_file_range, src, src_pos, dst, dst_pos,
-			len, flags);
+	return ll_remap(orig_clone_file_range, false, src, src_pos, dst,
+			dst_pos, len, flags);
 }
 
 static loff_t ll_dedupe_file_range_one(struct file *src, loff_t src_pos,
 				       struct file *dst, loff_t dst_pos,
 				       loff_t len, unsigned int flags)
 {
-	return ll_remap(orig_dedupe_file_range_one, src, src_pos, dst,
+	return ll_remap(orig_dedupe_file_range_one, true, src, src_pos, dst,
 			dst_pos, len, flags);
 }
 

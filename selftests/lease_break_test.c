@@ -281,6 +281,29 @@ TEST_F(brk, dedupe_on_xfs)
 	expect_break(_metadata, self, op_dedupe);
 }
 
+/* A clone into the leased file through a read-only fd breaks nothing. */
+TEST_F(brk, refused_reflink_breaks_nothing_on_xfs)
+{
+	long breaks = ll_stat("breaks");
+	char src[PATH_MAX];
+	struct holder h;
+	int sfd, ro;
+
+	if (!variant->xfs)
+		SKIP(return, "reflink is an XFS test");
+	ASSERT_EQ(0, holder_start(&h, self->path, LL_SHARED, HOLD_IGNORE));
+	sfd = make_sibling(self, src, 'c');
+	ASSERT_LE(0, sfd);
+	ro = open(self->path, O_RDONLY);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EBADF, ret_errno(ioctl(ro, FICLONE, sfd)));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	close(ro);
+	close(sfd);
+	unlink(src);
+	EXPECT_EQ(0, holder_finish(&h)) TH_LOG("the holder was told");
+}
+
 /* O_NONBLOCK open(O_TRUNC): EWOULDBLOCK at once, the holder is told. */
 TEST_F(brk, nonblocking_open_trunc)
 {
