@@ -485,7 +485,7 @@ int ll_break_layout(struct inode *inode, bool nonblock)
 
 /**
  * ll_change_begin() - a layout change of @inode starts, with its break
- * @change: the caller's record, on its stack until ll_change_end()
+ * @change: the caller's record, alive until ll_change_end()
  * @inode: the inode
  *
  * Until it ends, new layout leases on @inode are refused.  A lease taken

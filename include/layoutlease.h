@@ -62,7 +62,7 @@ struct ll_stats {
 	atomic64_t revocations;	/* processes killed to revoke their pins */
 };
 
-/* A layout change under way (truncate, fallocate), on the task's stack. */
+/* A layout change under way (truncate, fallocate, remap, a break). */
 struct ll_change {
 	struct hlist_node node;
 	struct inode *inode;
