@@ -180,8 +180,12 @@ static void ll_break_change_begin(struct inode *inode)
 {
 	struct ll_break_change *bc;
 
-	/* kernel threads never return to user space */
-	if ((current->flags & PF_KTHREAD) || ll_change_of_current(inode))
+	/*
+	 * Kernel threads never return to user space; a file with only
+	 * classic leases (Samba's, on every XFS write) needs no change.
+	 */
+	if ((current->flags & PF_KTHREAD) || !ll_inode_has_ours(inode) ||
+	    ll_change_of_current(inode))
 		return;
 	bc = kmalloc(sizeof(*bc), GFP_KERNEL);
 	if (!bc)

@@ -458,6 +458,31 @@ int ll_exclusive_conflict(struct inode *inode)
 }
 
 /**
+ * ll_inode_has_ours() - does @inode carry a layout lease of the module?
+ * @inode: the inode
+ *
+ * Return: true when one of the module's leases is on @inode's list.
+ */
+bool ll_inode_has_ours(struct inode *inode)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	struct ll_file_lease *fl;
+	bool ours = false;
+
+	if (!ctx)
+		return false;
+	spin_lock(&ctx->flc_lock);
+	ll_for_each_lease(fl, ctx) {
+		if (ll_is_ours(fl)) {
+			ours = true;
+			break;
+		}
+	}
+	spin_unlock(&ctx->flc_lock);
+	return ours;
+}
+
+/**
  * ll_break_layout() - break the layout leases of an inode, as a filesystem
  *		       that calls break_layout() would
  * @inode: the inode whose layout is about to change

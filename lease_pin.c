@@ -111,15 +111,18 @@ void ll_cmd_leave(struct ll_cmd_slot *cmd)
 	spin_unlock(&ll_cmd_lock);
 }
 
-/* current's innermost uverbs command; only current may remove it */
+/* current's uverbs command (they do not nest); only current removes it */
 static struct ll_cmd *ll_cmd_current(void)
 {
 	struct ll_cmd *c, *found = NULL;
 
 	spin_lock(&ll_cmd_lock);
-	hash_for_each_possible(ll_cmd_hash, c, node, (unsigned long)current)
-		if (c->task == current)
+	hash_for_each_possible(ll_cmd_hash, c, node, (unsigned long)current) {
+		if (c->task == current) {
 			found = c;
+			break;
+		}
+	}
 	spin_unlock(&ll_cmd_lock);
 	return found;
 }

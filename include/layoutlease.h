@@ -91,6 +91,7 @@ bool ll_change_of_current(struct inode *inode);
 bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);
+bool ll_inode_has_ours(struct inode *inode);
 struct ll_file_lease *ll_listed(struct ll_lease *ll);
 bool ll_is_ours(struct ll_file_lease *fl);
 void ll_lease_unlinked(struct ll_file_lease *fl);
