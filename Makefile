@@ -12,7 +12,7 @@ KVER ?= 6.1.0-56-amd64
 KDIR ?= /usr/src/linux-headers-$(KVER)
 SUITE := $(shell tools/vm/chroot --suite $(KVER))
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
-DKMS_SOURCES := Kbuild dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) \
+DKMS_SOURCES := Kbuild dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.S) \
 		$(wildcard include/*.h include/uapi/linux/*.h)
 
 .PHONY: all deps module selftests programs check demo dkms-source clean

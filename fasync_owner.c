@@ -10,10 +10,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 
 #include "layoutlease.h"
 
@@ -75,30 +76,38 @@ pid_t ll_owner_pid(struct file *filp, pid_t setter)
 	return pid ? pid : setter;
 }
 
-static int ll_match_file(const void *filp, struct file *file, unsigned int fd)
-{
-	return file == filp;
-}
-
 /**
- * ll_current_holds() - is @filp in the calling process's file table?
- * @filp: an open file description
- * @fd: where it usually is, checked first
+ * ll_current_owns() - is the caller the owner of @filp's layout lease?
+ * @filp: the leased file, alive (its lease is listed, under flc_lock)
  *
- * A layout lease belongs to the open file description, so every process
- * with @filp in its table (after fork, dup, SCM_RIGHTS) is a holder.
- * Called under flc_lock: takes only the file table's spinlock.
+ * The owner is the target of F_SETOWN or F_SETOWN_EX, which lm_setup
+ * makes the setter's thread group when nobody was named: the process of a
+ * thread (F_OWNER_TID), a process (F_OWNER_PID), or the members of a
+ * process group (F_OWNER_PGRP).  Whoever else has the file open, through
+ * fork, dup or SCM_RIGHTS, is not the owner.  Takes only the fown lock.
+ *
+ * Return: true when current belongs to the owner.
  */
-bool ll_current_holds(struct file *filp, int fd)
+bool ll_current_owns(struct file *filp)
 {
-	struct files_struct *files = current->files;
-	bool held;
+	struct fown_struct *fown = ll_fown(filp);
+	struct task_struct *task;
+	unsigned long flags;
+	bool owns = false;
 
-	if (!files)
+	if (!fown)
 		return false;
-	/* only compared, never dereferenced: the raw lookup under RCU */
+	read_lock_irqsave(&fown->lock, flags);
 	rcu_read_lock();
-	held = fd >= 0 && files_lookup_fd_raw(files, fd) == filp;
+	if (!fown->pid) {
+		owns = false;
+	} else if (fown->pid_type == PIDTYPE_PGID) {
+		owns = task_pgrp(current) == fown->pid;
+	} else {
+		task = pid_task(fown->pid, fown->pid_type);
+		owns = task && same_thread_group(task, current);
+	}
 	rcu_read_unlock();
-	return held || iterate_fd(files, 0, ll_match_file, filp);
+	read_unlock_irqrestore(&fown->lock, flags);
+	return owns;
 }

@@ -22,6 +22,7 @@
 #include <uapi/linux/layout_lease.h>
 
 #include "layoutlease.h"
+#include "ll_hook.h"
 #include "ll_trace.h"
 
 LIST_HEAD(ll_leases);
@@ -93,6 +94,7 @@ static void ll_lease_free(struct kref *ref)
 	struct ll_lease *ll = container_of(ref, struct ll_lease, ref);
 
 	iput(ll->inode);
+	put_cred(ll->cred);
 	kfree(ll);
 }
 
@@ -181,46 +183,72 @@ static struct ll_lease *ll_lookup(struct file *filp, bool *other,
 }
 
 /**
- * ll_lease_of_current() - a layout lease on @inode that the caller holds
- * @inode: the inode of a file the caller maps
- * @filp: set to a counted reference on the lease's file
+ * ll_lease_of_file() - the module's layout lease on an open file
+ * @filp: the file a pinned VMA maps
+ *
+ * A registration is under a lease when it pins the leased open file
+ * description itself, whoever registers it.
  *
  * Return: the lease, with a reference, or NULL.
  */
-struct ll_lease *ll_lease_of_current(struct inode *inode, struct file **filp)
+struct ll_lease *ll_lease_of_file(struct file *filp)
 {
-	struct file_lock_context *ctx = locks_inode_context(inode);
-	struct ll_lease *found = NULL;
+	bool other, other_excl;
+
+	if (!S_ISREG(file_inode(filp)->i_mode))
+		return NULL;
+	return ll_lookup(filp, &other, &other_excl);
+}
+
+/**
+ * ll_file_leased() - does @filp carry one of the module's layout leases?
+ * @filp: the file a VMA maps
+ *
+ * Like ll_lease_of_file(), without taking references: for callers that
+ * may not sleep.
+ *
+ * Return: true when one of the module's leases is on @filp.
+ */
+bool ll_file_leased(struct file *filp)
+{
+	struct file_lock_context *ctx = locks_inode_context(file_inode(filp));
 	struct ll_file_lease *fl;
+	bool leased = false;
 
 	if (!ctx)
-		return NULL;
+		return false;
 	spin_lock(&ctx->flc_lock);
 	ll_for_each_lease(fl, ctx) {
-		struct ll_lease *ll = ll_fl_owner(fl);
-		struct file *file = ll_fl_file(fl);
-
-		if (!ll_is_ours(fl) || !ll_current_holds(file, ll->fd) ||
-		    !ll_get_file_unless_zero(file))
-			continue;
-		kref_get(&ll->ref);
-		*filp = file;
-		found = ll;
-		break;
+		if (ll_is_ours(fl) && ll_fl_file(fl) == filp) {
+			leased = true;
+			break;
+		}
 	}
 	spin_unlock(&ctx->flc_lock);
-	return found;
+	return leased;
 }
 
 /**
  * ll_lease_pin() - count pins taken under a lease
  * @ll: the lease
  * @pages: how many pages they pin
+ *
+ * Return: 0, or -EAGAIN when the lease is broken or gone: no new pin joins
+ * a lease that is breaking or being revoked.
  */
-void ll_lease_pin(struct ll_lease *ll, unsigned long pages)
+int ll_lease_pin(struct ll_lease *ll, unsigned long pages)
 {
-	atomic_inc(&ll->pins);
-	atomic_long_add(pages, &ll->pages);
+	int ret = 0;
+
+	spin_lock(&ll_lock);
+	if (ll->state == LL_ACTIVE || ll->state == LL_SETTING) {
+		atomic_inc(&ll->pins);
+		atomic_long_add(pages, &ll->pages);
+	} else {
+		ret = -EAGAIN;
+	}
+	spin_unlock(&ll_lock);
+	return ret;
 }
 
 /**
@@ -231,8 +259,10 @@ void ll_lease_pin(struct ll_lease *ll, unsigned long pages)
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages)
 {
 	atomic_long_sub(pages, &ll->pages);
-	/* a revoked lease goes once its last pin is gone */
-	if (atomic_dec_and_test(&ll->pins) && READ_ONCE(ll->state) == LL_REVOKING)
+	/* a revoked or kept (revoke=wait) lease goes once its last pin is gone */
+	if (atomic_dec_and_test(&ll->pins) &&
+	    (READ_ONCE(ll->state) == LL_REVOKING ||
+	     READ_ONCE(ll->state) == LL_BREAKING))
 		mod_delayed_work(system_wq, &ll_expire_work, 0);
 }
 
@@ -275,6 +305,7 @@ static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
 	ll->ino = inode->i_ino;
 	ll->fd = fd;
 	ll->pid = task_tgid_nr(current);
+	ll->cred = get_current_cred();
 	ll->exclusive = exclusive;
 	ll->state = LL_SETTING;
 
@@ -310,7 +341,11 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 	spin_unlock(&ll_lock);
 
 	ret = vfs_setlease(filp, F_RDLCK, &fl, NULL);
-	if (ret) {
+	if (ret && !fl) {
+		/* consumed, then failed (NFSv4's nfs4_add_lease()): freed */
+		if (!LL_LEASE_FREE_CALLBACK)
+			ll_lease_gone(ll);
+	} else if (ret) {
 		ll_owner_detach(fl);
 		ll_free_lease(fl);
 		if (!LL_LEASE_FREE_CALLBACK)
@@ -402,6 +437,12 @@ int ll_lease_release(struct file *filp)
 	return ret;
 }
 
+/* Is @ll broken: told to go, not yet gone?  Under ll_lock. */
+static bool ll_broken(struct ll_lease *ll)
+{
+	return ll->state == LL_BREAKING || ll->state == LL_REVOKING;
+}
+
 /**
  * ll_lease_get() - the F_GETLEASE value of an open file's layout lease
  * @filp: the open file description
@@ -421,7 +462,7 @@ int ll_lease_get(struct file *filp)
 		return -ENOENT;
 	spin_lock(&ll_lock);
 	ret = F_LAYOUT | (ll->exclusive ? F_EXCLUSIVE : 0) |
-	      (ll->state == LL_BREAKING ? F_UNLCK : F_RDLCK);
+	      (ll_broken(ll) ? F_UNLCK : F_RDLCK);
 	spin_unlock(&ll_lock);
 	ll_lease_put(ll);
 	return ret;
@@ -432,8 +473,8 @@ int ll_lease_get(struct file *filp)
  *			     layout change?
  * @inode: the inode whose layout the caller is about to change
  *
- * Return: -ETXTBSY when someone other than the caller holds an exclusive
- * layout lease on @inode, else 0.
+ * Return: -ETXTBSY when an exclusive layout lease on @inode is not the
+ * caller's (ll_current_owns()), else 0.
  */
 int ll_exclusive_conflict(struct inode *inode)
 {
@@ -448,7 +489,7 @@ int ll_exclusive_conflict(struct inode *inode)
 		struct ll_lease *ll = ll_fl_owner(fl);
 
 		if (ll_is_ours(fl) && READ_ONCE(ll->exclusive) &&
-		    !ll_current_holds(ll_fl_file(fl), ll->fd)) {
+		    !ll_current_owns(ll_fl_file(fl))) {
 			ret = -ETXTBSY;
 			break;
 		}
@@ -486,26 +527,43 @@ bool ll_inode_has_ours(struct inode *inode)
  * ll_break_layout() - break the layout leases of an inode, as a filesystem
  *		       that calls break_layout() would
  * @inode: the inode whose layout is about to change
+ * @start: first byte whose blocks the change may free or move
+ * @end: last such byte, inclusive; @start > @end when it frees none
  * @nonblock: fail with -EWOULDBLOCK instead of waiting
  *
  * Return: 0 once no layout lease conflicts, -ETXTBSY for an exclusive
- * lease held by someone else, -EDEADLK when the caller holds an MR that
- * pins @inode's DAX pages, -EWOULDBLOCK, or -ERESTARTSYS.
+ * lease that is not the caller's, -EDEADLK when the caller holds an MR
+ * pinning DAX blocks in [@start, @end] (the filesystem would wait for it
+ * forever), -EWOULDBLOCK, or -ERESTARTSYS.
  */
-int ll_break_layout(struct inode *inode, bool nonblock)
+int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
+		    bool nonblock)
 {
 	int ret;
 
-	/* it would wait for the busy DAX pages of its own MR */
-	if (IS_DAX(inode) && ll_pins_held_by_current(inode))
+	if (IS_DAX(inode) && start <= end &&
+	    ll_pins_block_current(inode, start, end))
 		return -EDEADLK;
 	if (!ll_inode_has_leases(inode))
 		return 0;
 	ret = ll_exclusive_conflict(inode);
 	if (ret)
 		return ret;
-	return ll_orig_break_lease(inode, nonblock ? O_WRONLY | O_NONBLOCK :
-				   O_WRONLY, FL_LAYOUT);
+	/* a call from the module: the __break_lease() hook lets it through */
+	return __break_lease(inode, nonblock ? O_WRONLY | O_NONBLOCK : O_WRONLY,
+			     FL_LAYOUT);
+}
+
+/**
+ * ll_break_layout_nowait() - start breaking the layout leases of an inode
+ * @inode: the inode whose layout is about to change
+ *
+ * For a filesystem that is about to wait for busy DAX pages: the holders
+ * are told, nobody waits here.
+ */
+void ll_break_layout_nowait(struct inode *inode)
+{
+	__break_lease(inode, O_WRONLY | O_NONBLOCK, FL_LAYOUT);
 }
 
 /**
@@ -612,8 +670,7 @@ static bool ll_lm_break(struct ll_file_lease *fl)
 	ll->break_start = jiffies;
 	ll->deadline = ll_break_deadline();
 	fl->fl_break_time = jiffies + LL_NEVER;
-	if (READ_ONCE(ll_revoke) != LL_REVOKE_WAIT)
-		ll_expire_arm(ll->deadline);
+	ll_expire_arm(ll->deadline);
 	spin_unlock(&ll_lock);
 
 	atomic64_inc(&ll_stats.breaks);
@@ -622,12 +679,10 @@ static bool ll_lm_break(struct ll_file_lease *fl)
 	return false;		/* keep the lease until released or expired */
 }
 
-/* The holder's own layout changes do not break its own lease. */
+/* The owner's own layout changes do not break its own lease. */
 static bool ll_lm_breaker_owns_lease(struct ll_file_lease *fl)
 {
-	struct ll_lease *ll = ll_fl_owner(fl);
-
-	return ll_current_holds(ll_fl_file(fl), ll->fd);
+	return ll_current_owns(ll_fl_file(fl));
 }
 
 static void ll_lm_setup(struct ll_file_lease *fl, void **priv)
@@ -722,7 +777,7 @@ static void ll_lease_freed(struct file_lock *fl)
  * for every removal the module did not ask for itself, such as the last
  * close of the file or a breaker's timeout.
  */
-void ll_lease_unlinked(struct ll_file_lease *fl)
+static void ll_lease_unlinked(struct ll_file_lease *fl)
 {
 	ll_lease_gone(ll_fl_owner(fl));
 }
@@ -737,6 +792,103 @@ static const struct ll_lease_manager_operations ll_lm_ops = {
 	.lm_setup = ll_lm_setup,
 	.lm_breaker_owns_lease = ll_lm_breaker_owns_lease,
 };
+
+/*
+ * The fcntl(2) entry points, hooked before they run (LL_HOOK_PRE: both are
+ * sealed on CET-IBT kernels, so the module never calls them): F_LAYOUT
+ * requests are answered here, every other request runs as without the
+ * module.
+ */
+static bool hook_fcntl = true;
+module_param(hook_fcntl, bool, 0444);
+MODULE_PARM_DESC(hook_fcntl,
+		 "Take F_LAYOUT through fcntl(F_SETLEASE/F_GETLEASE) (default: on)");
+
+/* fcntl_setlease(fd, filp, arg) */
+static bool ll_setlease_pre(const unsigned long *args, long *ret)
+{
+	struct file *filp = (struct file *)args[1];
+	ll_setlease_arg arg = (ll_setlease_arg)args[2];
+	int err;
+
+	if (arg == F_UNLCK) {
+		err = ll_lease_release(filp);
+		if (err == -EAGAIN)
+			return false;	/* no layout lease: the kernel's F_UNLCK */
+		/* a classic lease of the same file goes too, as it would */
+		if (!err)
+			vfs_setlease(filp, F_UNLCK, NULL, (void **)&filp);
+		*ret = err;
+		return true;
+	}
+	if (!(arg & ~(long)(F_RDLCK | F_WRLCK | F_UNLCK)))
+		return false;
+	*ret = ll_lease_set(filp, (int)args[0], arg);
+	return true;
+}
+
+/* fcntl_getlease(filp) */
+static bool ll_getlease_pre(const unsigned long *args, long *ret)
+{
+	int type = ll_lease_get((struct file *)args[0]);
+
+	if (type < 0)
+		return false;
+	*ret = type;
+	return true;
+}
+
+static int (*orig_lease_modify)(struct ll_file_lease *fl, int arg,
+				struct list_head *dispose);
+
+/* Under the caller's flc_lock, like the lease_modify() it wraps. */
+static int ll_lease_modify(struct ll_file_lease *fl, int arg,
+			   struct list_head *dispose)
+{
+	int ret;
+
+	ll_hook_enter();
+	ret = orig_lease_modify(fl, arg, dispose);
+	if (!ret && arg == F_UNLCK)
+		ll_lease_unlinked(fl);
+	ll_hook_leave();
+	return ret;
+}
+
+/* lease_modify(fl, F_UNLCK, ...) removing one of the module's leases */
+static bool ll_want_lease_modify(struct pt_regs *regs)
+{
+	void *fl = (void *)ll_hook_arg(regs, 0);
+
+	return (int)ll_hook_arg(regs, 1) == F_UNLCK && ll_is_ours(fl);
+}
+
+static struct ll_hook ll_lease_hooks[] = {
+	LL_PRE("fcntl_setlease", ll_setlease_pre),
+	LL_PRE("fcntl_getlease", ll_getlease_pre),
+	/* only where the kernel frees a lease without a callback (6.9+) */
+	LL_WRAP("lease_modify", ll_want_lease_modify, ll_lease_modify,
+		&orig_lease_modify),
+};
+
+static struct ll_hook_table ll_lease_hook_table = {
+	.module = NULL,
+	.hooks = ll_lease_hooks,
+	.count = ARRAY_SIZE(ll_lease_hooks),
+};
+
+/**
+ * ll_lease_hooks_init() - choose the lease hooks this kernel needs
+ *
+ * Return: the table to install.
+ */
+struct ll_hook_table *ll_lease_hooks_init(void)
+{
+	ll_lease_hooks[0].off = !hook_fcntl;
+	ll_lease_hooks[1].off = !hook_fcntl;
+	ll_lease_hooks[2].off = LL_LEASE_FREE_CALLBACK;
+	return &ll_lease_hook_table;
+}
 
 /* The next lease @match selects that the module has not tried to remove. */
 static struct ll_lease *ll_next(bool (*match)(struct ll_lease *))
@@ -807,7 +959,7 @@ static bool ll_expired(struct ll_lease *ll)
 	if (ll->state == LL_REVOKING)
 		return !atomic_read(&ll->pins);
 	return ll_past(ll) &&
-	       (!atomic_read(&ll->pins) || READ_ONCE(ll_revoke) != LL_REVOKE_KILL);
+	       (!atomic_read(&ll->pins) || READ_ONCE(ll_revoke) == LL_REVOKE_UNLOCK);
 }
 
 static bool ll_to_revoke(struct ll_lease *ll)
@@ -866,11 +1018,15 @@ static void ll_expire_fn(struct work_struct *work)
 	list_for_each_entry(ll, &ll_leases, node) {
 		if (ll->state != LL_BREAKING || ll->unlocking)
 			continue;
+		/* revoke=wait: kept while pinned; the last unpin kicks */
+		if (ll_past(ll) && atomic_read(&ll->pins))
+			continue;
 		if (!any || time_before(ll->deadline, next))
 			next = ll->deadline;
 		any = true;
 	}
-	if (any && READ_ONCE(ll_revoke) != LL_REVOKE_WAIT)
+	/* revoke=wait too: a lease without pins goes at its deadline */
+	if (any)
 		ll_expire_arm(next);
 	spin_unlock(&ll_lock);
 }

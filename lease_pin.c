@@ -39,6 +39,7 @@
 #include <rdma/ib_verbs.h>
 
 #include "layoutlease.h"
+#include "ll_hook.h"
 
 static bool require_lease;
 module_param(require_lease, bool, 0644);
@@ -80,16 +81,9 @@ struct ll_cmd {
 static DEFINE_HASHTABLE(ll_cmd_hash, 6);
 static DEFINE_SPINLOCK(ll_cmd_lock);
 
-/**
- * ll_cmd_enter() - current runs a uverbs command on @filp
- * @cmd: the caller's record, on its stack until ll_cmd_leave()
- * @filp: the uverbs file
- */
-void ll_cmd_enter(struct ll_cmd_slot *cmd, struct file *filp)
+/* current runs a uverbs command on @filp; @c is on its stack until then */
+static void ll_cmd_enter(struct ll_cmd *c, struct file *filp)
 {
-	struct ll_cmd *c = (struct ll_cmd *)cmd;
-
-	BUILD_BUG_ON(sizeof(struct ll_cmd) > sizeof(struct ll_cmd_slot));
 	c->task = current;
 	c->uverbs = filp;
 	c->umem_get = false;
@@ -98,14 +92,8 @@ void ll_cmd_enter(struct ll_cmd_slot *cmd, struct file *filp)
 	spin_unlock(&ll_cmd_lock);
 }
 
-/**
- * ll_cmd_leave() - the command of ll_cmd_enter() is done
- * @cmd: as given to ll_cmd_enter()
- */
-void ll_cmd_leave(struct ll_cmd_slot *cmd)
+static void ll_cmd_leave(struct ll_cmd *c)
 {
-	struct ll_cmd *c = (struct ll_cmd *)cmd;
-
 	spin_lock(&ll_cmd_lock);
 	hash_del(&c->node);
 	spin_unlock(&ll_cmd_lock);
@@ -134,15 +122,12 @@ static struct file *ll_cmd_file(void)
 	return c ? c->uverbs : NULL;
 }
 
-/**
- * ll_umem_get_begin() - current enters ib_umem_get()
- *
- * Its long-term pins of fsdax pages may be allowed (ll_pins_dax_allowed())
- * because ll_pins_record() will record them before ib_umem_get() returns.
- *
- * Return: a cookie for ll_umem_get_end().
+/*
+ * current enters ib_umem_get(): its long-term pins of fsdax pages may be
+ * allowed (ll_pins_dax_allowed()) because ll_pins_record() will record them
+ * before ib_umem_get() returns.
  */
-void *ll_umem_get_begin(void)
+static struct ll_cmd *ll_umem_get_begin(void)
 {
 	struct ll_cmd *c = ll_cmd_current();
 
@@ -151,14 +136,8 @@ void *ll_umem_get_begin(void)
 	return c;
 }
 
-/**
- * ll_umem_get_end() - current leaves ib_umem_get()
- * @cookie: what ll_umem_get_begin() returned
- */
-void ll_umem_get_end(void *cookie)
+static void ll_umem_get_end(struct ll_cmd *c)
 {
-	struct ll_cmd *c = cookie;
-
 	if (c)
 		c->umem_get = false;
 }
@@ -176,6 +155,8 @@ static void ll_pin_free(struct ll_pin *pin, bool counted)
 		atomic64_sub(pin->pages, &ll_pinned_pages);
 		if (pin->lease)
 			ll_lease_unpin(pin->lease, pin->pages);
+		/* from a caller that entered a hook: not the module's last code */
+		module_put(THIS_MODULE);
 	}
 	if (pin->lease) {
 		fput(pin->lease_file);
@@ -202,7 +183,9 @@ static struct ll_pin *ll_pin_for(struct list_head *list, struct ib_umem *umem,
 	pin->umem = umem;
 	pin->uverbs = ll_cmd_file();
 	pin->file = get_file(file);
-	pin->lease = ll_lease_of_current(inode, &pin->lease_file);
+	pin->lease = ll_lease_of_file(file);
+	if (pin->lease)
+		pin->lease_file = get_file(file);
 	pin->pid = task_tgid_nr(current);
 	get_task_comm(pin->comm, current);
 	pin->dev = inode->i_sb->s_dev;
@@ -258,7 +241,12 @@ static int ll_pin_vma(struct list_head *list, struct ib_umem *umem, u64 id,
 	struct ll_pin *pin;
 	loff_t off;
 
-	if (!vma->vm_file)
+	/*
+	 * Only regular files: a reference to a device file (an MR over the
+	 * uverbs file's own queue mapping, say) could be a cycle that
+	 * nothing collects.
+	 */
+	if (!vma->vm_file || !S_ISREG(file_inode(vma->vm_file)->i_mode))
 		return 0;
 	pin = ll_pin_for(list, umem, id, vma->vm_file, access);
 	if (!pin)
@@ -325,7 +313,7 @@ static bool ll_pins_unleased(struct list_head *list, struct ll_pin **which)
  * under a layout lease of the caller; -ENOMEM.  On an error nothing is
  * recorded and the caller must release @umem.
  */
-int ll_pins_record(struct ib_umem *umem, int access)
+static int ll_pins_record(struct ib_umem *umem, int access)
 {
 	struct ll_pin *pin, *tmp;
 	LIST_HEAD(list);
@@ -341,13 +329,26 @@ int ll_pins_record(struct ib_umem *umem, int access)
 		ll_pins_free_list(&list, false);
 		return -EPERM;
 	}
+	/* no new pin joins a broken lease */
+	list_for_each_entry(pin, &list, node) {
+		if (!pin->lease)
+			continue;
+		ret = ll_lease_pin(pin->lease, pin->pages);
+		if (ret) {
+			list_for_each_entry_continue_reverse(pin, &list, node)
+				if (pin->lease)
+					ll_lease_unpin(pin->lease, pin->pages);
+			ll_pins_free_list(&list, false);
+			return ret;
+		}
+	}
 	spin_lock(&ll_pin_lock);
 	list_for_each_entry_safe(pin, tmp, &list, node) {
+		/* no unload, so no unhooked unpinning, while pins exist */
+		__module_get(THIS_MODULE);
 		list_move_tail(&pin->node, &ll_pins);
 		hash_add(ll_pin_hash, &pin->hnode, (unsigned long)umem);
 		atomic64_add(pin->pages, &ll_pinned_pages);
-		if (pin->lease)
-			ll_lease_pin(pin->lease, pin->pages);
 	}
 	spin_unlock(&ll_pin_lock);
 	return 0;
@@ -364,7 +365,7 @@ int ll_pins_record(struct ib_umem *umem, int access)
  * pages are still pinned.  They leave the umem hash now, since @umem's
  * address may be reused as soon as it is freed.
  */
-void ll_pins_release_begin(struct ib_umem *umem, struct hlist_head *released)
+static void ll_pins_release_begin(struct ib_umem *umem, struct hlist_head *released)
 {
 	struct hlist_node *tmp;
 	struct ll_pin *pin;
@@ -389,7 +390,7 @@ void ll_pins_release_begin(struct ib_umem *umem, struct hlist_head *released)
  * Drops the records and the busy pages' references, which wakes the
  * filesystems waiting for them.
  */
-void ll_pins_release_end(struct hlist_head *released)
+static void ll_pins_release_end(struct hlist_head *released)
 {
 	struct hlist_node *tmp;
 	struct ll_pin *pin;
@@ -469,23 +470,19 @@ struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end)
  * would not keep the pages busy: only ib_umem_get() of a uverbs command
  * may pin.
  *
- * Return: true when dax_pins is on, the caller is in ib_umem_get() and it
- * holds a layout lease on the VMA's file.
+ * Called from the ftrace callback: must not sleep.
+ *
+ * Return: true when dax_pins is on, the caller is in ib_umem_get() and the
+ * VMA maps an open file that carries one of the module's layout leases
+ * (ll_pins_record() refuses it with -EAGAIN if that lease is broken).
  */
-bool ll_pins_dax_allowed(struct vm_area_struct *vma)
+static bool ll_pins_dax_allowed(struct vm_area_struct *vma)
 {
 	struct ll_cmd *c = ll_cmd_current();
-	struct ll_lease *ll;
-	struct file *filp;
 
 	if (!READ_ONCE(dax_pins) || !c || !c->umem_get)
 		return false;
-	ll = ll_lease_of_current(file_inode(vma->vm_file), &filp);
-	if (!ll)
-		return false;
-	fput(filp);
-	ll_lease_put(ll);
-	return true;
+	return ll_file_leased(vma->vm_file);
 }
 
 static int ll_match_file(const void *filp, struct file *file, unsigned int fd)
@@ -493,32 +490,58 @@ static int ll_match_file(const void *filp, struct file *file, unsigned int fd)
 	return file == filp;
 }
 
-static bool ll_task_holds(struct task_struct *p, struct file *filp)
+/* Does thread @t have @filp in its table?  Under RCU. */
+static bool ll_task_holds(struct task_struct *t, struct file *filp)
 {
 	bool held = false;
 
-	task_lock(p);
-	if (p->files)
-		held = iterate_fd(p->files, 0, ll_match_file, filp);
-	task_unlock(p);
+	task_lock(t);
+	if (t->files)
+		held = iterate_fd(t->files, 0, ll_match_file, filp);
+	task_unlock(t);
 	return held;
 }
 
-/* SIGKILL every process with @uverbs in its table; how many. */
-static int ll_kill_holders(struct file *uverbs, struct ll_pin *pin)
+/*
+ * SIGKILL every process with a thread that has @uverbs in its table, if
+ * @cred (the lease's setter's) may signal it: the kernel's rule for a
+ * signal sent with another task's credentials, the LSM's task_kill hook
+ * included (kill_pid_usb_asyncio(), the one exported way to send a signal
+ * as given credentials).  Threads are looked at one by one: a thread that
+ * unshared its table, or a process whose main thread exited, is found.
+ * Return: how many processes were killed.
+ */
+static int ll_kill_holders(struct file *uverbs, struct ll_pin *pin,
+			   const struct cred *cred)
 {
-	struct task_struct *p;
-	int n = 0;
+	struct task_struct *p, *t;
+	sigval_t none = { .sival_int = 0 };
+	int n = 0, err;
+	bool held;
 
 	rcu_read_lock();
 	for_each_process(p) {
-		if ((p->flags & PF_KTHREAD) || !ll_task_holds(p, uverbs))
+		if (p->flags & PF_KTHREAD)
 			continue;
+		held = false;
+		for_each_thread(p, t) {
+			held = ll_task_holds(t, uverbs);
+			if (held)
+				break;
+		}
+		if (!held)
+			continue;
+		err = kill_pid_usb_asyncio(SIGKILL, 0, none, task_tgid(p), cred);
+		if (err) {
+			pr_warn_ratelimited("revoking MR %llu: pid %d (%s) holds it, but the lease's owner may not kill it (%d); left alone\n",
+					    pin->umem_id, task_tgid_nr(p),
+					    p->comm, err);
+			continue;
+		}
 		pr_warn_ratelimited("revoking MR %llu: killing pid %d (%s), which holds %lu pinned pages of %u:%u:%lu\n",
 				    pin->umem_id, task_tgid_nr(p), p->comm,
 				    pin->pages, MAJOR(pin->dev), MINOR(pin->dev),
 				    pin->ino);
-		send_sig(SIGKILL, p, 1);
 		n++;
 	}
 	rcu_read_unlock();
@@ -547,20 +570,23 @@ int ll_pins_revoke(struct ll_lease *ll)
 			continue;
 		if (nseen < ARRAY_SIZE(seen))
 			seen[nseen++] = pin->uverbs;
-		n += ll_kill_holders(pin->uverbs, pin);
+		n += ll_kill_holders(pin->uverbs, pin, ll->cred);
 	}
 	spin_unlock(&ll_pin_lock);
 	return n;
 }
 
 /**
- * ll_pins_held_by_current() - does the caller hold an MR pinning @inode?
- * @inode: the inode
+ * ll_pins_block_current() - would the caller wait for its own MR?
+ * @inode: a DAX inode whose blocks the caller is about to free or move
+ * @start: first byte of the range
+ * @end: last byte of the range, inclusive
  *
- * Return: true when a pin record of @inode was made through a uverbs file
- * in the caller's table.
+ * Return: true when a pin record of @inode overlapping [@start, @end] was
+ * made through a uverbs file in the caller's table: the filesystem would
+ * wait for those pages for as long as the caller holds the MR.
  */
-bool ll_pins_held_by_current(struct inode *inode)
+bool ll_pins_block_current(struct inode *inode, loff_t start, loff_t end)
 {
 	struct ll_pin *pin;
 	bool held = false;
@@ -568,6 +594,7 @@ bool ll_pins_held_by_current(struct inode *inode)
 	spin_lock(&ll_pin_lock);
 	list_for_each_entry(pin, &ll_pins, node) {
 		if (file_inode(pin->file) == inode && pin->uverbs &&
+		    pin->end > start && pin->start <= end &&
 		    ll_task_holds(current, pin->uverbs)) {
 			held = true;
 			break;
@@ -585,30 +612,6 @@ bool ll_pins_held_by_current(struct inode *inode)
 bool ll_pins_any(void)
 {
 	return atomic64_read(&ll_pinned_pages) > 0;
-}
-
-/**
- * ll_pins_on() - does a registration pin pages of @inode?
- * @inode: the inode
- *
- * Return: true when a pin record covers @inode.
- */
-bool ll_pins_on(struct inode *inode)
-{
-	struct ll_pin *pin;
-	bool on = false;
-
-	if (!ll_pins_any())
-		return false;
-	spin_lock(&ll_pin_lock);
-	list_for_each_entry(pin, &ll_pins, node) {
-		if (file_inode(pin->file) == inode) {
-			on = true;
-			break;
-		}
-	}
-	spin_unlock(&ll_pin_lock);
-	return on;
 }
 
 /* umem pid (comm) maj:min:ino start-end pages lease|- access */
@@ -660,3 +663,126 @@ int ll_pins_procfs_init(struct proc_dir_entry *dir)
 	return proc_create_single("pins", 0444, dir, ll_pins_show) ?
 	       0 : -ENOMEM;
 }
+
+/*
+ * The RDMA core's entry points (module ib_uverbs), all called through
+ * pointers by the kernel itself (exported, or file operations), so they
+ * begin with an ENDBR on CET-IBT kernels, and check_vma_flags(), which has
+ * none and is filtered in the ftrace callback instead.
+ */
+static struct ib_umem *(*orig_umem_get)(struct ib_device *device,
+					unsigned long addr, size_t size,
+					int access);
+static void (*orig_umem_release)(struct ib_umem *umem);
+static ssize_t (*orig_uverbs_write)(struct file *filp, const char __user *buf,
+				    size_t count, loff_t *pos);
+static long (*orig_uverbs_ioctl)(struct file *filp, unsigned int cmd,
+				 unsigned long arg);
+
+static struct ib_umem *ll_umem_get(struct ib_device *device,
+				   unsigned long addr, size_t size, int access)
+{
+	struct ib_umem *umem;
+	struct ll_cmd *c;
+	int ret;
+
+	ll_hook_enter();
+	c = ll_umem_get_begin();
+	umem = orig_umem_get(device, addr, size, access);
+	ll_umem_get_end(c);
+	if (!IS_ERR(umem)) {
+		ret = ll_pins_record(umem, access);
+		if (ret) {
+			orig_umem_release(umem);
+			umem = ERR_PTR(ret);
+		}
+	}
+	ll_hook_leave();
+	return umem;
+}
+
+static void ll_umem_release(struct ib_umem *umem)
+{
+	HLIST_HEAD(released);
+
+	ll_hook_enter();
+	if (umem)
+		ll_pins_release_begin(umem, &released);
+	orig_umem_release(umem);
+	ll_pins_release_end(&released);
+	ll_hook_leave();
+}
+
+static ssize_t ll_uverbs_write(struct file *filp, const char __user *buf,
+			       size_t count, loff_t *pos)
+{
+	struct ll_cmd cmd;
+	ssize_t ret;
+
+	ll_hook_enter();
+	ll_cmd_enter(&cmd, filp);
+	ret = orig_uverbs_write(filp, buf, count, pos);
+	ll_cmd_leave(&cmd);
+	ll_hook_leave();
+	return ret;
+}
+
+static long ll_uverbs_ioctl(struct file *filp, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct ll_cmd c;
+	long ret;
+
+	ll_hook_enter();
+	ll_cmd_enter(&c, filp);
+	ret = orig_uverbs_ioctl(filp, cmd, arg);
+	ll_cmd_leave(&c);
+	ll_hook_leave();
+	return ret;
+}
+
+static bool ll_want_all(struct pt_regs *regs)
+{
+	return true;
+}
+
+/*
+ * check_vma_flags(vma, gup_flags): long-term pins of fsdax pages, for a
+ * holder of a layout lease, by dropping FOLL_LONGTERM from the check.
+ */
+static bool ll_filter_longterm_fsdax(struct pt_regs *regs)
+{
+	struct vm_area_struct *vma = (void *)ll_hook_arg(regs, 0);
+	unsigned long gup_flags = ll_hook_arg(regs, 1);
+
+	if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(vma) &&
+	    ll_pins_dax_allowed(vma))
+		ll_hook_set_arg(regs, 1, gup_flags & ~FOLL_LONGTERM);
+	return false;
+}
+
+static struct ll_hook ll_gup_hooks[] = {
+	LL_FILTER("check_vma_flags", ll_filter_longterm_fsdax),
+};
+
+struct ll_hook_table ll_gup_hook_table = {
+	.module = NULL,
+	.hooks = ll_gup_hooks,
+	.count = ARRAY_SIZE(ll_gup_hooks),
+};
+
+static struct ll_hook ll_uverbs_hooks[] = {
+	LL_WRAP("ib_umem_get", ll_want_all, ll_umem_get, &orig_umem_get),
+	LL_WRAP("ib_umem_release", ll_want_all, ll_umem_release,
+		&orig_umem_release),
+	LL_WRAP("ib_uverbs_write", ll_want_all, ll_uverbs_write,
+		&orig_uverbs_write),
+	LL_WRAP("ib_uverbs_ioctl", ll_want_all, ll_uverbs_ioctl,
+		&orig_uverbs_ioctl),
+};
+
+struct ll_hook_table ll_uverbs_hook_table = {
+	.module = "ib_uverbs",
+	.hooks = ll_uverbs_hooks,
+	.count = ARRAY_SIZE(ll_uverbs_hooks),
+};

@@ -6,10 +6,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 
 #include "layoutlease.h"
+#include "ll_hook.h"
 
 #define CREATE_TRACE_POINTS
 #include "ll_trace.h"
@@ -33,16 +36,46 @@ module_param_cb(break_timeout_ms, &ll_timeout_ops, &break_timeout_ms, 0644);
 MODULE_PARM_DESC(break_timeout_ms,
 		 "How long a broken lease may stay, in ms (default: /proc/sys/fs/lease-break-time)");
 
-/* The default break timeout is the kernel's lease-break-time sysctl. */
+/*
+ * The default break timeout is the kernel's lease-break-time sysctl, read
+ * the way an administrator reads it.  0 (the kernel's "never") and values
+ * past LL_TIMEOUT_MAX_MS get the kernel's own default, 45 s, and a log
+ * line: never a 1 ms timeout.
+ */
+#define LL_TIMEOUT_DEFAULT_S	45
+
+static int ll_lease_break_time(void)
+{
+	char buf[16] = "";
+	struct file *f;
+	loff_t pos = 0;
+	int secs;
+
+	f = filp_open("/proc/sys/fs/lease-break-time", O_RDONLY, 0);
+	if (IS_ERR(f))
+		return -1;
+	kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	fput(f);
+	return kstrtoint(strim(buf), 10, &secs) ? -1 : secs;
+}
+
 static void ll_default_timeout(void)
 {
-	int *lease_break_time = (int *)ll_lookup_name("lease_break_time");
-	int secs = lease_break_time ? READ_ONCE(*lease_break_time) : 45;
+	int secs;
 
-	if (!break_timeout_ms)
-		break_timeout_ms = clamp_t(unsigned int, secs * 1000U, 1,
-					   LL_TIMEOUT_MAX_MS);
+	if (break_timeout_ms)
+		return;
+	secs = ll_lease_break_time();
+	if (secs <= 0 || secs > LL_TIMEOUT_MAX_MS / 1000) {
+		pr_info("fs.lease-break-time is %d: break timeout %d s\n",
+			secs, LL_TIMEOUT_DEFAULT_S);
+		secs = LL_TIMEOUT_DEFAULT_S;
+	}
+	break_timeout_ms = secs * 1000U;
 }
+
+/* Every hook of the module, by the part that owns it. */
+static struct ll_hook_table *ll_tables[4];
 
 static int __init layoutlease_init(void)
 {
@@ -55,7 +88,11 @@ static int __init layoutlease_init(void)
 	err = ll_procfs_init();
 	if (err)
 		goto out_leases;
-	err = ll_hooks_install();
+	ll_tables[0] = ll_lease_hooks_init();
+	ll_tables[1] = &ll_change_hook_table;
+	ll_tables[2] = &ll_gup_hook_table;
+	ll_tables[3] = &ll_uverbs_hook_table;
+	err = ll_hooks_install(ll_tables, ARRAY_SIZE(ll_tables));
 	if (err)
 		goto out_procfs;
 	/* last: once it is there, leases can be set through it */

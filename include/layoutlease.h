@@ -45,6 +45,7 @@ struct ll_lease {
 	unsigned long ino;
 	int fd;				/* fd of the F_SETLEASE call: si_fd */
 	pid_t pid;			/* tgid of the setter */
+	const struct cred *cred;	/* the setter's: whom revocation may kill */
 	bool exclusive;
 	bool released;			/* removed by its holder's F_UNLCK */
 	bool unlocking;			/* the module is removing it */
@@ -69,11 +70,6 @@ struct ll_change {
 	struct task_struct *task;	/* who changes it */
 };
 
-/* Room for a task's current uverbs command, on the task's stack. */
-struct ll_cmd_slot {
-	void *opaque[5];
-};
-
 extern struct ll_stats ll_stats;
 extern struct list_head ll_leases;
 extern spinlock_t ll_lock;
@@ -84,7 +80,8 @@ void ll_lease_put(struct ll_lease *ll);
 int ll_lease_set(struct file *filp, int fd, long arg);
 int ll_lease_release(struct file *filp);
 int ll_lease_get(struct file *filp);
-int ll_break_layout(struct inode *inode, bool nonblock);
+int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
+		    bool nonblock);
 void ll_change_begin(struct ll_change *change, struct inode *inode);
 void ll_change_end(struct ll_change *change);
 bool ll_change_of_current(struct inode *inode);
@@ -94,9 +91,11 @@ bool ll_inode_has_leases(struct inode *inode);
 bool ll_inode_has_ours(struct inode *inode);
 struct ll_file_lease *ll_listed(struct ll_lease *ll);
 bool ll_is_ours(struct ll_file_lease *fl);
-void ll_lease_unlinked(struct ll_file_lease *fl);
-struct ll_lease *ll_lease_of_current(struct inode *inode, struct file **filp);
-void ll_lease_pin(struct ll_lease *ll, unsigned long pages);
+struct ll_lease *ll_lease_of_file(struct file *filp);
+bool ll_file_leased(struct file *filp);
+void ll_break_layout_nowait(struct inode *inode);
+struct ll_hook_table *ll_lease_hooks_init(void);
+int ll_lease_pin(struct ll_lease *ll, unsigned long pages);
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages);
 int ll_leases_init(void);
 void ll_leases_shutdown(void);
@@ -107,7 +106,7 @@ void ll_owner_detach(struct ll_file_lease *fl);
 void ll_owner_default(struct ll_file_lease *fl);
 void ll_owner_notify(struct ll_file_lease *fl);
 pid_t ll_owner_pid(struct file *filp, pid_t setter);
-bool ll_current_holds(struct file *filp, int fd);
+bool ll_current_owns(struct file *filp);
 
 /* lease_pin.c */
 struct ib_umem;
@@ -116,30 +115,18 @@ struct seq_file;
 struct inode;
 struct page;
 struct vm_area_struct;
-int ll_pins_record(struct ib_umem *umem, int access);
-void ll_cmd_enter(struct ll_cmd_slot *cmd, struct file *filp);
-void ll_cmd_leave(struct ll_cmd_slot *cmd);
 struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end);
-bool ll_pins_dax_allowed(struct vm_area_struct *vma);
-void *ll_umem_get_begin(void);
-void ll_umem_get_end(void *cookie);
 int ll_pins_revoke(struct ll_lease *ll);
 bool ll_pins_any(void);
-bool ll_pins_on(struct inode *inode);
-bool ll_pins_held_by_current(struct inode *inode);
-void ll_pins_release_begin(struct ib_umem *umem, struct hlist_head *released);
-void ll_pins_release_end(struct hlist_head *released);
+bool ll_pins_block_current(struct inode *inode, loff_t start, loff_t end);
 void ll_pins_shutdown(void);
 void ll_pins_stats(struct seq_file *m);
 int ll_pins_procfs_init(struct proc_dir_entry *dir);
 
-/* hooks.c */
-int ll_hooks_install(void);
-void ll_hooks_remove(void);
-void ll_hooks_drain(void);
-int ll_orig_break_lease(struct inode *inode, unsigned int mode,
-			unsigned int type);
-unsigned long ll_lookup_name(const char *name);
+extern struct ll_hook_table ll_gup_hook_table, ll_uverbs_hook_table;
+
+/* layout_change.c */
+extern struct ll_hook_table ll_change_hook_table;
 
 /* chardev.c */
 int ll_chardev_init(void);

@@ -243,13 +243,19 @@ static inline struct pt_regs *ll_ftrace_regs(struct ftrace_regs *fregs)
 	return ftrace_get_regs(fregs);
 }
 
-#define ll_ftrace_arg(regs, n)	regs_get_kernel_argument(regs, n)
-
-/* Is @ip, as an ftrace callback sees it, the entry of the function at @addr? */
-static inline bool ll_ftrace_ip_is(unsigned long ip, unsigned long addr)
-{
-	/* with IBT, the fentry call follows a 4-byte ENDBR */
-	return ip == addr || (IS_ENABLED(CONFIG_X86_KERNEL_IBT) && ip == addr + 4);
-}
+/*
+ * 6.6: register_ftrace_direct_multi() became register_ftrace_direct(), and
+ * unregistering may free the filter (the module frees it itself).
+ */
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+#define ll_ftrace_direct_register(ops, addr)	register_ftrace_direct(ops, addr)
+#define ll_ftrace_direct_unregister(ops, addr)	\
+	unregister_ftrace_direct(ops, addr, false)
+#else
+#define ll_ftrace_direct_register(ops, addr)	\
+	register_ftrace_direct_multi(ops, addr)
+#define ll_ftrace_direct_unregister(ops, addr)	\
+	unregister_ftrace_direct_multi(ops, addr)
+#endif
 
 #endif /* _LL_COMPAT_H */

@@ -153,10 +153,18 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 			   fd, 0);
 		ASSERT_NE(MAP_FAILED, buf);
 		mr = ibv_reg_mr(pd, buf, LEN / 2, RDMA_ACCESS);
-		/* the break and its 2 ms timeout may come first: no lease */
+		/*
+		 * The break may come first: a broken lease takes no new pin
+		 * (EAGAIN), and after its 2 ms timeout there is no lease.
+		 */
 		if (!mr) {
-			ASSERT_EQ(EOPNOTSUPP, errno);
-			ASSERT_FALSE(ll_getlease(fd) & F_LAYOUT);
+			int err = errno, type = ll_getlease(fd);
+
+			ASSERT_TRUE(err == EAGAIN || err == EOPNOTSUPP)
+				TH_LOG("errno %d", err);
+			ASSERT_TRUE(!(type & F_LAYOUT) ||
+				    (type & (F_RDLCK | F_WRLCK | F_UNLCK)) == F_UNLCK)
+				TH_LOG("the lease is not active: 0x%x", type);
 			lost++;
 		}
 		ASSERT_EQ(0, wait_break(sfd));

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hook mechanism: ftrace on the entry of kernel functions, for the
+ * tables of include/ll_hook.h.  No policy lives here: what a hook does is
+ * in the file whose state it drives.
+ *
+ * Finding a function: a kprobe on its name resolves the address of its
+ * fentry site, the same place ftrace patches (past the ENDBR on CET-IBT
+ * kernels).  Nothing calls kallsyms_lookup_name(), which the kernel does
+ * not export and seals on IBT kernels.
+ *
+ * Calling an original (LL_HOOK_WRAP): only through a pointer to the
+ * function's first byte, and only when that byte starts an ENDBR64 that
+ * the kernel did not seal at boot; a hook whose original is not such a
+ * target is refused at install time, never called.  The sealing happens
+ * at boot on every CPU, so the check means the same in QEMU as on a CPU
+ * that enforces IBT.  PRE and FILTER hooks never call the original.
+ *
+ * Install and remove mirror each other, as livepatch's klp_patch_func()
+ * and klp_unpatch_func() do: resolve, record the site, add it to the
+ * ftrace_ops filter; remove it from the filter, forget the site.  Hooks
+ * on a module (ib_uverbs) are installed when it is COMING, before its init
+ * runs, and removed when it is GOING.
+ *
+ * The ftrace_ops of the WRAP and FILTER hooks is FTRACE_OPS_FL_PERMANENT:
+ * while the module is loaded, "sysctl kernel.ftrace_enabled=0" is refused
+ * instead of silently switching the protection off.
+ *
+ * Unload: after the ftrace_ops are gone and an RCU-tasks grace period has
+ * passed, every task that entered a replacement or a PRE handler is
+ * counted in ll_hook_inflight; ll_hooks_drain() waits for them to leave.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ftrace.h>
+#include <linux/kallsyms.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/rcupdate_wait.h>
+#include <linux/uaccess.h>
+#include <linux/wait_bit.h>
+
+#include "ll_compat.h"
+#include "ll_hook.h"
+
+/* endbr64, f3 0f 1e fa, as a little-endian word */
+#define LL_ENDBR64	0xfa1e0ff3U
+
+static struct ll_hook_table *const *ll_tables;
+static unsigned int ll_table_count;
+static DEFINE_MUTEX(ll_hook_mutex);	/* the hooks' ip and orig */
+static atomic_t ll_hook_inflight = ATOMIC_INIT(0);
+
+/**
+ * ll_hook_enter() - a task enters a replacement; call first thing
+ */
+void ll_hook_enter(void)
+{
+	atomic_inc(&ll_hook_inflight);
+}
+
+/**
+ * ll_hook_leave() - a task leaves a replacement; call last thing
+ *
+ * Also keeps the call of the original before it a real call: a tail call
+ * would be redirected again, since its caller's address is not the
+ * module's.
+ */
+void ll_hook_leave(void)
+{
+	if (atomic_dec_and_test(&ll_hook_inflight))
+		wake_up_var(&ll_hook_inflight);
+}
+
+/**
+ * ll_hook_set_arg() - rewrite an argument of the traced function
+ * @regs: the registers the ftrace callback was given
+ * @n: which argument, 0 to 5
+ * @val: its new value
+ */
+void ll_hook_set_arg(struct pt_regs *regs, unsigned int n, unsigned long val)
+{
+	unsigned long *arg[] = { &regs->di, &regs->si, &regs->dx,
+				 &regs->cx, &regs->r8, &regs->r9 };
+
+	if (!WARN_ON_ONCE(n >= ARRAY_SIZE(arg)))
+		*arg[n] = val;
+}
+
+/* The hook whose patch site is @ip, of the PRE kind or of the others. */
+static struct ll_hook *ll_hook_at(unsigned long ip, bool pre)
+{
+	unsigned int t, i;
+
+	for (t = 0; t < ll_table_count; t++) {
+		for (i = 0; i < ll_tables[t]->count; i++) {
+			struct ll_hook *hook = &ll_tables[t]->hooks[i];
+			bool is_pre = hook->kind == LL_HOOK_PRE;
+
+			if (READ_ONCE(hook->ip) == ip && is_pre == pre)
+				return hook;
+		}
+	}
+	return NULL;
+}
+
+static void notrace ll_ftrace_callback(unsigned long ip,
+				       unsigned long parent_ip,
+				       struct ftrace_ops *ops,
+				       struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ll_ftrace_regs(fregs);
+	struct ll_hook *hook;
+
+	/* the module's own calls of an original run it */
+	if (within_module(parent_ip, THIS_MODULE))
+		return;
+	hook = ll_hook_at(ip, false);
+	if (hook && hook->wanted(regs) && hook->kind == LL_HOOK_WRAP)
+		instruction_pointer_set(regs, (unsigned long)hook->func);
+}
+
+static struct ftrace_ops ll_wrap_ops = {
+	.func = ll_ftrace_callback,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_RECURSION | FTRACE_OPS_FL_PERMANENT,
+};
+
+/* The PRE hooks' direct calls: one ftrace_ops, one trampoline. */
+static struct ftrace_ops ll_pre_ops;
+
+/**
+ * ll_pre_dispatch() - run the PRE hook of a traced function
+ * @args: the function's six argument registers
+ * @site: the return address of its fentry call
+ * @ret: where to put the value the function returns instead of running
+ *
+ * Called by ll_pre_tramp (ftrace_tramp.S), in the function's context.
+ *
+ * Return: true to return *@ret to the function's caller, false to run the
+ * function.
+ */
+bool ll_pre_dispatch(const unsigned long *args, unsigned long site,
+		     long *ret)
+{
+	struct ll_hook *hook;
+	bool done = false;
+
+	ll_hook_enter();
+	hook = ll_hook_at(site - MCOUNT_INSN_SIZE, true);
+	if (hook)
+		done = hook->pre(args, ret);
+	ll_hook_leave();
+	return done;
+}
+
+/* The fentry site of @module:@name (@module NULL: vmlinux), or 0. */
+static unsigned long ll_hook_site(const char *module, const char *name)
+{
+	char sym[MODULE_NAME_LEN + KSYM_NAME_LEN];
+	struct kprobe kp = { .symbol_name = sym };
+	unsigned long site;
+
+	if (module)
+		snprintf(sym, sizeof(sym), "%s:%s", module, name);
+	else
+		strscpy(sym, name, sizeof(sym));
+	if (register_kprobe(&kp))
+		return 0;
+	site = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return site;
+}
+
+/*
+ * The first byte of the function whose fentry site is @site, and whether
+ * the module may call it through a pointer: only if it starts with an
+ * ENDBR64 the kernel did not seal (is_endbr() also accepts the seal).
+ */
+static unsigned long ll_hook_entry(unsigned long site, bool *callable)
+{
+	unsigned long entry = site;
+	u32 insn;
+
+	*callable = !IS_ENABLED(CONFIG_X86_KERNEL_IBT);
+	if (!IS_ENABLED(CONFIG_X86_KERNEL_IBT))
+		return entry;
+	if (!get_kernel_nofault(insn, (u32 *)(site - ENDBR_INSN_SIZE)) &&
+	    is_endbr(insn))
+		entry = site - ENDBR_INSN_SIZE;
+	*callable = !get_kernel_nofault(insn, (u32 *)entry) &&
+		    insn == LL_ENDBR64;
+	return entry;
+}
+
+static struct ftrace_ops *ll_hook_ops(struct ll_hook *hook)
+{
+	return hook->kind == LL_HOOK_PRE ? &ll_pre_ops : &ll_wrap_ops;
+}
+
+static int ll_hook_one(const char *module, struct ll_hook *hook)
+{
+	unsigned long site = ll_hook_site(module, hook->name);
+	unsigned long entry;
+	bool callable;
+	int ret;
+
+	if (!site) {
+		pr_err("cannot find %s\n", hook->name);
+		return -ENOENT;
+	}
+	entry = ll_hook_entry(site, &callable);
+	if (hook->kind == LL_HOOK_WRAP) {
+		if (!callable) {
+			pr_err("cannot hook %s: it may not be called through a pointer (no ENDBR, or sealed)\n",
+			       hook->name);
+			return -EOPNOTSUPP;
+		}
+		*hook->orig = (void *)entry;
+	}
+	ret = ftrace_set_filter_ip(ll_hook_ops(hook), site, 0, 0);
+	if (ret) {
+		pr_err("cannot trace %s: %d\n", hook->name, ret);
+		return ret;
+	}
+	WRITE_ONCE(hook->ip, site);
+	return 0;
+}
+
+/* Does @ops trace a function of vmlinux? */
+static bool ll_hooked(struct ftrace_ops *ops)
+{
+	unsigned int t, i;
+
+	for (t = 0; t < ll_table_count; t++) {
+		for (i = 0; i < ll_tables[t]->count; i++) {
+			struct ll_hook *hook = &ll_tables[t]->hooks[i];
+
+			if (!ll_tables[t]->module && hook->ip &&
+			    ll_hook_ops(hook) == ops)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void ll_unhook_one(struct ll_hook *hook)
+{
+	ftrace_set_filter_ip(ll_hook_ops(hook), hook->ip, 1, 0);
+	WRITE_ONCE(hook->ip, 0);
+}
+
+/* Hook every hook of @table that is not off; all or none. */
+static int ll_hook_table(struct ll_hook_table *table)
+{
+	struct ll_hook *hook;
+	int ret = 0;
+
+	for (hook = table->hooks; hook < table->hooks + table->count; hook++) {
+		if (hook->off || hook->ip)
+			continue;
+		if (table->module && hook->kind == LL_HOOK_PRE)
+			ret = -EOPNOTSUPP;
+		else
+			ret = ll_hook_one(table->module, hook);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		while (hook-- > table->hooks)
+			if (hook->ip)
+				ll_unhook_one(hook);
+	}
+	return ret;
+}
+
+static void ll_unhook_table(struct ll_hook_table *table)
+{
+	struct ll_hook *hook;
+
+	for (hook = table->hooks; hook < table->hooks + table->count; hook++)
+		if (hook->ip)
+			ll_unhook_one(hook);
+}
+
+static bool ll_module_is(struct ll_hook_table *table, const char *name)
+{
+	return table->module && !strcmp(table->module, name);
+}
+
+/*
+ * A module with hooks may come after layoutlease and go before it.  Hook
+ * it while it is COMING: its init has not run, so no call is missed.
+ */
+static int ll_module_event(struct notifier_block *nb, unsigned long action,
+			   void *data)
+{
+	struct module *mod = data;
+	unsigned int t;
+	int ret;
+
+	if (action != MODULE_STATE_COMING && action != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	mutex_lock(&ll_hook_mutex);
+	for (t = 0; t < ll_table_count; t++) {
+		if (!ll_module_is(ll_tables[t], mod->name))
+			continue;
+		if (action == MODULE_STATE_GOING) {
+			ll_unhook_table(ll_tables[t]);
+			continue;
+		}
+		ret = ll_hook_table(ll_tables[t]);
+		if (ret)
+			pr_err_ratelimited("cannot hook %s: %d; its hooks are off\n",
+					   mod->name, ret);
+	}
+	mutex_unlock(&ll_hook_mutex);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ll_module_nb = {
+	.notifier_call = ll_module_event,
+};
+
+static void ll_unhook_all(void)
+{
+	unsigned int t;
+
+	mutex_lock(&ll_hook_mutex);
+	for (t = 0; t < ll_table_count; t++)
+		ll_unhook_table(ll_tables[t]);
+	mutex_unlock(&ll_hook_mutex);
+}
+
+/**
+ * ll_hooks_install() - install the hook tables
+ * @tables: the tables, each alive until ll_hooks_remove()
+ * @count: how many
+ *
+ * The hooks on vmlinux are installed now; those on a module now if it is
+ * loaded, and whenever it is loaded later.  A module whose hooks cannot
+ * all be installed is left unhooked, with a log line.
+ *
+ * Return: 0, or the error of the first vmlinux hook that could not be
+ * installed (then none is).
+ */
+int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
+{
+	unsigned int t;
+	int ret = 0;
+
+	ll_tables = tables;
+	ll_table_count = count;
+	mutex_lock(&ll_hook_mutex);
+	for (t = 0; t < count && !ret; t++)
+		if (!tables[t]->module)
+			ret = ll_hook_table(tables[t]);
+	mutex_unlock(&ll_hook_mutex);
+	/* an ftrace_ops with an empty filter would trace every function */
+	if (!ret && (!ll_hooked(&ll_wrap_ops) || !ll_hooked(&ll_pre_ops)))
+		ret = -EINVAL;
+	if (!ret)
+		ret = register_ftrace_function(&ll_wrap_ops);
+	if (ret)
+		goto out_unhook;
+	ret = ll_ftrace_direct_register(&ll_pre_ops,
+					(unsigned long)ll_pre_tramp);
+	if (ret)
+		goto out_wrap;
+	ret = register_module_notifier(&ll_module_nb);
+	if (ret)
+		goto out_pre;
+	/* already loaded?  The notifier covers a load from now on. */
+	mutex_lock(&ll_hook_mutex);
+	for (t = 0; t < count; t++) {
+		struct ll_hook_table *table = tables[t];
+
+		if (!table->module || !table->count ||
+		    !ll_hook_site(table->module, table->hooks[0].name))
+			continue;
+		if (ll_hook_table(table))
+			pr_err("cannot hook %s; its hooks are off\n",
+			       table->module);
+	}
+	mutex_unlock(&ll_hook_mutex);
+	return 0;
+
+out_pre:
+	ll_ftrace_direct_unregister(&ll_pre_ops, (unsigned long)ll_pre_tramp);
+out_wrap:
+	unregister_ftrace_function(&ll_wrap_ops);
+out_unhook:
+	pr_err("cannot hook: %d\n", ret);
+	ll_unhook_all();
+	ftrace_free_filter(&ll_wrap_ops);
+	ftrace_free_filter(&ll_pre_ops);
+	synchronize_rcu_tasks();
+	return ret;
+}
+
+/**
+ * ll_hooks_remove() - stop hooking; handlers may still be running
+ */
+void ll_hooks_remove(void)
+{
+	unregister_module_notifier(&ll_module_nb);
+	unregister_ftrace_function(&ll_wrap_ops);
+	ll_ftrace_direct_unregister(&ll_pre_ops, (unsigned long)ll_pre_tramp);
+	ll_unhook_all();
+	ftrace_free_filter(&ll_wrap_ops);
+	ftrace_free_filter(&ll_pre_ops);
+	/* tasks sent to a handler have now passed ll_hook_enter() */
+	synchronize_rcu_tasks();
+}
+
+/**
+ * ll_hooks_drain() - wait until no task runs in a handler
+ */
+void ll_hooks_drain(void)
+{
+	wait_var_event(&ll_hook_inflight, !atomic_read(&ll_hook_inflight));
+	/* and is past the instructions after ll_hook_leave() */
+	synchronize_rcu_tasks();
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The direct-call trampoline of LL_HOOK_PRE hooks (ftrace_hook.c), x86-64.
+ *
+ * ftrace's direct calls enter it from the traced function's fentry site,
+ * as a call (or by ftrace's own trampoline returning into it): the return
+ * address at 0(%rsp) is the function's body, the function's own return
+ * address is at 8(%rsp), and its arguments are in registers.  It passes
+ * them to ll_pre_dispatch(), which may sleep, and then either returns into
+ * the function with the arguments restored, or returns the value that
+ * ll_pre_dispatch() chose straight to the function's caller, as if the
+ * function had returned it.
+ *
+ * Neither way is an indirect call or jump: the function is entered by
+ * RET, which CET-IBT does not check, so its ENDBR need not be there.
+ */
+#include <linux/linkage.h>
+#include <asm/nospec-branch.h>
+#include <asm/unwind_hints.h>
+
+	.text
+SYM_FUNC_START(ll_pre_tramp)
+	pushq	%rbp
+	movq	%rsp, %rbp
+	/* args[0..5] from -48(%rbp) up, then the return value's slot */
+	pushq	%r9
+	pushq	%r8
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	subq	$8, %rsp
+	leaq	8(%rsp), %rdi
+	movq	8(%rbp), %rsi
+	movq	%rsp, %rdx
+	call	ll_pre_dispatch
+	testb	%al, %al
+	jnz	.Lll_pre_return
+	addq	$8, %rsp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%r8
+	popq	%r9
+	popq	%rbp
+	RET
+
+.Lll_pre_return:
+	popq	%rax
+	movq	%rbp, %rsp
+	popq	%rbp
+	/* drop the return into the function: its caller's address is next */
+	addq	$8, %rsp
+	UNWIND_HINT_FUNC
+	RET
+SYM_FUNC_END(ll_pre_tramp)

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Hooks on kernel functions through ftrace: the mechanism, with no policy
+ * (ftrace_hook.c).  Each part of the module declares the functions it
+ * hooks in a table beside the state they drive; main.c installs the
+ * tables.
+ *
+ * Three kinds, chosen so that the module never calls a kernel function
+ * through a pointer unless that function begins with an ENDBR the kernel
+ * did not seal (CET-IBT, Documentation/layout-leases.rst, "Hooks"):
+ *
+ * LL_HOOK_WRAP    the ftrace callback sends a call for which @wanted says
+ *                 yes to @func, which calls the original through *@orig
+ *                 and must do some work after that call (no tail call:
+ *                 the callback lets the module's own calls through by
+ *                 their caller's address).  Installed only when the
+ *                 original is a valid indirect-call target.
+ * LL_HOOK_PRE     a direct-call trampoline runs @pre, which may sleep,
+ *                 before the function: @pre returns false to let the
+ *                 function run, or true to return *ret to its caller
+ *                 instead.  The original is never called by the module.
+ *                 Functions of vmlinux only.
+ * LL_HOOK_FILTER  the ftrace callback runs @wanted, which may rewrite the
+ *                 arguments (ll_hook_set_arg()), and the function runs.
+ *                 @wanted runs with preemption off and must not sleep.
+ */
+#ifndef _LL_HOOK_H
+#define _LL_HOOK_H
+
+#include <linux/ptrace.h>
+#include <linux/types.h>
+
+enum ll_hook_kind {
+	LL_HOOK_WRAP,
+	LL_HOOK_PRE,
+	LL_HOOK_FILTER,
+};
+
+struct ll_hook {
+	const char *name;			/* the traced function */
+	enum ll_hook_kind kind;
+	bool (*wanted)(struct pt_regs *regs);	/* WRAP, FILTER */
+	void *func;				/* WRAP: the replacement */
+	void **orig;				/* WRAP: set to the original */
+	bool (*pre)(const unsigned long *args, long *ret);	/* PRE */
+	bool off;				/* not installed */
+	unsigned long ip;			/* patch site; 0: not hooked */
+};
+
+/* The hooks of one part of the module, on vmlinux or on one module. */
+struct ll_hook_table {
+	const char *module;			/* NULL: vmlinux */
+	struct ll_hook *hooks;
+	unsigned int count;
+};
+
+#define LL_WRAP(_name, _wanted, _func, _orig)				\
+	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
+	  .func = _func, .orig = (void **)(_orig) }
+#define LL_PRE(_name, _pre)						\
+	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre }
+#define LL_FILTER(_name, _filter)					\
+	{ .name = _name, .kind = LL_HOOK_FILTER, .wanted = _filter }
+
+/* The traced function's argument @n (0-5), in the ftrace callback. */
+#define ll_hook_arg(regs, n)	regs_get_kernel_argument(regs, n)
+void ll_hook_set_arg(struct pt_regs *regs, unsigned int n, unsigned long val);
+
+/* Between ftrace_hook.c and the trampoline of PRE hooks, ftrace_tramp.S */
+void ll_pre_tramp(void);
+bool ll_pre_dispatch(const unsigned long *args, unsigned long site,
+		     long *ret);
+
+void ll_hook_enter(void);
+void ll_hook_leave(void);
+
+int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count);
+void ll_hooks_remove(void);
+void ll_hooks_drain(void);
+
+#endif /* _LL_HOOK_H */

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Layout changes: the kernel functions that change a file's layout, hooked
+ * so that the module's layout leases are broken before any filesystem
+ * waits for busy DAX pages, and so that no new lease is taken while the
+ * change is under way (ll_change_begin() in layout_lease.c).
+ *
+ *   do_truncate                      PRE   truncate(2), ftruncate(2),
+ *                                          open(O_TRUNC)
+ *   vfs_fallocate                    WRAP  fallocate(2), every mode
+ *   do_clone_file_range (6.8+:       WRAP  reflink (FICLONE, FICLONERANGE,
+ *   vfs_clone_file_range),                 copy_file_range on XFS)
+ *   vfs_dedupe_file_range_one        WRAP  FIDEDUPERANGE
+ *   __break_lease                    WRAP  a filesystem's own layout break
+ *                                          (XFS write): ETXTBSY for an
+ *                                          exclusive lease
+ *   dax_layout_busy_page_range       WRAP  pinned DAX pages stay busy after
+ *                                          munmap
+ *
+ * do_truncate() is sealed on CET-IBT kernels, so it is never called through
+ * a pointer: its PRE hook breaks the leases and then lets it run, or makes
+ * it return the error.  Such a change lasts until the task returns to user
+ * space, as a filesystem's own break does.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+
+#include "layoutlease.h"
+#include "ll_hook.h"
+
+static int (*orig_break_lease)(struct inode *inode, unsigned int mode,
+			       unsigned int type);
+static int (*orig_vfs_fallocate)(struct file *file, int mode, loff_t offset,
+				 loff_t len);
+/* reflink and dedupe: (src, src_pos, dst, dst_pos, len, remap_flags) */
+typedef loff_t (*ll_remap_fn)(struct file *src, loff_t src_pos,
+			      struct file *dst, loff_t dst_pos, loff_t len,
+			      unsigned int flags);
+static ll_remap_fn orig_clone_file_range, orig_dedupe_file_range_one;
+static struct page *(*orig_dax_busy_page)(struct address_space *mapping,
+					  loff_t start, loff_t end);
+
+/* A layout change that lasts until its task returns to user space. */
+struct ll_task_change {
+	struct ll_change change;
+	struct callback_head work;
+};
+
+static void ll_task_change_done(struct callback_head *work)
+{
+	struct ll_task_change *tc;
+
+	tc = container_of(work, struct ll_task_change, work);
+	ll_change_end(&tc->change);
+	kfree(tc);
+	ll_hook_leave();
+}
+
+/*
+ * Kernel threads never return to user space: their change is not
+ * recorded (Documentation/layout-leases.rst, "Known limits").
+ */
+static void ll_task_change_begin(struct inode *inode)
+{
+	struct ll_task_change *tc;
+
+	if ((current->flags & PF_KTHREAD) || ll_change_of_current(inode))
+		return;
+	tc = kmalloc(sizeof(*tc), GFP_KERNEL);
+	if (!tc)
+		return;
+	init_task_work(&tc->work, ll_task_change_done);
+	ll_hook_enter();	/* the work runs module code */
+	ll_change_begin(&tc->change, inode);
+	if (task_work_add(current, &tc->work, TWA_RESUME))
+		ll_task_change_done(&tc->work);
+}
+
+/*
+ * A layout break from inside a filesystem (XFS's write, say) is the only
+ * sign of a layout change the module has no other hook for.  The change is
+ * taken to last until the breaker returns to user space: without that, a
+ * holder that leases again as soon as it has released would be broken
+ * again by the same write, which might never get through.  A file with
+ * only classic leases (Samba's, on every XFS write) needs no change.
+ */
+static int ll_break_lease(struct inode *inode, unsigned int mode,
+			  unsigned int type)
+{
+	int ret;
+
+	ll_hook_enter();
+	if (ll_inode_has_ours(inode))
+		ll_task_change_begin(inode);
+	ret = ll_exclusive_conflict(inode);
+	if (!ret)
+		ret = orig_break_lease(inode, mode, type);
+	ll_hook_leave();
+	return ret;
+}
+
+/* do_truncate(idmap, dentry, length, time_attrs, filp) */
+static bool ll_truncate_pre(const unsigned long *args, long *ret)
+{
+	struct inode *inode = d_inode((struct dentry *)args[1]);
+	loff_t length = args[2];
+	unsigned int time_attrs = args[3];
+	struct file *filp = (struct file *)args[4];
+	/* only open(O_TRUNC | O_NONBLOCK) is a non-blocking breaker */
+	bool nonblock = (time_attrs & ATTR_OPEN) && filp &&
+			(filp->f_flags & O_NONBLOCK);
+	int err;
+
+	if (!ll_inode_needs_break(inode))
+		return false;
+	/* from the break on: __break_lease() never breaks a later lease */
+	ll_task_change_begin(inode);
+	/* a truncate that grows the file frees no block */
+	err = ll_break_layout(inode, length,
+			      length < i_size_read(inode) ? LLONG_MAX : -1,
+			      nonblock);
+	if (!err)
+		return false;
+	*ret = err;
+	return true;
+}
+
+/*
+ * Would vfs_fallocate() go as far as the filesystem?  Only then does the
+ * module break leases: a request it refuses at once (bad range or mode, a
+ * file not open for writing, immutable, append-only, a swap file, too
+ * large) breaks nothing.
+ */
+static bool ll_fallocate_permitted(struct file *file, int mode, loff_t offset,
+				   loff_t len)
+{
+	struct inode *inode = file_inode(file);
+
+	if (offset < 0 || len <= 0 || (mode & ~FALLOC_FL_SUPPORTED_MASK) ||
+	    !(file->f_mode & FMODE_WRITE) || !S_ISREG(inode->i_mode) ||
+	    !file->f_op->fallocate)
+		return false;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return false;
+	if (IS_IMMUTABLE(inode) || IS_SWAPFILE(inode) ||
+	    (IS_APPEND(inode) && (mode & ~FALLOC_FL_KEEP_SIZE)))
+		return false;
+	return offset + len <= inode->i_sb->s_maxbytes && offset + len > 0;
+}
+
+/* Which bytes' blocks a fallocate() may free or move: [*start, *end]. */
+static void ll_fallocate_range(int mode, loff_t offset, loff_t len,
+			       loff_t *start, loff_t *end)
+{
+	*start = offset;
+	if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+		*end = LLONG_MAX;
+	else if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE |
+			 FALLOC_FL_UNSHARE_RANGE))
+		*end = offset + len - 1;
+	else
+		*end = -1;	/* allocation frees nothing */
+}
+
+static int ll_vfs_fallocate(struct file *file, int mode, loff_t offset,
+			    loff_t len)
+{
+	struct ll_change change;
+	loff_t start, end;
+	int ret = 0;
+
+	ll_hook_enter();
+	ll_change_begin(&change, file_inode(file));
+	if (ll_fallocate_permitted(file, mode, offset, len)) {
+		ll_fallocate_range(mode, offset, len, &start, &end);
+		ret = ll_break_layout(file_inode(file), start, end, false);
+	}
+	if (!ret)
+		ret = orig_vfs_fallocate(file, mode, offset, len);
+	ll_change_end(&change);
+	ll_hook_leave();
+	return ret;
+}
+
+/*
+ * Would the kernel go as far as the filesystem with this remap?  Only then
+ * does the module break leases: a reader must not break a holder's lease
+ * with a clone or dedupe into the holder's file that is refused anyway.
+ */
+static bool ll_remap_permitted(struct file *src, struct file *dst,
+			       loff_t len, bool dedupe)
+{
+	if (!S_ISREG(file_inode(src)->i_mode) ||
+	    !S_ISREG(file_inode(dst)->i_mode))
+		return false;
+	if (dedupe)
+		return len && ((dst->f_mode & FMODE_WRITE) ||
+			       capable(CAP_SYS_ADMIN));
+	return (src->f_mode & FMODE_READ) && (dst->f_mode & FMODE_WRITE) &&
+	       !(dst->f_flags & O_APPEND);
+}
+
+/*
+ * A reflink or dedupe changes the layout of both files: XFS breaks the
+ * layout leases of both, and so does the module, before the filesystem's
+ * busy-page wait.
+ */
+static loff_t ll_remap(ll_remap_fn orig, bool dedupe, struct file *src,
+		       loff_t src_pos, struct file *dst, loff_t dst_pos,
+		       loff_t len, unsigned int flags)
+{
+	struct inode *inodes[2] = { file_inode(dst), file_inode(src) };
+	int i, n = inodes[0] == inodes[1] ? 1 : 2;
+	struct ll_change changes[2];
+	loff_t ret = 0;
+
+	ll_hook_enter();
+	if (!ll_remap_permitted(src, dst, len, dedupe))
+		n = 0;
+	for (i = 0; i < n; i++)
+		ll_change_begin(&changes[i], inodes[i]);
+	/* dst's blocks in the range are replaced; src's stay */
+	for (i = 0; i < n && !ret; i++)
+		ret = ll_break_layout(inodes[i], i ? 0 : dst_pos,
+				      i ? -1 : (len ? dst_pos + len - 1 :
+						LLONG_MAX), false);
+	if (!ret)
+		ret = orig(src, src_pos, dst, dst_pos, len, flags);
+	while (n--)
+		ll_change_end(&changes[n]);
+	ll_hook_leave();
+	return ret;
+}
+
+static loff_t ll_clone_file_range(struct file *src, loff_t src_pos,
+				  struct file *dst, loff_t dst_pos,
+				  loff_t len, unsigned int flags)
+{
+	return ll_remap(orig_clone_file_range, false, src, src_pos, dst,
+			dst_pos, len, flags);
+}
+
+static loff_t ll_dedupe_file_range_one(struct file *src, loff_t src_pos,
+				       struct file *dst, loff_t dst_pos,
+				       loff_t len, unsigned int flags)
+{
+	return ll_remap(orig_dedupe_file_range_one, true, src, src_pos, dst,
+			dst_pos, len, flags);
+}
+
+static struct page *ll_dax_busy_page(struct address_space *mapping,
+				     loff_t start, loff_t end)
+{
+	struct page *page;
+
+	ll_hook_enter();
+	page = orig_dax_busy_page(mapping, start, end);
+	if (!page)
+		page = ll_pins_busy_page(mapping->host, start, end);
+	/*
+	 * The filesystem will wait for this pin before it breaks leases: a
+	 * lease taken since this layout change began (the holder leasing and
+	 * registering again) must be told now, or nobody moves.
+	 */
+	if (page && ll_inode_has_leases(mapping->host) &&
+	    !ll_exclusive_conflict(mapping->host))
+		ll_break_layout_nowait(mapping->host);
+	ll_hook_leave();
+	return page;
+}
+
+/*
+ * Filters, run in the ftrace callback: redirect only the calls the module
+ * has business with, so that everything else runs at full speed.
+ */
+static bool ll_want_break(struct pt_regs *regs)
+{
+	return ll_hook_arg(regs, 2) & FL_LAYOUT;
+}
+
+static bool ll_want_fallocate(struct pt_regs *regs)
+{
+	struct file *filp = (struct file *)ll_hook_arg(regs, 0);
+
+	return ll_inode_needs_break(file_inode(filp));
+}
+
+/* remaps the filesystem may do (same sb, ->remap_file_range) of leased files */
+static bool ll_want_remap(struct pt_regs *regs)
+{
+	struct file *src = (struct file *)ll_hook_arg(regs, 0);
+	struct file *dst = (struct file *)ll_hook_arg(regs, 2);
+
+	return dst->f_op->remap_file_range &&
+	       file_inode(src)->i_sb == file_inode(dst)->i_sb &&
+	       (ll_inode_needs_break(file_inode(dst)) ||
+		ll_inode_needs_break(file_inode(src)));
+}
+
+static bool ll_want_dax_busy(struct pt_regs *regs)
+{
+	return ll_pins_any();
+}
+
+static struct ll_hook ll_change_hooks[] = {
+	LL_PRE("do_truncate", ll_truncate_pre),
+	LL_WRAP("vfs_fallocate", ll_want_fallocate, ll_vfs_fallocate,
+		&orig_vfs_fallocate),
+	LL_WRAP(LL_CLONE_FN, ll_want_remap, ll_clone_file_range,
+		&orig_clone_file_range),
+	LL_WRAP("vfs_dedupe_file_range_one", ll_want_remap,
+		ll_dedupe_file_range_one, &orig_dedupe_file_range_one),
+	LL_WRAP("__break_lease", ll_want_break, ll_break_lease,
+		&orig_break_lease),
+	LL_WRAP("dax_layout_busy_page_range", ll_want_dax_busy,
+		ll_dax_busy_page, &orig_dax_busy_page),
+};
+
+struct ll_hook_table ll_change_hook_table = {
+	.module = NULL,
+	.hooks = ll_change_hooks,
+	.count = ARRAY_SIZE(ll_change_hooks),
+};
