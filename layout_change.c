@@ -25,7 +25,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
-#include <linux/falloc.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
@@ -65,18 +64,20 @@ static void ll_task_change_done(struct callback_head *work)
  * Kernel threads never return to user space: their change is not
  * recorded (Documentation/layout-leases.rst, "Known limits").
  */
-static void ll_task_change_begin(struct inode *inode)
+static void ll_task_change_begin(struct inode *inode, loff_t start,
+				 loff_t end)
 {
 	struct ll_task_change *tc;
+	loff_t s, e;
 
-	if ((current->flags & PF_KTHREAD) || ll_change_of_current(inode))
+	if ((current->flags & PF_KTHREAD) || ll_change_of_current(inode, &s, &e))
 		return;
 	tc = kmalloc(sizeof(*tc), GFP_KERNEL);
 	if (!tc)
 		return;
 	init_task_work(&tc->work, ll_task_change_done);
 	ll_hook_enter();	/* the work runs module code */
-	ll_change_begin(&tc->change, inode);
+	ll_change_begin(&tc->change, inode, start, end);
 	if (task_work_add(current, &tc->work, TWA_RESUME))
 		ll_task_change_done(&tc->work);
 }
@@ -96,7 +97,7 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 
 	ll_hook_enter();
 	if (ll_inode_has_ours(inode))
-		ll_task_change_begin(inode);
+		ll_task_change_begin(inode, 0, LLONG_MAX);
 	ret = ll_exclusive_conflict(inode);
 	if (!ret)
 		ret = orig_break_lease(inode, mode, type);
@@ -114,16 +115,15 @@ static bool ll_truncate_pre(const unsigned long *args, long *ret)
 	/* only open(O_TRUNC | O_NONBLOCK) is a non-blocking breaker */
 	bool nonblock = (time_attrs & ATTR_OPEN) && filp &&
 			(filp->f_flags & O_NONBLOCK);
+	/* a truncate that grows the file frees no block */
+	loff_t end = length < i_size_read(inode) ? LLONG_MAX : -1;
 	int err;
 
 	if (!ll_inode_needs_break(inode))
 		return false;
 	/* from the break on: __break_lease() never breaks a later lease */
-	ll_task_change_begin(inode);
-	/* a truncate that grows the file frees no block */
-	err = ll_break_layout(inode, length,
-			      length < i_size_read(inode) ? LLONG_MAX : -1,
-			      nonblock);
+	ll_task_change_begin(inode, length, end);
+	err = ll_break_layout(inode, length, end, nonblock);
 	if (!err)
 		return false;
 	*ret = err;
@@ -141,7 +141,7 @@ static bool ll_fallocate_permitted(struct file *file, int mode, loff_t offset,
 {
 	struct inode *inode = file_inode(file);
 
-	if (offset < 0 || len <= 0 || (mode & ~FALLOC_FL_SUPPORTED_MASK) ||
+	if (offset < 0 || len <= 0 || (mode & ~LL_FALLOC_KNOWN) ||
 	    !(file->f_mode & FMODE_WRITE) || !S_ISREG(inode->i_mode) ||
 	    !file->f_op->fallocate)
 		return false;
@@ -175,11 +175,10 @@ static int ll_vfs_fallocate(struct file *file, int mode, loff_t offset,
 	int ret = 0;
 
 	ll_hook_enter();
-	ll_change_begin(&change, file_inode(file));
-	if (ll_fallocate_permitted(file, mode, offset, len)) {
-		ll_fallocate_range(mode, offset, len, &start, &end);
+	ll_fallocate_range(mode, offset, len, &start, &end);
+	ll_change_begin(&change, file_inode(file), start, end);
+	if (ll_fallocate_permitted(file, mode, offset, len))
 		ret = ll_break_layout(file_inode(file), start, end, false);
-	}
 	if (!ret)
 		ret = orig_vfs_fallocate(file, mode, offset, len);
 	ll_change_end(&change);
@@ -222,8 +221,9 @@ static loff_t ll_remap(ll_remap_fn orig, bool dedupe, struct file *src,
 	ll_hook_enter();
 	if (!ll_remap_permitted(src, dst, len, dedupe))
 		n = 0;
+	/* both files' blocks in the ranges are shared: wait for all pins */
 	for (i = 0; i < n; i++)
-		ll_change_begin(&changes[i], inodes[i]);
+		ll_change_begin(&changes[i], inodes[i], 0, LLONG_MAX);
 	/* dst's blocks in the range are replaced; src's stay */
 	for (i = 0; i < n && !ret; i++)
 		ret = ll_break_layout(inodes[i], i ? 0 : dst_pos,
@@ -256,12 +256,24 @@ static loff_t ll_dedupe_file_range_one(struct file *src, loff_t src_pos,
 static struct page *ll_dax_busy_page(struct address_space *mapping,
 				     loff_t start, loff_t end)
 {
-	struct page *page;
+	struct page *page = NULL;
+	loff_t from, to;
 
 	ll_hook_enter();
-	page = orig_dax_busy_page(mapping, start, end);
-	if (!page)
-		page = ll_pins_busy_page(mapping->host, start, end);
+	/*
+	 * The filesystem asks about the whole file; wait only for the pages
+	 * whose blocks the caller's change frees or moves.  A truncate that
+	 * grows the file, or an allocation, then waits for no pin.
+	 */
+	if (ll_change_of_current(mapping->host, &from, &to)) {
+		start = max(start, from & ~(loff_t)(PAGE_SIZE - 1));
+		end = min(end, to);
+	}
+	if (start <= end) {
+		page = orig_dax_busy_page(mapping, start, end);
+		if (!page)
+			page = ll_pins_busy_page(mapping->host, start, end);
+	}
 	/*
 	 * The filesystem will wait for this pin before it breaks leases: a
 	 * lease taken since this layout change began (the holder leasing and

@@ -570,16 +570,21 @@ void ll_break_layout_nowait(struct inode *inode)
  * ll_change_begin() - a layout change of @inode starts, with its break
  * @change: the caller's record, alive until ll_change_end()
  * @inode: the inode
+ * @start: first byte whose blocks the change may free or move
+ * @end: last such byte, inclusive; @start > @end when it frees none
  *
  * Until it ends, new layout leases on @inode are refused.  A lease taken
  * meanwhile would never be told: __break_lease() breaks leases on its
  * first pass only and then waits for any conflicting one, and a
  * filesystem may wait for pinned DAX pages before it breaks again.
  */
-void ll_change_begin(struct ll_change *change, struct inode *inode)
+void ll_change_begin(struct ll_change *change, struct inode *inode,
+		     loff_t start, loff_t end)
 {
 	change->inode = inode;
 	change->task = current;
+	change->start = start;
+	change->end = end;
 	spin_lock(&ll_change_lock);
 	hash_add(ll_changes, &change->node, (unsigned long)inode);
 	spin_unlock(&ll_change_lock);
@@ -599,17 +604,26 @@ void ll_change_end(struct ll_change *change)
 /**
  * ll_change_of_current() - is current changing the layout of @inode?
  * @inode: the inode
+ * @start: set to the first byte the change may free or move
+ * @end: set to the last such byte (@start > @end: none)
  *
- * Return: true when current has begun a layout change of @inode.
+ * Return: true when current has begun a layout change of @inode; the range
+ * is then that of its first one.
  */
-bool ll_change_of_current(struct inode *inode)
+bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end)
 {
 	struct ll_change *change;
 	bool found = false;
 
 	spin_lock(&ll_change_lock);
-	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode)
-		found |= change->inode == inode && change->task == current;
+	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode) {
+		if (change->inode == inode && change->task == current) {
+			*start = change->start;
+			*end = change->end;
+			found = true;
+			break;
+		}
+	}
 	spin_unlock(&ll_change_lock);
 	return found;
 }

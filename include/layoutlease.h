@@ -68,6 +68,7 @@ struct ll_change {
 	struct hlist_node node;
 	struct inode *inode;
 	struct task_struct *task;	/* who changes it */
+	loff_t start, end;		/* bytes it may free or move */
 };
 
 extern struct ll_stats ll_stats;
@@ -82,9 +83,10 @@ int ll_lease_release(struct file *filp);
 int ll_lease_get(struct file *filp);
 int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
 		    bool nonblock);
-void ll_change_begin(struct ll_change *change, struct inode *inode);
+void ll_change_begin(struct ll_change *change, struct inode *inode,
+		     loff_t start, loff_t end);
 void ll_change_end(struct ll_change *change);
-bool ll_change_of_current(struct inode *inode);
+bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end);
 bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);

@@ -11,6 +11,7 @@
 #include <linux/cred.h>
 #include <linux/sched/task.h>
 #include <linux/fs.h>
+#include <linux/falloc.h>
 #include <linux/ftrace.h>
 #include <linux/mm.h>
 #include <linux/ptrace.h>
@@ -235,6 +236,16 @@ static inline int ll_fown_prepare(struct file *filp)
 #define ll_get_file_unless_zero(f)	file_ref_get(&(f)->f_ref)
 #else
 #define ll_get_file_unless_zero(f)	atomic_long_inc_not_zero(&(f)->f_count)
+#endif
+
+/*
+ * 6.12: FALLOC_FL_SUPPORTED_MASK left linux/falloc.h; vfs_fallocate()
+ * refuses any mode outside FALLOC_FL_MODE_MASK and FALLOC_FL_KEEP_SIZE.
+ */
+#ifdef FALLOC_FL_SUPPORTED_MASK
+#define LL_FALLOC_KNOWN		FALLOC_FL_SUPPORTED_MASK
+#else
+#define LL_FALLOC_KNOWN		(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)
 #endif
 
 /* The ftrace callback sees the traced function's arguments in pt_regs. */

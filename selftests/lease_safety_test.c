@@ -222,19 +222,19 @@ static void breaker_is_told(struct __test_metadata *_metadata,
 }
 
 /* Rule 1: a fork() child with the leased descriptor is a breaker. */
-TEST_F(fs, fork_child_is_a_breaker)
+TEST_F_TIMEOUT(fs, fork_child_is_a_breaker, 120)
 {
 	breaker_is_told(_metadata, self->path, false);
 }
 
 /* Rule 1: so is a process that received the descriptor (SCM_RIGHTS). */
-TEST_F(fs, scm_rights_receiver_is_a_breaker)
+TEST_F_TIMEOUT(fs, scm_rights_receiver_is_a_breaker, 120)
 {
 	breaker_is_told(_metadata, self->path, true);
 }
 
 /* Rule 6: revoke=wait still removes a lease without pins at the timeout. */
-TEST_F(fs, revoke_wait_is_bounded_without_pins)
+TEST_F_TIMEOUT(fs, revoke_wait_is_bounded_without_pins, 120)
 {
 	struct holder h;
 	pid_t breaker;
@@ -355,7 +355,7 @@ static void unreg(struct rdma *r)
 }
 
 /* Rule 2: the owner may grow its pinned file; shrinking it is EDEADLK. */
-TEST_F(dax, owner_grows_pinned_file)
+TEST_F_TIMEOUT(dax, owner_grows_pinned_file, 120)
 {
 	struct rdma r = { 0 };
 	int fd = open(self->path, O_RDWR);
@@ -409,7 +409,7 @@ TEST_F(dax, rmmod_refused_under_pin)
 }
 
 /* Rule 4: no new pin joins a lease that is breaking. */
-TEST_F(dax, no_new_pin_under_a_broken_lease)
+TEST_F_TIMEOUT(dax, no_new_pin_under_a_broken_lease, 120)
 {
 	int up[2], st, err = 0;
 	pid_t o, breaker;
@@ -451,7 +451,7 @@ TEST_F(dax, no_new_pin_under_a_broken_lease)
  * descriptor) to user B over SCM_RIGHTS, closes its own and ignores the
  * break.  Revocation must not kill B, which A could not kill itself.
  */
-TEST_F(dax, revocation_kills_no_other_user)
+TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
 {
 	long revocations = ll_stat("revocations");
 	int sv[2], up[2], st, fd;
@@ -514,7 +514,7 @@ TEST_F(dax, revocation_kills_no_other_user)
 	breaker = ll_truncate_elsewhere(self->path, 0);
 	ASSERT_EQ(0, ll_read_full(up[0], &c, 1, LL_REPORT_MS));
 	EXPECT_EQ('S', c) TH_LOG("the owner is told");
-	EXPECT_EQ(0, wait_dmesg("pid .* holds it, but the lease's owner may not kill it"));
+	EXPECT_EQ(0, wait_dmesg("pid .* holds it, but the lease.s owner may not kill it"));
 	EXPECT_EQ(0, waitpid(b, &st, WNOHANG)) TH_LOG("B is alive");
 	EXPECT_EQ(revocations, ll_stat("revocations"));
 	/* B's holder ends; the pins go, the breaker goes on */
