@@ -99,7 +99,10 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 	if (ll_inode_has_ours(inode))
 		ll_task_change_begin(inode, 0, LLONG_MAX);
 	ret = ll_exclusive_conflict(inode);
-	if (!ret)
+	/* the module's own bounded wait for its leases (ll_break_wait()) */
+	if (!ret && ll_inode_has_ours(inode))
+		ret = ll_break_wait(inode, mode & O_NONBLOCK);
+	else if (!ret)
 		ret = orig_break_lease(inode, mode, type);
 	ll_hook_leave();
 	return ret;

@@ -65,6 +65,8 @@ static int ll_revoke_set(const char *val, const struct kernel_param *kp)
 	if (i < 0)
 		return -EINVAL;
 	WRITE_ONCE(ll_revoke, i);
+	/* leases past their deadline follow the new policy now */
+	mod_delayed_work(system_wq, &ll_expire_work, 0);
 	return 0;
 }
 
@@ -547,11 +549,81 @@ int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
 	if (!ll_inode_has_leases(inode))
 		return 0;
 	ret = ll_exclusive_conflict(inode);
-	if (ret)
-		return ret;
-	/* a call from the module: the __break_lease() hook lets it through */
-	return __break_lease(inode, nonblock ? O_WRONLY | O_NONBLOCK : O_WRONLY,
-			     FL_LAYOUT);
+	if (!ret)
+		ret = ll_break_wait(inode, nonblock);
+	/*
+	 * The leases are gone, and pins of the range stay (revoke=unlock, a
+	 * holder that released before deregistering): the filesystem would
+	 * wait for them without bound, so the change is refused instead.
+	 */
+	if (!ret && IS_DAX(inode) && start <= end &&
+	    ll_pins_in(inode, start, end))
+		ret = -ETXTBSY;
+	return ret;
+}
+
+/*
+ * Where a break of the module's leases on @inode stands for the caller:
+ * 0 when none conflicts, 1 while one does, -ETXTBSY when one with pins
+ * is refusing (its deadline passed and its pins could not be revoked).
+ */
+static int ll_break_state(struct inode *inode)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	struct ll_file_lease *fl;
+	int state = 0;
+
+	if (!ctx)
+		return 0;
+	spin_lock(&ctx->flc_lock);
+	ll_for_each_lease(fl, ctx) {
+		struct ll_lease *ll = ll_fl_owner(fl);
+
+		if (!ll_is_ours(fl) || ll_current_owns(ll_fl_file(fl)))
+			continue;
+		state = 1;
+		if (READ_ONCE(ll->refusing) && atomic_read(&ll->pins)) {
+			state = -ETXTBSY;
+			break;
+		}
+	}
+	spin_unlock(&ctx->flc_lock);
+	return state;
+}
+
+/**
+ * ll_break_wait() - break the layout leases of @inode and wait, bounded
+ * @inode: the inode whose layout is about to change
+ * @nonblock: start the break, do not wait
+ *
+ * Breaks every layout lease of @inode the caller does not own.  The wait
+ * for the module's own leases is the module's, so that it ends by the
+ * lease's deadline whatever the lease's pins do: when the lease goes, or
+ * with -ETXTBSY when its pins cannot be revoked (revoke=wait, or holders
+ * that the owner may not kill or that did not exit within the grace).
+ * Other layout leases (nfsd's) are waited for as the kernel does.
+ *
+ * Return: 0, -ETXTBSY, -EWOULDBLOCK (@nonblock) or -ERESTARTSYS.
+ */
+int ll_break_wait(struct inode *inode, bool nonblock)
+{
+	int ret, state;
+
+	for (;;) {
+		/* a call from the module: the __break_lease() hook lets it by */
+		ret = __break_lease(inode, O_WRONLY | O_NONBLOCK, FL_LAYOUT);
+		if (ret != -EWOULDBLOCK || nonblock)
+			return ret;
+		state = ll_break_state(inode);
+		if (state < 0)
+			return state;
+		if (!state)
+			return __break_lease(inode, O_WRONLY, FL_LAYOUT);
+		ret = wait_event_interruptible(ll_gone_wq,
+					       ll_break_state(inode) != 1);
+		if (ret)
+			return ret;
+	}
 }
 
 /**
@@ -982,6 +1054,40 @@ static bool ll_to_revoke(struct ll_lease *ll)
 	       READ_ONCE(ll_revoke) == LL_REVOKE_KILL;
 }
 
+/*
+ * Pins that stay past the bound: revoke=wait at the deadline, revoke=kill
+ * once the killed had the grace to exit.  Under ll_lock.
+ */
+static bool ll_to_refuse(struct ll_lease *ll)
+{
+	if (ll->refusing || !atomic_read(&ll->pins))
+		return false;
+	if (ll->state == LL_REVOKING)
+		return !time_before(jiffies, ll->revoke_end);
+	return ll_past(ll) && READ_ONCE(ll_revoke) == LL_REVOKE_WAIT;
+}
+
+/* Breakers of leases whose pins stay get ETXTBSY: wake them. */
+static void ll_refuse_stuck(void)
+{
+	struct ll_lease *ll;
+	bool any = false;
+
+	spin_lock(&ll_lock);
+	list_for_each_entry(ll, &ll_leases, node) {
+		if (!ll_to_refuse(ll))
+			continue;
+		ll->refusing = true;
+		any = true;
+		pr_warn_ratelimited("lease %llu on %u:%u:%lu: %d pins stay past the break timeout; its breakers get ETXTBSY\n",
+				    ll->id, MAJOR(ll->dev), MINOR(ll->dev),
+				    ll->ino, atomic_read(&ll->pins));
+	}
+	spin_unlock(&ll_lock);
+	if (any)
+		wake_up_all(&ll_gone_wq);
+}
+
 /* Kill the holders of the pins under expired leases. */
 static void ll_revoke_expired(void)
 {
@@ -994,8 +1100,12 @@ static void ll_revoke_expired(void)
 		spin_lock(&ll_lock);
 		/* released or closed since ll_next() picked it? */
 		revoke = ll->state == LL_BREAKING;
-		if (revoke)
+		if (revoke) {
 			ll->state = LL_REVOKING;
+			/* the grace for the killed to exit: one more timeout */
+			ll->revoke_end = jiffies +
+				msecs_to_jiffies(READ_ONCE(break_timeout_ms));
+		}
 		ll->unlocking = false;	/* removed once unpinned */
 		spin_unlock(&ll_lock);
 		if (!revoke) {
@@ -1028,15 +1138,21 @@ static void ll_expire_fn(struct work_struct *work)
 
 	ll_revoke_expired();
 	ll_unlock_matching(ll_expired);
+	ll_refuse_stuck();
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_leases, node) {
-		if (ll->state != LL_BREAKING || ll->unlocking)
+		unsigned long when;
+
+		if (ll->refusing || ll->unlocking)
+			continue;	/* the last unpin kicks the work */
+		if (ll->state == LL_REVOKING)
+			when = ll->revoke_end;
+		else if (ll->state == LL_BREAKING && !ll_past(ll))
+			when = ll->deadline;
+		else
 			continue;
-		/* revoke=wait: kept while pinned; the last unpin kicks */
-		if (ll_past(ll) && atomic_read(&ll->pins))
-			continue;
-		if (!any || time_before(ll->deadline, next))
-			next = ll->deadline;
+		if (!any || time_before(when, next))
+			next = when;
 		any = true;
 	}
 	/* revoke=wait too: a lease without pins goes at its deadline */

@@ -605,6 +605,31 @@ bool ll_pins_block_current(struct inode *inode, loff_t start, loff_t end)
 }
 
 /**
+ * ll_pins_in() - does any registration pin DAX pages of @inode in a range?
+ * @inode: a DAX inode
+ * @start: first byte of the range
+ * @end: last byte of the range, inclusive
+ *
+ * Return: true when a pin record of @inode overlaps [@start, @end].
+ */
+bool ll_pins_in(struct inode *inode, loff_t start, loff_t end)
+{
+	struct ll_pin *pin;
+	bool in = false;
+
+	spin_lock(&ll_pin_lock);
+	list_for_each_entry(pin, &ll_pins, node) {
+		if (file_inode(pin->file) == inode && pin->busy &&
+		    pin->end > start && pin->start <= end) {
+			in = true;
+			break;
+		}
+	}
+	spin_unlock(&ll_pin_lock);
+	return in;
+}
+
+/**
  * ll_pins_any() - are any pages pinned?  Lockless, for the ftrace filters.
  *
  * Return: true when some pin record exists.

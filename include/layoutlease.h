@@ -52,6 +52,8 @@ struct ll_lease {
 	enum ll_state state;
 	unsigned long break_start;	/* jiffies */
 	unsigned long deadline;		/* jiffies */
+	unsigned long revoke_end;	/* jiffies: the killed have exited */
+	bool refusing;			/* pins stay: breakers get ETXTBSY */
 	atomic_t pins;			/* pin records under the lease */
 	atomic_long_t pages;		/* pages they pin */
 };
@@ -83,6 +85,7 @@ int ll_lease_release(struct file *filp);
 int ll_lease_get(struct file *filp);
 int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
 		    bool nonblock);
+int ll_break_wait(struct inode *inode, bool nonblock);
 void ll_change_begin(struct ll_change *change, struct inode *inode,
 		     loff_t start, loff_t end);
 void ll_change_end(struct ll_change *change);
@@ -121,6 +124,7 @@ struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end);
 int ll_pins_revoke(struct ll_lease *ll);
 bool ll_pins_any(void);
 bool ll_pins_block_current(struct inode *inode, loff_t start, loff_t end);
+bool ll_pins_in(struct inode *inode, loff_t start, loff_t end);
 void ll_pins_shutdown(void);
 void ll_pins_stats(struct seq_file *m);
 int ll_pins_procfs_init(struct proc_dir_entry *dir);

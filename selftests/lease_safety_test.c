@@ -7,6 +7,7 @@
  * while pins exist; refused requests break nothing.
  */
 #include <linux/falloc.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -515,20 +516,111 @@ TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
 	ASSERT_EQ(0, ll_read_full(up[0], &c, 1, LL_REPORT_MS));
 	EXPECT_EQ('S', c) TH_LOG("the owner is told");
 	EXPECT_EQ(0, wait_dmesg("pid .* holds it, but the lease.s owner may not kill it"));
+	/* rule 6: after the grace, the pins stay and the breaker gives up */
+	st = wait_exit(breaker, WAIT_S);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
+		TH_LOG("the breaker's wait is bounded: 0x%x", st);
 	EXPECT_EQ(0, waitpid(b, &st, WNOHANG)) TH_LOG("B is alive");
 	EXPECT_EQ(revocations, ll_stat("revocations"));
-	/* B's holder ends; the pins go, the breaker goes on */
+	EXPECT_EQ(LEN, ll_file_size(self->path));
+	/* B's holder ends; the pins go, and a truncate goes through */
 	kill(b, SIGKILL);
 	ASSERT_EQ(b, waitpid(b, &st, 0));
-	st = wait_exit(breaker, WAIT_S);
-	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	EXPECT_EQ(0, ll_file_size(self->path));
 	EXPECT_EQ(0, ll_wait_stat("pins", 0));
+	EXPECT_EQ(0, truncate(self->path, 0));
 	kill(a, SIGKILL);
 	waitpid(a, &st, 0);
 	close(up[0]);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/*
+ * A child that leases the file and registers it, reports 'R', and then
+ * ignores the break.  With @thread_exit its main thread exits and another
+ * thread holds on: its file table is then no longer the leader's.
+ */
+static pid_t start_stubborn(const char *path, bool thread_exit, int *report)
+{
+	int up[2];
+	pid_t pid;
+
+	if (pipe(up))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct rdma r = { 0 };
+		pthread_t t;
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(LL_SIG, SIG_IGN);
+		fd = open(path, O_RDWR);
+		if (fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
+		    ll_setlease(fd, LL_SHARED) || reg_file(&r, fd) ||
+		    write(up[1], "R", 1) != 1)
+			_exit(2);
+		if (thread_exit &&
+		    !pthread_create(&t, NULL, (void *(*)(void *))pause, NULL))
+			pthread_exit(NULL);
+		for (;;)
+			pause();
+	}
+	close(up[1]);
+	*report = up[0];
+	return pid;
+}
+
+/* Rule 6: revoke=wait ends the breaker's wait at the deadline: ETXTBSY. */
+TEST_F_TIMEOUT(dax, revoke_wait_refuses_at_the_deadline, 120)
+{
+	int report, st;
+	pid_t holder, breaker;
+	double t0;
+	char c;
+
+	ASSERT_EQ(0, ll_sh("echo wait > " LL_PARAM("revoke")));
+	holder = start_stubborn(self->path, false, &report);
+	ASSERT_EQ(0, ll_read_full(report, &c, 1, LL_REPORT_MS));
+	t0 = ll_now();
+	breaker = ll_truncate_elsewhere(self->path, 0);
+	st = wait_exit(breaker, WAIT_S);
+	if (st == -ETIMEDOUT)
+		kill(breaker, SIGKILL), waitpid(breaker, &st, 0), st = -1;
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
+		TH_LOG("status 0x%x", st);
+	TH_LOG("the breaker waited %.2f s for a 0.3 s timeout", ll_now() - t0);
+	EXPECT_EQ(LEN, ll_file_size(self->path));
+	EXPECT_EQ(1, ll_stat("leases")) TH_LOG("the pinned lease stays");
+	kill(holder, SIGKILL);
+	ASSERT_EQ(holder, waitpid(holder, &st, 0));
+	EXPECT_EQ(0, ll_wait_stat("pins", 0));
+	EXPECT_EQ(0, ll_wait_stat("leases", 0));
+	close(report);
+}
+
+/* Rules 5, 6: a holder whose main thread exited is found and revoked. */
+TEST_F_TIMEOUT(dax, revocation_finds_a_thread_after_pthread_exit, 120)
+{
+	long revocations = ll_stat("revocations");
+	int report, st;
+	pid_t holder, breaker;
+	char c;
+
+	holder = start_stubborn(self->path, true, &report);
+	ASSERT_EQ(0, ll_read_full(report, &c, 1, LL_REPORT_MS));
+	breaker = ll_truncate_elsewhere(self->path, 0);
+	st = wait_exit(holder, WAIT_S);
+	EXPECT_TRUE(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+		TH_LOG("the holder was killed: 0x%x", st);
+	if (st == -ETIMEDOUT)
+		kill(holder, SIGKILL), waitpid(holder, &st, 0);
+	st = wait_exit(breaker, WAIT_S);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_EQ(0, ll_file_size(self->path));
+	EXPECT_EQ(revocations + 1, ll_stat("revocations"));
+	EXPECT_EQ(0, ll_wait_stat("pins", 0));
+	close(report);
 }
 
 FIXTURE(mod) {
