@@ -53,27 +53,29 @@ void ll_owner_notify(struct ll_file_lease *fl)
 /**
  * ll_owner_pid() - the pid a break of a lease on @filp is signalled to
  * @filp: the leased file, alive (its lease is listed, under flc_lock)
- * @setter: the pid of the process that set the lease
+ * @setter: the process that set the lease
+ * @ns: the pid namespace the pid is for
  *
- * Return: the owner's pid in the caller's namespace, negative for a
- * process group, or @setter when the file has no owner.
+ * Return: the owner's pid in @ns, negative for a process group, or the
+ * setter's when the file has no owner; 0 when @ns cannot see it.
  */
-pid_t ll_owner_pid(struct file *filp, pid_t setter)
+pid_t ll_owner_pid(struct file *filp, struct pid *setter,
+		   struct pid_namespace *ns)
 {
 	struct fown_struct *fown = ll_fown(filp);
 	unsigned long flags;
 	pid_t pid = 0;
 
-	if (!fown)
-		return setter;
-	read_lock_irqsave(&fown->lock, flags);
-	if (fown->pid) {
-		pid = pid_vnr(fown->pid);
-		if (fown->pid_type == PIDTYPE_PGID)
-			pid = -pid;
+	if (fown) {
+		read_lock_irqsave(&fown->lock, flags);
+		if (fown->pid) {
+			pid = pid_nr_ns(fown->pid, ns);
+			if (fown->pid_type == PIDTYPE_PGID)
+				pid = -pid;
+		}
+		read_unlock_irqrestore(&fown->lock, flags);
 	}
-	read_unlock_irqrestore(&fown->lock, flags);
-	return pid ? pid : setter;
+	return pid ? pid : pid_nr_ns(setter, ns);
 }
 
 /**

@@ -97,6 +97,7 @@ static void ll_lease_free(struct kref *ref)
 
 	iput(ll->inode);
 	put_cred(ll->cred);
+	put_pid(ll->tgid);
 	kfree(ll);
 }
 
@@ -307,6 +308,7 @@ static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
 	ll->ino = inode->i_ino;
 	ll->fd = fd;
 	ll->pid = task_tgid_nr(current);
+	ll->tgid = get_pid(task_tgid(current));
 	ll->cred = get_current_cred();
 	ll->exclusive = exclusive;
 	ll->state = LL_SETTING;

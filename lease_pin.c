@@ -61,7 +61,8 @@ struct ll_pin {
 	struct file *file;		/* counted: the mapped file */
 	struct ll_lease *lease;		/* counted, or NULL */
 	struct file *lease_file;	/* counted: keeps the lease in place */
-	pid_t pid;
+	pid_t pid;			/* the registering process, for logs */
+	struct pid *tgid;		/* counted: the same, for /proc */
 	char comm[TASK_COMM_LEN];
 	dev_t dev;
 	unsigned long ino;
@@ -163,6 +164,7 @@ static void ll_pin_free(struct ll_pin *pin, bool counted)
 		ll_lease_put(pin->lease);
 	}
 	fput(pin->file);
+	put_pid(pin->tgid);
 	kfree(pin);
 }
 
@@ -187,6 +189,7 @@ static struct ll_pin *ll_pin_for(struct list_head *list, struct ib_umem *umem,
 	if (pin->lease)
 		pin->lease_file = get_file(file);
 	pin->pid = task_tgid_nr(current);
+	pin->tgid = get_pid(task_tgid(current));
 	get_task_comm(pin->comm, current);
 	pin->dev = inode->i_sb->s_dev;
 	pin->ino = inode->i_ino;
@@ -639,15 +642,23 @@ bool ll_pins_any(void)
 	return atomic64_read(&ll_pinned_pages) > 0;
 }
 
-/* umem pid (comm) maj:min:ino start-end pages lease|- access */
+/*
+ * umem pid (comm) maj:min:ino start-end pages lease|- access, for the pins
+ * of processes in the reader's pid namespace (as /proc/locks does)
+ */
 static int ll_pins_show(struct seq_file *m, void *v)
 {
+	struct pid_namespace *ns = proc_pid_ns(file_inode(m->file)->i_sb);
 	struct ll_pin *pin;
+	pid_t pid;
 
 	spin_lock(&ll_pin_lock);
 	list_for_each_entry(pin, &ll_pins, node) {
+		pid = pid_nr_ns(pin->tgid, ns);
+		if (!pid)
+			continue;
 		seq_printf(m, "%llu %d (%s) %u:%u:%lu %lld-%lld %lu ",
-			   pin->umem_id, pin->pid, pin->comm, MAJOR(pin->dev),
+			   pin->umem_id, pid, pin->comm, MAJOR(pin->dev),
 			   MINOR(pin->dev), pin->ino, pin->start, pin->end,
 			   pin->pages);
 		if (pin->lease)

@@ -22,9 +22,13 @@ static const char * const ll_state_names[] = {
 	[LL_GONE] = "gone",
 };
 
-/* id pid fd maj:min:ino mode state ms pins pages, if still listed */
+/*
+ * id pid fd maj:min:ino mode state ms pins pages, if still listed and its
+ * owner is in the reader's pid namespace (as /proc/locks does)
+ */
 static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 {
+	struct pid_namespace *ns = proc_pid_ns(file_inode(m->file)->i_sb);
 	struct file_lock_context *ctx = locks_inode_context(ll->inode);
 	struct ll_file_lease *fl;
 	unsigned int ms = 0;
@@ -34,7 +38,9 @@ static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 	fl = ll_listed(ll);
 	if (!fl)
 		goto out;
-	owner = ll_owner_pid(ll_fl_file(fl), ll->pid);
+	owner = ll_owner_pid(ll_fl_file(fl), ll->tgid, ns);
+	if (!owner)
+		goto out;
 	spin_lock(&ll_lock);
 	if (ll->state == LL_BREAKING || ll->state == LL_REVOKING)
 		ms = jiffies_to_msecs(jiffies - ll->break_start);

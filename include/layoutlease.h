@@ -44,7 +44,8 @@ struct ll_lease {
 	dev_t dev;
 	unsigned long ino;
 	int fd;				/* fd of the F_SETLEASE call: si_fd */
-	pid_t pid;			/* tgid of the setter */
+	pid_t pid;			/* tgid of the setter, for logs */
+	struct pid *tgid;		/* counted: the setter, for /proc */
 	const struct cred *cred;	/* the setter's: whom revocation may kill */
 	bool exclusive;
 	bool released;			/* removed by its holder's F_UNLCK */
@@ -110,7 +111,8 @@ int ll_owner_attach(struct ll_file_lease *fl, int fd);
 void ll_owner_detach(struct ll_file_lease *fl);
 void ll_owner_default(struct ll_file_lease *fl);
 void ll_owner_notify(struct ll_file_lease *fl);
-pid_t ll_owner_pid(struct file *filp, pid_t setter);
+pid_t ll_owner_pid(struct file *filp, struct pid *setter,
+		   struct pid_namespace *ns);
 bool ll_current_owns(struct file *filp);
 
 /* lease_pin.c */

@@ -648,6 +648,36 @@ FIXTURE_TEARDOWN(mod)
 		ll_sh("insmod %s", ko);
 }
 
+/*
+ * Rule 10: /proc/fs/layoutlease shows pids in the reader's pid namespace
+ * and leaves out what it cannot see.
+ */
+TEST_F(mod, proc_shows_the_readers_pid_namespace)
+{
+	char path[PATH_MAX], cli[PATH_MAX];
+	struct holder h;
+	struct stat st;
+	int fd;
+
+	ll_tree_path(cli, sizeof(cli), "tools/layoutlease/layoutlease");
+	fd = ll_make_file(MNT_TMPFS, "pidns.dat", 4096, 'p', path, sizeof(path));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &st));
+	close(fd);
+	ASSERT_EQ(0, holder_start(&h, path, LL_SHARED, HOLD_IGNORE));
+	/* a lease of the parent namespace is not listed in a child one */
+	EXPECT_EQ(0, ll_sh("unshare --pid --fork --mount-proc sh -c "
+			   "'! grep -q \":%lu \" /proc/fs/layoutlease/leases'",
+			   st.st_ino));
+	EXPECT_EQ(0, holder_finish(&h));
+	/* one set there is listed with its pid there: 1 */
+	EXPECT_EQ(0, ll_sh("unshare --pid --fork --mount-proc %s hold %s -- "
+			   "sh -c 'grep -q \"^[0-9]* 1 .*:%lu \" "
+			   "/proc/fs/layoutlease/leases'",
+			   cli, path, st.st_ino));
+	unlink(path);
+}
+
 /* Rule 7: ftrace cannot be switched off under the module. */
 TEST_F(mod, ftrace_off_is_refused)
 {
