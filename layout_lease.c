@@ -881,6 +881,57 @@ static const struct ll_lease_manager_operations ll_lm_ops = {
 	.lm_breaker_owns_lease = ll_lm_breaker_owns_lease,
 };
 
+/**
+ * ll_lease_admin_break() - break a lease on an administrator's word
+ * @id: the lease's id, as /proc/fs/layoutlease/leases shows it
+ *
+ * The owner is told as for any break, and the lease goes at its deadline
+ * as revoke says: an exclusive lease becomes shared, so that a file's
+ * owner cannot deny root's layout changes for ever.
+ *
+ * Return: 0 (also for a lease already broken), or -ENOENT when no lease
+ * has that id.
+ */
+int ll_lease_admin_break(u64 id)
+{
+	struct file_lock_context *ctx;
+	struct ll_lease *ll = NULL, *it;
+	struct ll_file_lease *fl;
+	int ret = -ENOENT;
+
+	spin_lock(&ll_lock);
+	list_for_each_entry(it, &ll_leases, node) {
+		if (it->id == id && it->state != LL_SETTING) {
+			ll = it;
+			kref_get(&ll->ref);
+			break;
+		}
+	}
+	spin_unlock(&ll_lock);
+	if (!ll)
+		return -ENOENT;
+	ctx = locks_inode_context(ll->inode);
+	spin_lock(&ctx->flc_lock);
+	fl = ll_listed(ll);
+	if (fl) {
+		ret = 0;
+		spin_lock(&ll_lock);
+		ll->exclusive = false;
+		spin_unlock(&ll_lock);
+		/* as __break_lease() marks a lease it breaks, to break it once */
+		if (!(ll_fl_flags(fl) & (FL_UNLOCK_PENDING | FL_DOWNGRADE_PENDING))) {
+			ll_fl_add_flags(fl, FL_UNLOCK_PENDING);
+			ll_lm_break(fl);
+			pr_info("lease %llu of pid %d on %u:%u:%lu broken by pid %d\n",
+				ll->id, ll->pid, MAJOR(ll->dev), MINOR(ll->dev),
+				ll->ino, task_tgid_nr(current));
+		}
+	}
+	spin_unlock(&ctx->flc_lock);
+	ll_lease_put(ll);
+	return ret;
+}
+
 /*
  * The fcntl(2) entry points, hooked before they run (LL_HOOK_PRE: both are
  * sealed on CET-IBT kernels, so the module never calls them): F_LAYOUT

@@ -5,7 +5,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/jiffies.h>
+#include <linux/kstrtox.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -123,6 +125,31 @@ static int ll_stats_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/* "ID\n": break that lease (layoutlease break ID), CAP_SYS_ADMIN only */
+static ssize_t ll_break_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *pos)
+{
+	u64 id;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = kstrtou64_from_user(buf, count, 10, &id);
+	if (!ret)
+		ret = ll_lease_admin_break(id);
+	return ret ? ret : count;
+}
+
+static const struct proc_ops ll_break_ops = {
+	.proc_write = ll_break_write,
+	.proc_lseek = noop_llseek,
+};
+
+/**
+ * ll_procfs_init() - create /proc/fs/layoutlease and its files
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int ll_procfs_init(void)
 {
 	ll_proc_dir = proc_mkdir("fs/layoutlease", NULL);
@@ -130,6 +157,7 @@ int ll_procfs_init(void)
 		return -ENOMEM;
 	if (!proc_create_single("stats", 0444, ll_proc_dir, ll_stats_show) ||
 	    !proc_create_single("leases", 0444, ll_proc_dir, ll_leases_show) ||
+	    !proc_create("break", 0200, ll_proc_dir, &ll_break_ops) ||
 	    ll_pins_procfs_init(ll_proc_dir)) {
 		proc_remove(ll_proc_dir);
 		return -ENOMEM;
@@ -137,6 +165,9 @@ int ll_procfs_init(void)
 	return 0;
 }
 
+/**
+ * ll_procfs_exit() - remove /proc/fs/layoutlease
+ */
 void ll_procfs_exit(void)
 {
 	proc_remove(ll_proc_dir);

@@ -101,6 +101,7 @@ struct ll_lease *ll_lease_of_file(struct file *filp);
 bool ll_file_leased(struct file *filp);
 void ll_break_layout_nowait(struct inode *inode);
 struct ll_hook_table *ll_lease_hooks_init(void);
+int ll_lease_admin_break(u64 id);
 int ll_lease_pin(struct ll_lease *ll, unsigned long pages);
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages);
 int ll_leases_init(void);

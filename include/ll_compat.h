@@ -76,6 +76,11 @@ static inline unsigned int ll_fl_flags(struct file_lease *fl)
 	return fl->c.flc_flags;
 }
 
+static inline void ll_fl_add_flags(struct file_lease *fl, unsigned int flags)
+{
+	fl->c.flc_flags |= flags;
+}
+
 /**
  * ll_lease_init() - fill in a lease not yet inserted, as lease_init() does
  * @fl: the lease, from ll_alloc_lease()
@@ -118,6 +123,11 @@ static inline struct file *ll_fl_file(struct file_lock *fl)
 static inline unsigned int ll_fl_flags(struct file_lock *fl)
 {
 	return fl->fl_flags;
+}
+
+static inline void ll_fl_add_flags(struct file_lock *fl, unsigned int flags)
+{
+	fl->fl_flags |= flags;
 }
 
 /**

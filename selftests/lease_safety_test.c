@@ -678,6 +678,43 @@ TEST_F(mod, proc_shows_the_readers_pid_namespace)
 	unlink(path);
 }
 
+/* Rule 9: an administrator can end any lease, an exclusive one too. */
+TEST_F_TIMEOUT(mod, admin_breaks_an_exclusive_lease, 120)
+{
+	char path[PATH_MAX], cli[PATH_MAX];
+	struct ll_lease_line l;
+	struct holder h;
+	struct stat st;
+	pid_t user;
+	int fd;
+
+	ll_tree_path(cli, sizeof(cli), "tools/layoutlease/layoutlease");
+	fd = ll_make_file(MNT_TMPFS, "admin.dat", 4096, 'a', path, sizeof(path));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &st));
+	close(fd);
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 300));
+	ASSERT_EQ(0, holder_start(&h, path, LL_EXCL, HOLD_IGNORE));
+	ASSERT_EQ(1, ll_lease_line(st.st_ino, &l));
+	EXPECT_EQ(-1, truncate(path, 0));
+	EXPECT_EQ(ETXTBSY, errno);
+	/* only root */
+	user = fork();
+	ASSERT_LE(0, user);
+	if (user == 0) {
+		if (setresuid(UID_A, UID_A, UID_A))
+			_exit(2);
+		_exit(ll_sh("%s break %llu 2>/dev/null", cli, l.id) ? 0 : 1);
+	}
+	ASSERT_EQ(0, WEXITSTATUS(wait_exit(user, WAIT_S)));
+	EXPECT_EQ(0, ll_sh("%s break %llu", cli, l.id));
+	ASSERT_EQ(0, ll_wait_stat("leases", 0)) TH_LOG("gone at its timeout");
+	EXPECT_EQ(0, truncate(path, 0));
+	EXPECT_EQ(1, holder_finish(&h)) TH_LOG("the owner was told");
+	EXPECT_NE(0, ll_sh("%s break %llu 2>/dev/null", cli, l.id));
+	unlink(path);
+}
+
 /* Rule 7: ftrace cannot be switched off under the module. */
 TEST_F(mod, ftrace_off_is_refused)
 {

@@ -60,6 +60,7 @@ static const char usage_text[] =
 	" layoutlease stats [--json]\n"
 	" layoutlease hold [--exclusive] [--keep] FILE [--] COMMAND [ARG...]\n"
 	" layoutlease watch [--json] [--count N]\n"
+	" layoutlease break ID\n"
 	"\n"
 	"List, hold and watch the layout leases and the long-term pins (RDMA\n"
 	"memory registrations) of the layoutlease kernel module.\n"
@@ -70,6 +71,8 @@ static const char usage_text[] =
 	" stats    the module's counters\n"
 	" hold     hold a layout lease on FILE while COMMAND runs; report breaks\n"
 	" watch    print lease events (set, break, release, timeout, revoke)\n"
+	" break    break lease ID (root): its owner is told, and it goes at\n"
+	"          its break timeout, even an exclusive one\n"
 	"\n"
 	"Options:\n"
 	" -J, --json          JSON output (watch: one object per line)\n"
@@ -872,6 +875,33 @@ static int cmd_stats(int argc, char **argv)
 	return status;
 }
 
+/* break: an administrator ends a lease */
+static int cmd_break(int argc, char **argv)
+{
+	unsigned long long id;
+	char *end;
+	FILE *f;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (argc != 2)
+		bad_usage(EXIT_USAGE, "break needs one lease ID");
+	errno = 0;
+	id = strtoull(argv[1], &end, 10);
+	if (errno || *end || end == argv[1])
+		bad_usage(EXIT_USAGE, "not a lease ID: '%s'", argv[1]);
+	need_module(EXIT_NO_MODULE);
+	f = fopen(LL_PROC "/break", "w");
+	if (!f || fprintf(f, "%llu\n", id) < 0 || fclose(f)) {
+		if (errno == ENOENT)
+			errx(EXIT_FAILURE, "no lease %llu", id);
+		err(EXIT_FAILURE, "cannot break lease %llu", id);
+	}
+	return EXIT_SUCCESS;
+}
+
 /* hold */
 
 struct hold {
@@ -1557,6 +1587,7 @@ static const struct {
 	{ "list", cmd_list },
 	{ "pins", cmd_pins },
 	{ "stats", cmd_stats },
+	{ "break", cmd_break },
 	{ "hold", cmd_hold },
 	{ "watch", cmd_watch },
 };
