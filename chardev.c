@@ -9,10 +9,28 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/sched.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/layout_lease.h>
 
 #include "layoutlease.h"
+
+/*
+ * The numbers of version 0.1, under loop's magic 'L': accepted for one
+ * release, with a deprecation line.
+ */
+#define LL_OLD_MAGIC	'L'
+
+static unsigned int ll_ioctl_cmd(unsigned int cmd)
+{
+	if (_IOC_TYPE(cmd) != LL_OLD_MAGIC || _IOC_NR(cmd) < 1 ||
+	    _IOC_NR(cmd) > 3 || _IOC_SIZE(cmd) != sizeof(struct layout_lease_req))
+		return cmd;
+	pr_warn_ratelimited("pid %d (%s): ioctl numbers with magic 'L' are deprecated and go in the next release; rebuild with this linux/layout_lease.h\n",
+			    task_tgid_nr(current), current->comm);
+	return _IOC(_IOC_DIR(cmd), LAYOUT_LEASE_IOC_MAGIC, _IOC_NR(cmd),
+		    _IOC_SIZE(cmd));
+}
 
 static long ll_ioctl(struct file *dev, unsigned int cmd, unsigned long uarg)
 {
@@ -22,6 +40,7 @@ static long ll_ioctl(struct file *dev, unsigned int cmd, unsigned long uarg)
 	struct fd f;
 	long ret;
 
+	cmd = ll_ioctl_cmd(cmd);
 	if (cmd != LAYOUT_LEASE_SET && cmd != LAYOUT_LEASE_GET &&
 	    cmd != LAYOUT_LEASE_RELEASE)
 		return -ENOTTY;
@@ -62,11 +81,19 @@ static struct miscdevice ll_miscdev = {
 	.mode = 0666,
 };
 
+/**
+ * ll_chardev_init() - create /dev/layout_lease
+ *
+ * Return: 0 or misc_register()'s error.
+ */
 int ll_chardev_init(void)
 {
 	return misc_register(&ll_miscdev);
 }
 
+/**
+ * ll_chardev_exit() - remove /dev/layout_lease
+ */
 void ll_chardev_exit(void)
 {
 	misc_deregister(&ll_miscdev);

@@ -408,6 +408,15 @@ int ll_lease_set(struct file *filp, int fd, long arg)
 		ret = -EAGAIN;
 	} else {
 		ret = ll_lease_create(filp, fd, exclusive);
+		/*
+		 * A layout change that began between the check above and the
+		 * insertion may have looked for leases to break before this
+		 * one was there: withdraw it.
+		 */
+		if (!ret && ll_changing(inode)) {
+			ll_lease_release(filp);
+			ret = -EAGAIN;
+		}
 	}
 	mutex_unlock(&ll_set_mutex);
 	return ret;

@@ -664,6 +664,20 @@ static void ioctl_scenario(struct __test_metadata *_metadata, int fd)
 	arg = LL_SHARED;
 	EXPECT_EQ(-EBADF, ll_ioctl(dev, LAYOUT_LEASE_SET, 1000, &arg));
 	EXPECT_EQ(-ENOTTY, ioctl(dev, _IO('L', 0x7f)) ? -errno : 0);
+	EXPECT_EQ(-ENOTTY, ioctl(dev, _IO(LAYOUT_LEASE_IOC_MAGIC, 0x7f)) ?
+			   -errno : 0);
+	/* version 0.1's numbers, under loop's 'L', for one more release */
+	ll_sh("echo layoutlease-selftest-mark-%d > /dev/kmsg", getpid());
+	arg = LL_SHARED;
+	EXPECT_EQ(0, ll_ioctl(dev, _IOW('L', 0x01, struct layout_lease_req),
+			      fd, &arg));
+	EXPECT_EQ(0, ll_ioctl(dev, _IOWR('L', 0x02, struct layout_lease_req),
+			      fd, &arg));
+	EXPECT_EQ(LL_SHARED, arg);
+	EXPECT_EQ(0, ll_ioctl(dev, _IOW('L', 0x03, struct layout_lease_req),
+			      fd, NULL));
+	EXPECT_EQ(0, ll_sh("dmesg | sed -n '/layoutlease-selftest-mark-%d$/,$p' | grep -q \"magic 'L' are deprecated\"",
+			   getpid()));
 	close(dev);
 }
 

@@ -27,8 +27,15 @@ struct layout_lease_req {
 	__u32 arg;
 };
 
-#define LAYOUT_LEASE_SET	_IOW('L', 0x01, struct layout_lease_req)
-#define LAYOUT_LEASE_GET	_IOWR('L', 0x02, struct layout_lease_req)
-#define LAYOUT_LEASE_RELEASE	_IOW('L', 0x03, struct layout_lease_req)
+/*
+ * 0xBC 00-0F, free in the kernel's ioctl-number table (0xB8, 0xBA and 0xBF
+ * are taken nearby).  Version 0.1 used 'L', which is loop's: those numbers
+ * still work in this release, with a deprecation log line, and go in the
+ * next.
+ */
+#define LAYOUT_LEASE_IOC_MAGIC	0xBC
+#define LAYOUT_LEASE_SET	_IOW(LAYOUT_LEASE_IOC_MAGIC, 0x01, struct layout_lease_req)
+#define LAYOUT_LEASE_GET	_IOWR(LAYOUT_LEASE_IOC_MAGIC, 0x02, struct layout_lease_req)
+#define LAYOUT_LEASE_RELEASE	_IOW(LAYOUT_LEASE_IOC_MAGIC, 0x03, struct layout_lease_req)
 
 #endif /* _UAPI_LINUX_LAYOUT_LEASE_H */
