@@ -110,6 +110,57 @@ void ll_lease_put(struct ll_lease *ll)
 	kref_put(&ll->ref, ll_lease_free);
 }
 
+static void ll_expire_arm(unsigned long deadline);
+static unsigned long ll_break_deadline(void);
+
+/* The states each state may move to (Documentation: "State machine"). */
+static const unsigned int ll_next_states[] = {
+	[LL_SETTING] = BIT(LL_ACTIVE) | BIT(LL_BREAKING) | BIT(LL_RELEASED) |
+		       BIT(LL_GONE),
+	[LL_ACTIVE] = BIT(LL_BREAKING) | BIT(LL_RELEASED) | BIT(LL_UNLOADING) |
+		      BIT(LL_GONE),
+	[LL_BREAKING] = BIT(LL_REVOKING) | BIT(LL_REFUSING) | BIT(LL_EXPIRING) |
+			BIT(LL_RELEASED) | BIT(LL_UNLOADING) | BIT(LL_GONE),
+	[LL_REVOKING] = BIT(LL_REFUSING) | BIT(LL_EXPIRING) | BIT(LL_RELEASED) |
+			BIT(LL_UNLOADING) | BIT(LL_GONE),
+	[LL_REFUSING] = BIT(LL_EXPIRING) | BIT(LL_RELEASED) |
+			BIT(LL_UNLOADING) | BIT(LL_GONE),
+	[LL_EXPIRING] = BIT(LL_UNLOADING) | BIT(LL_GONE),
+	[LL_RELEASED] = BIT(LL_GONE),
+	[LL_UNLOADING] = BIT(LL_GONE),
+	[LL_GONE] = 0,
+};
+
+/*
+ * ll_set_state() - the one place a lease changes state, under ll_lock
+ *
+ * Refuses a move the state machine does not have (a lease being removed
+ * by the module is not "released" by the F_UNLCK the module itself sends,
+ * a broken lease does not become active again), and does what entering a
+ * state means: a break starts the deadline, a revocation the grace for
+ * the killed to exit (one more break timeout).
+ *
+ * Return: whether @ll is now in @to.
+ */
+static bool ll_set_state(struct ll_lease *ll, enum ll_state to)
+{
+	lockdep_assert_held(&ll_lock);
+	if (!(ll_next_states[ll->state] & BIT(to)))
+		return false;
+	ll->state = to;
+	if (to == LL_BREAKING) {
+		ll->break_start = jiffies;
+		ll->deadline = ll_break_deadline();
+		ll_expire_arm(ll->deadline);
+	} else if (to == LL_REVOKING) {
+		ll->revoke_end = jiffies +
+				 msecs_to_jiffies(READ_ONCE(break_timeout_ms));
+	} else if (to == LL_GONE) {
+		list_del_init(&ll->node);
+	}
+	return true;
+}
+
 /**
  * ll_is_ours() - is @fl a lease of this module?
  * @fl: a lease on some inode's list, or being removed from it
@@ -262,10 +313,9 @@ int ll_lease_pin(struct ll_lease *ll, unsigned long pages)
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages)
 {
 	atomic_long_sub(pages, &ll->pages);
-	/* a revoked or kept (revoke=wait) lease goes once its last pin is gone */
+	/* a broken lease kept for its pins goes once the last is gone */
 	if (atomic_dec_and_test(&ll->pins) &&
-	    (READ_ONCE(ll->state) == LL_REVOKING ||
-	     READ_ONCE(ll->state) == LL_BREAKING))
+	    ll_state_broken(READ_ONCE(ll->state)))
 		mod_delayed_work(system_wq, &ll_expire_work, 0);
 }
 
@@ -356,8 +406,7 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 			ll_lease_gone(ll);
 	} else {
 		spin_lock(&ll_lock);
-		if (ll->state == LL_SETTING)
-			ll->state = LL_ACTIVE;
+		ll_set_state(ll, LL_ACTIVE);
 		spin_unlock(&ll_lock);
 		trace_layoutlease_set(ll);
 	}
@@ -450,12 +499,6 @@ int ll_lease_release(struct file *filp)
 	return ret;
 }
 
-/* Is @ll broken: told to go, not yet gone?  Under ll_lock. */
-static bool ll_broken(struct ll_lease *ll)
-{
-	return ll->state == LL_BREAKING || ll->state == LL_REVOKING;
-}
-
 /**
  * ll_lease_get() - the F_GETLEASE value of an open file's layout lease
  * @filp: the open file description
@@ -475,7 +518,7 @@ int ll_lease_get(struct file *filp)
 		return -ENOENT;
 	spin_lock(&ll_lock);
 	ret = F_LAYOUT | (ll->exclusive ? F_EXCLUSIVE : 0) |
-	      (ll_broken(ll) ? F_UNLCK : F_RDLCK);
+	      (ll_state_broken(ll->state) ? F_UNLCK : F_RDLCK);
 	spin_unlock(&ll_lock);
 	ll_lease_put(ll);
 	return ret;
@@ -593,7 +636,8 @@ static int ll_break_state(struct inode *inode)
 		if (!ll_is_ours(fl) || ll_current_owns(ll_fl_file(fl)))
 			continue;
 		state = 1;
-		if (READ_ONCE(ll->refusing) && atomic_read(&ll->pins)) {
+		if (READ_ONCE(ll->state) == LL_REFUSING &&
+		    atomic_read(&ll->pins)) {
 			state = -ETXTBSY;
 			break;
 		}
@@ -761,14 +805,14 @@ static void ll_expire_arm(unsigned long deadline)
 static bool ll_lm_break(struct ll_file_lease *fl)
 {
 	struct ll_lease *ll = ll_fl_owner(fl);
+	bool broken;
 
 	spin_lock(&ll_lock);
-	ll->state = LL_BREAKING;
-	ll->break_start = jiffies;
-	ll->deadline = ll_break_deadline();
-	fl->fl_break_time = jiffies + LL_NEVER;
-	ll_expire_arm(ll->deadline);
+	broken = ll_set_state(ll, LL_BREAKING);
 	spin_unlock(&ll_lock);
+	fl->fl_break_time = jiffies + LL_NEVER;
+	if (!broken)
+		return false;	/* being removed already */
 
 	atomic64_inc(&ll_stats.breaks);
 	trace_layoutlease_break(ll);
@@ -798,9 +842,10 @@ static int ll_lm_change(struct ll_file_lease *fl, int arg,
 	struct ll_lease *ll = ll_fl_owner(fl);
 	int ret;
 
+	/* the owner's F_UNLCK; the module's own is refused by the states */
 	if (arg == F_UNLCK) {
 		spin_lock(&ll_lock);
-		ll->released = !ll->unlocking;
+		ll_set_state(ll, LL_RELEASED);
 		spin_unlock(&ll_lock);
 	}
 	ret = lease_modify(fl, arg, dispose);
@@ -847,10 +892,8 @@ static void ll_lease_gone(struct ll_lease *ll)
 		spin_unlock(&ll_lock);
 		return;
 	}
-	timed_out = (was == LL_BREAKING || was == LL_REVOKING) &&
-		    !ll->released && !time_before(jiffies, ll->deadline);
-	ll->state = LL_GONE;
-	list_del_init(&ll->node);
+	timed_out = was == LL_EXPIRING;
+	ll_set_state(ll, LL_GONE);
 	spin_unlock(&ll_lock);
 
 	if (was != LL_SETTING)
@@ -1038,16 +1081,19 @@ struct ll_hook_table *ll_lease_hooks_init(void)
 	return &ll_lease_hook_table;
 }
 
-/* The next lease @match selects that the module has not tried to remove. */
-static struct ll_lease *ll_next(bool (*match)(struct ll_lease *))
+/*
+ * The next lease @match selects, moved to state @to (so that it is not
+ * selected again), with a reference.
+ */
+static struct ll_lease *ll_next(bool (*match)(struct ll_lease *),
+				enum ll_state to)
 {
 	struct ll_lease *ll;
 
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_leases, node) {
-		if (ll->state == LL_SETTING || ll->unlocking || !match(ll))
+		if (!match(ll) || !ll_set_state(ll, to))
 			continue;
-		ll->unlocking = true;	/* once per round, even if it fails */
 		kref_get(&ll->ref);
 		spin_unlock(&ll_lock);
 		return ll;
@@ -1077,14 +1123,18 @@ static struct file *ll_get_file(struct ll_lease *ll)
 	return filp;
 }
 
-/* Remove every lease @match selects, as the kernel: not its holder. */
-static void ll_unlock_matching(bool (*match)(struct ll_lease *))
+/*
+ * Remove every lease @match selects, as the kernel: not its owner.  Each
+ * moves to @to first: LL_EXPIRING or LL_UNLOADING.
+ */
+static void ll_unlock_matching(bool (*match)(struct ll_lease *),
+			       enum ll_state to)
 {
 	const struct cred *old;
 	struct ll_lease *ll;
 	struct file *filp;
 
-	while ((ll = ll_next(match))) {
+	while ((ll = ll_next(match, to))) {
 		filp = ll_get_file(ll);
 		if (filp) {
 			old = override_creds(ll_cred);
@@ -1101,10 +1151,13 @@ static bool ll_past(struct ll_lease *ll)
 	return ll->state == LL_BREAKING && !time_before(jiffies, ll->deadline);
 }
 
-/* Expired, and no pins to revoke first; or revoked and unpinned. */
+/*
+ * Past its deadline with no pins, or with pins that revoke=unlock leaves;
+ * or revoked or refusing, and the last pin gone.
+ */
 static bool ll_expired(struct ll_lease *ll)
 {
-	if (ll->state == LL_REVOKING)
+	if (ll->state == LL_REVOKING || ll->state == LL_REFUSING)
 		return !atomic_read(&ll->pins);
 	return ll_past(ll) &&
 	       (!atomic_read(&ll->pins) || READ_ONCE(ll_revoke) == LL_REVOKE_UNLOCK);
@@ -1122,7 +1175,7 @@ static bool ll_to_revoke(struct ll_lease *ll)
  */
 static bool ll_to_refuse(struct ll_lease *ll)
 {
-	if (ll->refusing || !atomic_read(&ll->pins))
+	if (!atomic_read(&ll->pins))
 		return false;
 	if (ll->state == LL_REVOKING)
 		return !time_before(jiffies, ll->revoke_end);
@@ -1137,9 +1190,8 @@ static void ll_refuse_stuck(void)
 
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_leases, node) {
-		if (!ll_to_refuse(ll))
+		if (!ll_to_refuse(ll) || !ll_set_state(ll, LL_REFUSING))
 			continue;
-		ll->refusing = true;
 		any = true;
 		pr_warn_ratelimited("lease %llu on %u:%u:%lu: %d pins stay past the break timeout; its breakers get ETXTBSY\n",
 				    ll->id, MAJOR(ll->dev), MINOR(ll->dev),
@@ -1156,24 +1208,7 @@ static void ll_revoke_expired(void)
 	struct ll_lease *ll;
 	int killed;
 
-	while ((ll = ll_next(ll_to_revoke))) {
-		bool revoke;
-
-		spin_lock(&ll_lock);
-		/* released or closed since ll_next() picked it? */
-		revoke = ll->state == LL_BREAKING;
-		if (revoke) {
-			ll->state = LL_REVOKING;
-			/* the grace for the killed to exit: one more timeout */
-			ll->revoke_end = jiffies +
-				msecs_to_jiffies(READ_ONCE(break_timeout_ms));
-		}
-		ll->unlocking = false;	/* removed once unpinned */
-		spin_unlock(&ll_lock);
-		if (!revoke) {
-			ll_lease_put(ll);
-			continue;
-		}
+	while ((ll = ll_next(ll_to_revoke, LL_REVOKING))) {
 		trace_layoutlease_revoke(ll);
 		killed = ll_pins_revoke(ll);
 		atomic64_add(killed, &ll_stats.revocations);
@@ -1199,14 +1234,13 @@ static void ll_expire_fn(struct work_struct *work)
 	bool any = false;
 
 	ll_revoke_expired();
-	ll_unlock_matching(ll_expired);
+	ll_unlock_matching(ll_expired, LL_EXPIRING);
 	ll_refuse_stuck();
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_leases, node) {
 		unsigned long when;
 
-		if (ll->refusing || ll->unlocking)
-			continue;	/* the last unpin kicks the work */
+		/* a refusing lease waits for its last unpin, which kicks */
 		if (ll->state == LL_REVOKING)
 			when = ll->revoke_end;
 		else if (ll->state == LL_BREAKING && !ll_past(ll))
@@ -1226,6 +1260,81 @@ static void ll_expire_fn(struct work_struct *work)
 static bool ll_any(struct ll_lease *ll)
 {
 	return true;
+}
+
+/**
+ * ll_leases_snapshot() - take references on the leases in some states
+ * @states: a mask of BIT(enum ll_state)
+ * @count: set to how many are in the array
+ *
+ * For walks that look at each lease under its inode's flc_lock, which
+ * nests outside ll_lock.  Leases set meanwhile are not in it.
+ *
+ * Return: the array, for ll_leases_snapshot_put(), or ERR_PTR(-ENOMEM).
+ */
+struct ll_lease **ll_leases_snapshot(unsigned int states, unsigned int *count)
+{
+	struct ll_lease **snap, *ll;
+	unsigned int n = 0, max = 0;
+
+	spin_lock(&ll_lock);
+	list_for_each_entry(ll, &ll_leases, node)
+		max++;
+	spin_unlock(&ll_lock);
+	snap = kvmalloc_array(max ? max : 1, sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return ERR_PTR(-ENOMEM);
+	spin_lock(&ll_lock);
+	list_for_each_entry(ll, &ll_leases, node) {
+		if (n == max)
+			break;
+		if (!(states & BIT(ll->state)))
+			continue;
+		kref_get(&ll->ref);
+		snap[n++] = ll;
+	}
+	spin_unlock(&ll_lock);
+	*count = n;
+	return snap;
+}
+
+/**
+ * ll_leases_snapshot_put() - drop what ll_leases_snapshot() took
+ * @snap: its array
+ * @count: its count
+ */
+void ll_leases_snapshot_put(struct ll_lease **snap, unsigned int count)
+{
+	while (count--)
+		ll_lease_put(snap[count]);
+	kvfree(snap);
+}
+
+/*
+ * Leases being removed at unload that are still there: try again.  The
+ * file of one was closing (from 6.9 on, after the hooks went, the kernel
+ * unlists a lease silently: ll_get_file() notes it gone).
+ */
+static void ll_unlock_unloading(void)
+{
+	const struct cred *old;
+	struct ll_lease **snap;
+	struct file *filp;
+	unsigned int i, n;
+
+	snap = ll_leases_snapshot(BIT(LL_UNLOADING), &n);
+	if (IS_ERR(snap))
+		return;
+	for (i = 0; i < n; i++) {
+		filp = ll_get_file(snap[i]);
+		if (!filp)
+			continue;
+		old = override_creds(ll_cred);
+		ll_lease_unlock(snap[i], filp);
+		revert_creds(old);
+		fput(filp);
+	}
+	ll_leases_snapshot_put(snap, n);
 }
 
 /**
@@ -1253,15 +1362,10 @@ void ll_leases_shutdown(void)
 	ll_unloading = true;
 	mutex_unlock(&ll_set_mutex);
 
+	/* leases of files in __fput() go away by themselves */
 	do {
-		struct ll_lease *ll;
-
-		ll_unlock_matching(ll_any);
-		/* leases of files in __fput() go away by themselves */
-		spin_lock(&ll_lock);
-		list_for_each_entry(ll, &ll_leases, node)
-			ll->unlocking = false;
-		spin_unlock(&ll_lock);
+		ll_unlock_matching(ll_any, LL_UNLOADING);
+		ll_unlock_unloading();
 	} while (!wait_event_timeout(ll_gone_wq, list_empty(&ll_leases),
 				     HZ / 20));
 	cancel_delayed_work_sync(&ll_expire_work);

@@ -21,6 +21,10 @@ static const char * const ll_state_names[] = {
 	[LL_ACTIVE] = "active",
 	[LL_BREAKING] = "breaking",
 	[LL_REVOKING] = "revoking",
+	[LL_REFUSING] = "refusing",
+	[LL_EXPIRING] = "expiring",
+	[LL_RELEASED] = "released",
+	[LL_UNLOADING] = "unloading",
 	[LL_GONE] = "gone",
 };
 
@@ -44,7 +48,7 @@ static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 	if (!owner)
 		goto out;
 	spin_lock(&ll_lock);
-	if (ll->state == LL_BREAKING || ll->state == LL_REVOKING)
+	if (ll_state_broken(ll->state))
 		ms = jiffies_to_msecs(jiffies - ll->break_start);
 	seq_printf(m, "%llu %d %d %u:%u:%lu %s %s %u %d %ld\n", ll->id, owner,
 		   ll->fd, MAJOR(ll->dev), MINOR(ll->dev), ll->ino,
@@ -56,54 +60,18 @@ out:
 	spin_unlock(&ctx->flc_lock);
 }
 
-static bool ll_listable(struct ll_lease *ll)
-{
-	return ll->state == LL_ACTIVE || ll->state == LL_BREAKING ||
-	       ll->state == LL_REVOKING;
-}
-
-/*
- * Take references on up to @max listable leases; the file of each is
- * looked at later, under its inode's flc_lock, which nests outside ll_lock.
- */
-static unsigned int ll_snapshot(struct ll_lease **snap, unsigned int max)
-{
-	struct ll_lease *ll;
-	unsigned int n = 0;
-
-	spin_lock(&ll_lock);
-	list_for_each_entry(ll, &ll_leases, node) {
-		if (n == max)
-			break;
-		if (!ll_listable(ll))
-			continue;
-		kref_get(&ll->ref);
-		snap[n++] = ll;
-	}
-	spin_unlock(&ll_lock);
-	return n;
-}
-
 static int ll_leases_show(struct seq_file *m, void *v)
 {
-	unsigned int i, n, max = 0;
 	struct ll_lease **snap;
-	struct ll_lease *ll;
+	unsigned int i, n;
 
-	spin_lock(&ll_lock);
-	list_for_each_entry(ll, &ll_leases, node)
-		max++;
-	spin_unlock(&ll_lock);
 	/* leases set meanwhile are in the next read */
-	snap = kvmalloc_array(max, sizeof(*snap), GFP_KERNEL);
-	if (max && !snap)
-		return -ENOMEM;
-	n = ll_snapshot(snap, max);
-	for (i = 0; i < n; i++) {
+	snap = ll_leases_snapshot(LL_LISTED_STATES, &n);
+	if (IS_ERR(snap))
+		return PTR_ERR(snap);
+	for (i = 0; i < n; i++)
 		ll_show_lease(m, snap[i]);
-		ll_lease_put(snap[i]);
-	}
-	kvfree(snap);
+	ll_leases_snapshot_put(snap, n);
 	return 0;
 }
 
@@ -114,7 +82,7 @@ static int ll_stats_show(struct seq_file *m, void *v)
 
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_leases, node)
-		leases += ll_listable(ll);
+		leases += ll_state_listed(ll->state);
 	spin_unlock(&ll_lock);
 	seq_printf(m, "leases %u\n", leases);
 	seq_printf(m, "breaks %lld\n", atomic64_read(&ll_stats.breaks));

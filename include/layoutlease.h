@@ -28,13 +28,37 @@
 
 #include "ll_compat.h"
 
+/*
+ * The life of a lease (Documentation/layout-leases.rst, "State machine");
+ * ll_set_state() in layout_lease.c is the one place it changes.
+ */
 enum ll_state {
 	LL_SETTING,	/* being inserted by vfs_setlease() */
 	LL_ACTIVE,
-	LL_BREAKING,	/* holder told, breakers waiting */
-	LL_REVOKING,	/* timed out; the MRs' holders are being killed */
-	LL_GONE,	/* the kernel freed the file_lock */
+	LL_BREAKING,	/* owner told, breakers waiting, deadline running */
+	LL_REVOKING,	/* past it: the pins' holders killed, grace running */
+	LL_REFUSING,	/* pins stay past the bound: breakers get ETXTBSY */
+	LL_EXPIRING,	/* being removed by the module at its deadline */
+	LL_RELEASED,	/* being removed by its owner (F_UNLCK) */
+	LL_UNLOADING,	/* being removed by the module's unload */
+	LL_GONE,	/* off the inode's list: the kernel freed it */
 };
+
+/* Broken: the owner was told to release it, and it is still in place. */
+static inline bool ll_state_broken(enum ll_state state)
+{
+	return state >= LL_BREAKING && state <= LL_EXPIRING;
+}
+
+/* In place for its owner: listed in /proc and counted in stats. */
+static inline bool ll_state_listed(enum ll_state state)
+{
+	return state >= LL_ACTIVE && state <= LL_EXPIRING;
+}
+
+#define LL_LISTED_STATES	(BIT(LL_ACTIVE) | BIT(LL_BREAKING) |	\
+				 BIT(LL_REVOKING) | BIT(LL_REFUSING) |	\
+				 BIT(LL_EXPIRING))
 
 struct ll_lease {
 	struct list_head node;		/* in ll_leases, under ll_lock */
@@ -48,13 +72,10 @@ struct ll_lease {
 	struct pid *tgid;		/* counted: the setter, for /proc */
 	const struct cred *cred;	/* the setter's: whom revocation may kill */
 	bool exclusive;
-	bool released;			/* removed by its holder's F_UNLCK */
-	bool unlocking;			/* the module is removing it */
-	enum ll_state state;
+	enum ll_state state;		/* under ll_lock */
 	unsigned long break_start;	/* jiffies */
 	unsigned long deadline;		/* jiffies */
 	unsigned long revoke_end;	/* jiffies: the killed have exited */
-	bool refusing;			/* pins stay: breakers get ETXTBSY */
 	atomic_t pins;			/* pin records under the lease */
 	atomic_long_t pages;		/* pages they pin */
 };
@@ -101,6 +122,8 @@ struct ll_lease *ll_lease_of_file(struct file *filp);
 bool ll_file_leased(struct file *filp);
 void ll_break_layout_nowait(struct inode *inode);
 struct ll_hook_table *ll_lease_hooks_init(void);
+struct ll_lease **ll_leases_snapshot(unsigned int states, unsigned int *count);
+void ll_leases_snapshot_put(struct ll_lease **snap, unsigned int count);
 int ll_lease_admin_break(u64 id);
 int ll_lease_pin(struct ll_lease *ll, unsigned long pages);
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages);
