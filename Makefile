@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make            build layoutlease.ko for KVER (Debian's 6.1.0-56-amd64)
-# make check      build everything, boot the test VM once, run every selftest
-# make demo       the main job: the demo in the test VM
+# make            build layoutlease.ko, the selftests and the tools for KVER
+#                 (Debian's 6.1.0-56-amd64); installs nothing
+# make deps       install the packages and fill the cache the builds need
+# make check      deps, build everything, run every selftest in test VMs
+# make demo       the main job: deps, build, the demo in the test VM
 # make dkms-source [DESTDIR=]  copy the module's sources to /usr/src for DKMS
 # KVER=... or KDIR=... select another kernel; W=1 is always on.  A kernel
 # of another Debian suite (6.12.107+deb13-amd64) is built in a chroot of
@@ -20,17 +22,17 @@ DKMS_SOURCES := Kbuild dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) $(wildcar
 all: module selftests programs
 
 deps:
-	@tools/vm/prepare --packages-only --kernel $(KVER)
+	@tools/vm/prepare --kernel $(KVER)
 
 ifeq ($(SUITE),)
-module: deps
+module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 LL_WERROR=1 modules
 else
-module: deps
+module:
 	tools/vm/chroot $(KVER) --module
 endif
 
-selftests: deps
+selftests:
 	$(MAKE) -C selftests
 
 programs:
@@ -38,10 +40,12 @@ programs:
 	$(MAKE) -C tools/examples
 	$(MAKE) -C tools/demo
 
-check: all
+check: deps
+	$(MAKE) all
 	tools/check --kernel $(KVER)
 
-demo: all
+demo: deps
+	$(MAKE) all
 	tools/demo/run --kernel $(KVER)
 
 dkms-source:

@@ -108,6 +108,43 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 	return ret;
 }
 
+/*
+ * ll_break_layout() - break the layout leases of an inode, as a filesystem
+ *		       that calls break_layout() would
+ * @inode: the inode whose layout is about to change
+ * @start: first byte whose blocks the change may free or move
+ * @end: last such byte, inclusive; @start > @end when it frees none
+ * @nonblock: fail with -EWOULDBLOCK instead of waiting
+ *
+ * Return: 0 once no layout lease conflicts, -ETXTBSY for an exclusive
+ * lease that is not the caller's, -EDEADLK when the caller holds an MR
+ * pinning DAX blocks in [@start, @end] (the filesystem would wait for it
+ * forever), -EWOULDBLOCK, or -ERESTARTSYS.
+ */
+static int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
+			   bool nonblock)
+{
+	int ret;
+
+	if (IS_DAX(inode) && start <= end &&
+	    ll_pins_block_current(inode, start, end))
+		return -EDEADLK;
+	if (!ll_inode_has_leases(inode))
+		return 0;
+	ret = ll_exclusive_conflict(inode);
+	if (!ret)
+		ret = ll_break_wait(inode, nonblock);
+	/*
+	 * The leases are gone, and pins of the range stay (revoke=unlock, a
+	 * holder that released before deregistering): the filesystem would
+	 * wait for them without bound, so the change is refused instead.
+	 */
+	if (!ret && IS_DAX(inode) && start <= end &&
+	    ll_pins_in(inode, start, end))
+		ret = -ETXTBSY;
+	return ret;
+}
+
 /* do_truncate(idmap, dentry, length, time_attrs, filp) */
 static bool ll_truncate_pre(const unsigned long *args, long *ret)
 {

@@ -91,6 +91,9 @@ static void ll_lease_gone(struct ll_lease *ll);
 /* Removes leases on the module's own authority: expiry and unload. */
 static const struct cred *ll_cred;
 
+/* Kills the holders of a lease's pins (ll_pins_revoke(), from main.c). */
+static int (*ll_revoke_pins)(struct ll_lease *ll);
+
 static void ll_lease_free(struct kref *ref)
 {
 	struct ll_lease *ll = container_of(ref, struct ll_lease, ref);
@@ -577,43 +580,6 @@ bool ll_inode_has_ours(struct inode *inode)
 	}
 	spin_unlock(&ctx->flc_lock);
 	return ours;
-}
-
-/**
- * ll_break_layout() - break the layout leases of an inode, as a filesystem
- *		       that calls break_layout() would
- * @inode: the inode whose layout is about to change
- * @start: first byte whose blocks the change may free or move
- * @end: last such byte, inclusive; @start > @end when it frees none
- * @nonblock: fail with -EWOULDBLOCK instead of waiting
- *
- * Return: 0 once no layout lease conflicts, -ETXTBSY for an exclusive
- * lease that is not the caller's, -EDEADLK when the caller holds an MR
- * pinning DAX blocks in [@start, @end] (the filesystem would wait for it
- * forever), -EWOULDBLOCK, or -ERESTARTSYS.
- */
-int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
-		    bool nonblock)
-{
-	int ret;
-
-	if (IS_DAX(inode) && start <= end &&
-	    ll_pins_block_current(inode, start, end))
-		return -EDEADLK;
-	if (!ll_inode_has_leases(inode))
-		return 0;
-	ret = ll_exclusive_conflict(inode);
-	if (!ret)
-		ret = ll_break_wait(inode, nonblock);
-	/*
-	 * The leases are gone, and pins of the range stay (revoke=unlock, a
-	 * holder that released before deregistering): the filesystem would
-	 * wait for them without bound, so the change is refused instead.
-	 */
-	if (!ret && IS_DAX(inode) && start <= end &&
-	    ll_pins_in(inode, start, end))
-		ret = -ETXTBSY;
-	return ret;
 }
 
 /*
@@ -1210,7 +1176,7 @@ static void ll_revoke_expired(void)
 
 	while ((ll = ll_next(ll_to_revoke, LL_REVOKING))) {
 		trace_layoutlease_revoke(ll);
-		killed = ll_pins_revoke(ll);
+		killed = ll_revoke_pins(ll);
 		atomic64_add(killed, &ll_stats.revocations);
 		if (!killed)
 			pr_warn_ratelimited("lease %llu on %u:%u:%lu: no holder of its %d pins found to revoke; waiting for them\n",
@@ -1339,11 +1305,13 @@ static void ll_unlock_unloading(void)
 
 /**
  * ll_leases_init() - prepare the credentials the module removes leases with
+ * @revoke: kills the holders of a lease's pins, returns how many
  *
  * Return: 0 or -ENOMEM.
  */
-int ll_leases_init(void)
+int ll_leases_init(int (*revoke)(struct ll_lease *ll))
 {
+	ll_revoke_pins = revoke;
 	ll_cred = ll_kernel_cred();
 	return ll_cred ? 0 : -ENOMEM;
 }

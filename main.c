@@ -82,7 +82,7 @@ static int __init layoutlease_init(void)
 	int err;
 
 	ll_default_timeout();
-	err = ll_leases_init();
+	err = ll_leases_init(ll_pins_revoke);
 	if (err)
 		return err;
 	err = ll_procfs_init();

@@ -105,8 +105,6 @@ void ll_lease_put(struct ll_lease *ll);
 int ll_lease_set(struct file *filp, int fd, long arg);
 int ll_lease_release(struct file *filp);
 int ll_lease_get(struct file *filp);
-int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
-		    bool nonblock);
 int ll_break_wait(struct inode *inode, bool nonblock);
 void ll_change_begin(struct ll_change *change, struct inode *inode,
 		     loff_t start, loff_t end);
@@ -127,7 +125,7 @@ void ll_leases_snapshot_put(struct ll_lease **snap, unsigned int count);
 int ll_lease_admin_break(u64 id);
 int ll_lease_pin(struct ll_lease *ll, unsigned long pages);
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages);
-int ll_leases_init(void);
+int ll_leases_init(int (*revoke)(struct ll_lease *ll));
 void ll_leases_shutdown(void);
 
 /* fasync_owner.c */
