@@ -25,6 +25,7 @@
 #include "ll_hook.h"
 #include "ll_trace.h"
 
+struct ll_stats ll_stats;
 LIST_HEAD(ll_leases);
 DEFINE_SPINLOCK(ll_lock);
 static DEFINE_MUTEX(ll_set_mutex);

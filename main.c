@@ -17,8 +17,6 @@
 #define CREATE_TRACE_POINTS
 #include "ll_trace.h"
 
-struct ll_stats ll_stats;
-
 #define LL_TIMEOUT_MAX_MS	(24U * 3600 * 1000)
 
 static int ll_set_timeout(const char *val, const struct kernel_param *kp)
