@@ -597,6 +597,7 @@ TEST_F(api, tracepoints_and_expiry)
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 200));
 	signal(SIGIO, SIG_IGN);
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
+	ll_dmesg_mark();
 	EXPECT_EQ(EWOULDBLOCK, nonblocking_trunc_elsewhere(self->path));
 	EXPECT_EQ(0, wait_lease_gone(self->st.st_ino, 30));
 	EXPECT_EQ(F_UNLCK, ll_getlease(self->fd));
@@ -606,7 +607,7 @@ TEST_F(api, tracepoints_and_expiry)
 	EXPECT_EQ(1, trace_has("layoutlease_break:"));
 	EXPECT_EQ(1, trace_has("layoutlease_release:"));
 	EXPECT_EQ(1, trace_has("layoutlease_timeout:"));
-	EXPECT_EQ(0, ll_sh("dmesg | grep -q 'not released within 200 ms'"));
+	EXPECT_EQ(0, ll_dmesg_wait("not released within 200 ms"));
 	signal(SIGIO, SIG_DFL);
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), old));
 }
@@ -667,7 +668,7 @@ static void ioctl_scenario(struct __test_metadata *_metadata, int fd)
 	EXPECT_EQ(-ENOTTY, ioctl(dev, _IO(LAYOUT_LEASE_IOC_MAGIC, 0x7f)) ?
 			   -errno : 0);
 	/* version 0.1's numbers, under loop's 'L', for one more release */
-	ll_sh("echo layoutlease-selftest-mark-%d > /dev/kmsg", getpid());
+	ll_dmesg_mark();
 	arg = LL_SHARED;
 	EXPECT_EQ(0, ll_ioctl(dev, _IOW('L', 0x01, struct layout_lease_req),
 			      fd, &arg));
@@ -676,8 +677,7 @@ static void ioctl_scenario(struct __test_metadata *_metadata, int fd)
 	EXPECT_EQ(LL_SHARED, arg);
 	EXPECT_EQ(0, ll_ioctl(dev, _IOW('L', 0x03, struct layout_lease_req),
 			      fd, NULL));
-	EXPECT_EQ(0, ll_sh("dmesg | sed -n '/layoutlease-selftest-mark-%d$/,$p' | grep -q \"magic 'L' are deprecated\"",
-			   getpid()));
+	EXPECT_EQ(0, ll_dmesg_wait("magic .L. are deprecated"));
 	close(dev);
 }
 

@@ -262,10 +262,12 @@ TEST_F(dax, cooperative_break)
 /* revoke=kill: the holder ignores the break and is killed at the timeout */
 TEST_F(dax, escalation_kills_the_holder)
 {
+	char re[64];
 	long revocations = ll_stat("revocations");
 	int report, st;
 	pid_t pinner, breaker;
 
+	ll_dmesg_mark();
 	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
 	breaker = ll_truncate_elsewhere(self->path, 0);
@@ -278,8 +280,8 @@ TEST_F(dax, escalation_kills_the_holder)
 	EXPECT_EQ(revocations + 1, ll_stat("revocations"));
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(0, ll_stat("leases"));
-	EXPECT_EQ(0, ll_sh("dmesg | grep -q 'revoking MR .* killing pid %d'",
-			   pinner));
+	snprintf(re, sizeof(re), "revoking MR .* killing pid %d ", pinner);
+	EXPECT_EQ(0, ll_dmesg_wait(re));
 }
 
 /*

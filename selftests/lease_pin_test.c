@@ -191,11 +191,12 @@ TEST_F(pin, require_lease)
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("require_lease"), 1));
+	ll_dmesg_mark();
 	mr = ibv_reg_mr(self->pd, buf, LEN, variant->access);
 	EXPECT_EQ(NULL, mr);
 	EXPECT_EQ(EPERM, errno);
 	EXPECT_EQ(0, ll_stat("pins"));
-	EXPECT_EQ(0, ll_sh("dmesg | grep -q 'without a layout lease refused'"));
+	EXPECT_EQ(0, ll_dmesg_wait("without a layout lease refused"));
 	mr = ibv_reg_mr(self->pd, anon, LEN, RDMA_ACCESS);
 	ASSERT_NE(NULL, mr) TH_LOG("anonymous memory needs no lease");
 	EXPECT_EQ(0, ibv_dereg_mr(mr));

@@ -21,69 +21,6 @@
 #define UID_B		1002
 #define WAIT_S		30	/* longer than any bound the tests set */
 
-/* Wait for @pid to exit for up to @secs; its status, or -ETIMEDOUT. */
-static int wait_exit(pid_t pid, int secs)
-{
-	double end = ll_now() + secs;
-	int st;
-
-	while (ll_now() < end) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return st;
-		if (r < 0)
-			return -errno;
-		usleep(10000);
-	}
-	return -ETIMEDOUT;
-}
-
-/* Mark the kernel log: wait_dmesg() looks only after the mark. */
-static void mark_dmesg(void)
-{
-	ll_sh("echo layoutlease-selftest-mark-%d > /dev/kmsg", getpid());
-}
-
-/*
- * Poll the kernel log after mark_dmesg()'s mark for a line matching the
- * grep pattern @re; 0 once it is there.
- */
-static int wait_dmesg(const char *re)
-{
-	double end = ll_now() + WAIT_S;
-
-	while (ll_sh("dmesg | sed -n '/layoutlease-selftest-mark-%d$/,$p' | grep -q -- '%s'",
-		     getpid(), re)) {
-		if (ll_now() > end)
-			return -ETIMEDOUT;
-		usleep(20000);
-	}
-	return 0;
-}
-
-/* Block @sig and return a signalfd for it. */
-static int sig_block_fd(int sig)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	return signalfd(-1, &set, 0);
-}
-
-/* Wait up to @ms for a signal on @sfd; its si_fd, or -1. */
-static int wait_sig(int sfd, int ms)
-{
-	struct pollfd p = { .fd = sfd, .events = POLLIN };
-	struct signalfd_siginfo si;
-
-	if (poll(&p, 1, ms) != 1 || read(sfd, &si, sizeof(si)) != sizeof(si))
-		return -1;
-	return si.ssi_fd;
-}
-
 FIXTURE(fs) {
 	char path[PATH_MAX];
 	long timeout;
@@ -171,7 +108,7 @@ static pid_t start_owner(const char *path, bool scm, enum entry entry,
 				      truncate_by(path, mine, entry));
 			}
 		}
-		sfd = sig_block_fd(LL_SIG);
+		sfd = ll_sig_fd(LL_SIG);
 		fd = open(path, O_RDWR);
 		if (sfd < 0 || fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
 		    ll_setlease(fd, LL_SHARED))
@@ -184,7 +121,7 @@ static pid_t start_owner(const char *path, bool scm, enum entry entry,
 			if (c == 0)
 				_exit(truncate_by(path, fd, entry));
 		}
-		got = wait_sig(sfd, WAIT_S * 1000) == fd ? 'B' : 'N';
+		got = ll_wait_sig(sfd, WAIT_S * 1000) == fd ? 'B' : 'N';
 		ll_setlease(fd, F_UNLCK);
 		if (waitpid(c, &st, 0) != c)
 			_exit(5);
@@ -247,7 +184,7 @@ TEST_F_TIMEOUT(fs, revoke_wait_is_bounded_without_pins, 120)
 	t0 = ll_now();
 	breaker = ll_truncate_elsewhere(self->path, 0);
 	ASSERT_LT(0, breaker);
-	st = wait_exit(breaker, WAIT_S);
+	st = ll_wait_exit(breaker, WAIT_S);
 	if (st == -ETIMEDOUT)
 		kill(breaker, SIGKILL), waitpid(breaker, &st, 0), st = -1;
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -423,11 +360,11 @@ TEST_F_TIMEOUT(dax, no_new_pin_under_a_broken_lease, 120)
 		int fd, sfd;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		sfd = sig_block_fd(LL_SIG);
+		sfd = ll_sig_fd(LL_SIG);
 		fd = open(self->path, O_RDWR);
 		if (sfd < 0 || fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
 		    ll_setlease(fd, LL_SHARED) || write(up[1], "R", 1) != 1 ||
-		    wait_sig(sfd, WAIT_S * 1000) != fd)
+		    ll_wait_sig(sfd, WAIT_S * 1000) != fd)
 			_exit(2);
 		err = reg_file(&r, fd);
 		unreg(&r);
@@ -490,7 +427,7 @@ TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
 		if (setresgid(UID_A, UID_A, UID_A) ||
 		    setresuid(UID_A, UID_A, UID_A))
 			_exit(2);
-		sfd = sig_block_fd(LL_SIG);
+		sfd = ll_sig_fd(LL_SIG);
 		fd = open(self->path, O_RDWR);
 		if (sfd < 0 || fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
 		    ll_setlease(fd, LL_SHARED) || reg_file(&r, fd))
@@ -501,7 +438,7 @@ TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
 		close(r.ctx->cmd_fd);
 		close(r.ctx->async_fd);
 		if (write(up[1], "A", 1) != 1 ||
-		    wait_sig(sfd, WAIT_S * 1000) != fd ||
+		    ll_wait_sig(sfd, WAIT_S * 1000) != fd ||
 		    write(up[1], "S", 1) != 1)
 			_exit(5);
 		for (;;)
@@ -511,13 +448,13 @@ TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
 	ASSERT_EQ(0, ll_read_full(up[0], &c, 1, LL_REPORT_MS));
 	ASSERT_EQ(0, ll_read_full(up[0], &c, 1, LL_REPORT_MS));
 	EXPECT_EQ(1, ll_stat("pins"));
-	mark_dmesg();
+	ll_dmesg_mark();
 	breaker = ll_truncate_elsewhere(self->path, 0);
 	ASSERT_EQ(0, ll_read_full(up[0], &c, 1, LL_REPORT_MS));
 	EXPECT_EQ('S', c) TH_LOG("the owner is told");
-	EXPECT_EQ(0, wait_dmesg("pid .* holds it, but the lease.s owner may not kill it"));
+	EXPECT_EQ(0, ll_dmesg_wait("pid .* holds it, but the lease.s owner may not kill it"));
 	/* rule 6: after the grace, the pins stay and the breaker gives up */
-	st = wait_exit(breaker, WAIT_S);
+	st = ll_wait_exit(breaker, WAIT_S);
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
 		TH_LOG("the breaker's wait is bounded: 0x%x", st);
 	EXPECT_EQ(0, waitpid(b, &st, WNOHANG)) TH_LOG("B is alive");
@@ -584,7 +521,7 @@ TEST_F_TIMEOUT(dax, revoke_wait_refuses_at_the_deadline, 120)
 	ASSERT_EQ(0, ll_read_full(report, &c, 1, LL_REPORT_MS));
 	t0 = ll_now();
 	breaker = ll_truncate_elsewhere(self->path, 0);
-	st = wait_exit(breaker, WAIT_S);
+	st = ll_wait_exit(breaker, WAIT_S);
 	if (st == -ETIMEDOUT)
 		kill(breaker, SIGKILL), waitpid(breaker, &st, 0), st = -1;
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
@@ -610,12 +547,12 @@ TEST_F_TIMEOUT(dax, revocation_finds_a_thread_after_pthread_exit, 120)
 	holder = start_stubborn(self->path, true, &report);
 	ASSERT_EQ(0, ll_read_full(report, &c, 1, LL_REPORT_MS));
 	breaker = ll_truncate_elsewhere(self->path, 0);
-	st = wait_exit(holder, WAIT_S);
+	st = ll_wait_exit(holder, WAIT_S);
 	EXPECT_TRUE(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
 		TH_LOG("the holder was killed: 0x%x", st);
 	if (st == -ETIMEDOUT)
 		kill(holder, SIGKILL), waitpid(holder, &st, 0);
-	st = wait_exit(breaker, WAIT_S);
+	st = ll_wait_exit(breaker, WAIT_S);
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	EXPECT_EQ(0, ll_file_size(self->path));
 	EXPECT_EQ(revocations + 1, ll_stat("revocations"));
@@ -706,7 +643,7 @@ TEST_F_TIMEOUT(mod, admin_breaks_an_exclusive_lease, 120)
 			_exit(2);
 		_exit(ll_sh("%s break %llu 2>/dev/null", cli, l.id) ? 0 : 1);
 	}
-	ASSERT_EQ(0, WEXITSTATUS(wait_exit(user, WAIT_S)));
+	ASSERT_EQ(0, WEXITSTATUS(ll_wait_exit(user, WAIT_S)));
 	EXPECT_EQ(0, ll_sh("%s break %llu", cli, l.id));
 	ASSERT_EQ(0, ll_wait_stat("leases", 0)) TH_LOG("gone at its timeout");
 	EXPECT_EQ(0, truncate(path, 0));
@@ -728,11 +665,11 @@ TEST_F(mod, default_timeout_is_sane)
 	char ko[PATH_MAX];
 
 	ll_module_path(ko, sizeof(ko));
-	mark_dmesg();
+	ll_dmesg_mark();
 	ASSERT_EQ(0, ll_write_long("/proc/sys/fs/lease-break-time", 0));
 	ASSERT_EQ(0, ll_sh("rmmod layoutlease && insmod %s", ko));
 	EXPECT_EQ(45000, ll_read_long(LL_PARAM("break_timeout_ms")));
-	EXPECT_EQ(0, wait_dmesg("fs.lease-break-time is 0: break timeout 45 s"));
+	EXPECT_EQ(0, ll_dmesg_wait("fs.lease-break-time is 0: break timeout 45 s"));
 }
 
 TEST_HARNESS_MAIN

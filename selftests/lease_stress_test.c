@@ -190,7 +190,7 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 TEST_F_TIMEOUT(stress, release_against_timeout, 600)
 {
 	long b = ll_stat("breaks"), t = ll_stat("timeouts");
-	int i, fd, sfd, rounds = 2000;
+	int i, fd, sfd, rounds = 2000, released = 0;
 
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 1));
 	sfd = break_signals();
@@ -199,16 +199,24 @@ TEST_F_TIMEOUT(stress, release_against_timeout, 600)
 	for (i = 0; i < rounds; i++) {
 		int r;
 
+		struct timespec ts = { 0, (i % 16) * 1000000L };
+
 		fd = leased_fd(self->path);
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, wait_break(sfd));
+		/* from well before the deadline's expiry run to after it */
+		nanosleep(&ts, NULL);
 		r = ll_setlease(fd, F_UNLCK);
 		/* released, or already timed out */
 		EXPECT_TRUE(r == 0 || r == -EAGAIN);
+		released += !r;
 		close(fd);
 	}
 	stop_truncator(_metadata, self);
 	report("release_against_timeout", b, t, ll_stat("revocations"));
+	/* both sides of the race were run */
+	EXPECT_LT(0, released);
+	EXPECT_LT(t, ll_stat("timeouts"));
 	EXPECT_EQ(0, ll_stat("leases"));
 	close(sfd);
 }
@@ -268,6 +276,9 @@ TEST_F_TIMEOUT(stress, exit_during_revocation, 600)
 		EXPECT_EQ(0, WEXITSTATUS(st));
 	}
 	report("exit_during_revocation", b, t, r);
+	/* the exits raced with timeouts and with revocations */
+	EXPECT_LT(t, ll_stat("timeouts"));
+	EXPECT_LT(r, ll_stat("revocations"));
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(0, ll_stat("leases"));
 }

@@ -364,4 +364,68 @@ static inline int ll_wait_stat(const char *name, long want)
 	return 0;
 }
 
+/* Wait for @pid to exit for up to @secs; its status, or -ETIMEDOUT. */
+static inline int ll_wait_exit(pid_t pid, int secs)
+{
+	double end = ll_now() + secs;
+	int st;
+
+	while (ll_now() < end) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return st;
+		if (r < 0)
+			return -errno;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Mark the kernel log: ll_dmesg_wait() looks only after the mark. */
+static inline void ll_dmesg_mark(void)
+{
+	ll_sh("echo layoutlease-selftest-mark-%d > /dev/kmsg", getpid());
+}
+
+/*
+ * Poll the kernel log after this process's last ll_dmesg_mark() for a
+ * line matching the grep pattern @re (no single quotes); 0 once it is
+ * there, -ETIMEDOUT after 30 s.
+ */
+static inline int ll_dmesg_wait(const char *re)
+{
+	double end = ll_now() + 30;
+
+	while (ll_sh("dmesg | sed -n '/layoutlease-selftest-mark-%d$/,$p' | grep -q -- '%s'",
+		     getpid(), re)) {
+		if (ll_now() > end)
+			return -ETIMEDOUT;
+		usleep(20000);
+	}
+	return 0;
+}
+
+/* Block @sig and return a signalfd for it. */
+static inline int ll_sig_fd(int sig)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, 0);
+}
+
+/* Wait up to @ms for a signal on signalfd @sfd; its si_fd, or -1. */
+static inline int ll_wait_sig(int sfd, int ms)
+{
+	struct pollfd p = { .fd = sfd, .events = POLLIN };
+	struct signalfd_siginfo si;
+
+	if (poll(&p, 1, ms) != 1 || read(sfd, &si, sizeof(si)) != sizeof(si))
+		return -1;
+	return si.ssi_fd;
+}
+
 #endif /* _LL_LEASE_UTIL_H */
