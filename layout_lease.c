@@ -88,6 +88,7 @@ MODULE_PARM_DESC(revoke,
 static const struct ll_lease_manager_operations ll_lm_ops;
 static const struct file_lock_operations ll_fl_ops;
 static void ll_lease_gone(struct ll_lease *ll);
+static void ll_lease_unlisted(struct ll_lease *ll);
 
 /* Removes leases on the module's own authority: expiry and unload. */
 static const struct cred *ll_cred;
@@ -200,7 +201,7 @@ struct ll_file_lease *ll_listed(struct ll_lease *ll)
 
 	lockdep_assert_held(&ctx->flc_lock);
 	ll_for_each_lease(fl, ctx)
-		if (ll_fl_owner(fl) == ll && ll_is_ours(fl))
+		if (ll_fl_lease(fl) == ll && ll_is_ours(fl))
 			return fl;
 	return NULL;
 }
@@ -223,7 +224,7 @@ static struct ll_lease *ll_lookup(struct file *filp, bool *other,
 		return NULL;
 	spin_lock(&ctx->flc_lock);
 	ll_for_each_lease(fl, ctx) {
-		struct ll_lease *ll = ll_fl_owner(fl);
+		struct ll_lease *ll = ll_fl_lease(fl);
 
 		if (!(ll_fl_flags(fl) & FL_LAYOUT))
 			continue;
@@ -323,7 +324,7 @@ void ll_lease_unpin(struct ll_lease *ll, unsigned long pages)
 		mod_delayed_work(system_wq, &ll_expire_work, 0);
 }
 
-static int ll_lease_change(struct ll_lease *ll, bool exclusive, bool other)
+static int ll_lease_set_mode(struct ll_lease *ll, bool exclusive, bool other)
 {
 	int ret = 0;
 
@@ -401,13 +402,11 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 	ret = vfs_setlease(filp, F_RDLCK, &fl, NULL);
 	if (ret && !fl) {
 		/* consumed, then failed (NFSv4's nfs4_add_lease()): freed */
-		if (!LL_LEASE_FREE_CALLBACK)
-			ll_lease_gone(ll);
+		ll_lease_unlisted(ll);
 	} else if (ret) {
 		ll_owner_detach(fl);
 		ll_free_lease(fl);
-		if (!LL_LEASE_FREE_CALLBACK)
-			ll_lease_gone(ll);
+		ll_lease_unlisted(ll);
 	} else {
 		spin_lock(&ll_lock);
 		ll_set_state(ll, LL_ACTIVE);
@@ -453,7 +452,7 @@ int ll_lease_set(struct file *filp, int fd, long arg)
 	mutex_lock(&ll_set_mutex);
 	ll = ll_lookup(filp, &other, &other_excl);
 	if (ll) {
-		ret = ll_lease_change(ll, exclusive, other);
+		ret = ll_lease_set_mode(ll, exclusive, other);
 		ll_lease_put(ll);
 	} else if (ll_unloading) {
 		ret = -ENODEV;
@@ -546,7 +545,7 @@ int ll_exclusive_conflict(struct inode *inode)
 		return 0;
 	spin_lock(&ctx->flc_lock);
 	ll_for_each_lease(fl, ctx) {
-		struct ll_lease *ll = ll_fl_owner(fl);
+		struct ll_lease *ll = ll_fl_lease(fl);
 
 		if (ll_is_ours(fl) && READ_ONCE(ll->exclusive) &&
 		    !ll_current_owns(ll_fl_file(fl))) {
@@ -598,7 +597,7 @@ static int ll_break_state(struct inode *inode)
 		return 0;
 	spin_lock(&ctx->flc_lock);
 	ll_for_each_lease(fl, ctx) {
-		struct ll_lease *ll = ll_fl_owner(fl);
+		struct ll_lease *ll = ll_fl_lease(fl);
 
 		if (!ll_is_ours(fl) || ll_current_owns(ll_fl_file(fl)))
 			continue;
@@ -771,7 +770,7 @@ static void ll_expire_arm(unsigned long deadline)
 /* lm_break: called under flc_lock when a breaker conflicts with @fl. */
 static bool ll_lm_break(struct ll_file_lease *fl)
 {
-	struct ll_lease *ll = ll_fl_owner(fl);
+	struct ll_lease *ll = ll_fl_lease(fl);
 	bool broken;
 
 	spin_lock(&ll_lock);
@@ -806,7 +805,7 @@ static void ll_lm_setup(struct ll_file_lease *fl, void **priv)
 static int ll_lm_change(struct ll_file_lease *fl, int arg,
 			struct list_head *dispose)
 {
-	struct ll_lease *ll = ll_fl_owner(fl);
+	struct ll_lease *ll = ll_fl_lease(fl);
 	int ret;
 
 	/* the owner's F_UNLCK; the module's own is refused by the states */
@@ -816,8 +815,8 @@ static int ll_lm_change(struct ll_file_lease *fl, int arg,
 		spin_unlock(&ll_lock);
 	}
 	ret = lease_modify(fl, arg, dispose);
-	if (!LL_LEASE_FREE_CALLBACK && !ret && arg == F_UNLCK)
-		ll_lease_gone(ll);
+	if (!ret && arg == F_UNLCK)
+		ll_lease_unlisted(ll);
 	return ret;
 }
 
@@ -869,10 +868,22 @@ static void ll_lease_gone(struct ll_lease *ll)
 	ll_lease_put(ll);
 }
 
+/*
+ * The kernel took @ll's lease off its inode's list.  Where it frees a lease
+ * with a callback (6.1's fl_release_private, LL_LEASE_FREE_CALLBACK), the
+ * callback says the lease is gone; elsewhere (6.9+) this does.  The one
+ * place the lease code tells the two apart.
+ */
+static void ll_lease_unlisted(struct ll_lease *ll)
+{
+	if (!LL_LEASE_FREE_CALLBACK)
+		ll_lease_gone(ll);
+}
+
 /* fl_release_private (6.1): the kernel frees the file_lock of a lease. */
 static void ll_lease_freed(struct file_lock *fl)
 {
-	ll_lease_gone(ll_lock_owner(fl));
+	ll_lease_gone(ll_lock_lease(fl));
 }
 
 /**
@@ -886,7 +897,7 @@ static void ll_lease_freed(struct file_lock *fl)
  */
 static void ll_lease_unlinked(struct ll_file_lease *fl)
 {
-	ll_lease_gone(ll_fl_owner(fl));
+	ll_lease_gone(ll_fl_lease(fl));
 }
 
 static const struct file_lock_operations ll_fl_ops = {
@@ -1084,8 +1095,8 @@ static struct file *ll_get_file(struct ll_lease *ll)
 	fl = ll_listed(ll);
 	if (fl && ll_get_file_unless_zero(ll_fl_file(fl)))
 		filp = ll_fl_file(fl);
-	else if (!fl && !LL_LEASE_FREE_CALLBACK)
-		ll_lease_gone(ll);
+	else if (!fl)
+		ll_lease_unlisted(ll);
 	spin_unlock(&ctx->flc_lock);
 	return filp;
 }

@@ -61,7 +61,7 @@ static inline struct cred *ll_kernel_cred(void)
 #define ll_for_each_lease(fl, ctx)	\
 	list_for_each_entry(fl, &(ctx)->flc_lease, c.flc_list)
 
-static inline fl_owner_t ll_fl_owner(struct file_lease *fl)
+static inline fl_owner_t ll_fl_lease(struct file_lease *fl)
 {
 	return fl->c.flc_owner;
 }
@@ -110,7 +110,7 @@ static inline void ll_lease_init(struct file_lease *fl, struct file *filp,
 #define ll_for_each_lease(fl, ctx)	\
 	list_for_each_entry(fl, &(ctx)->flc_lease, fl_list)
 
-static inline fl_owner_t ll_fl_owner(struct file_lock *fl)
+static inline fl_owner_t ll_fl_lease(struct file_lock *fl)
 {
 	return fl->fl_owner;
 }
@@ -170,7 +170,7 @@ static inline void ll_lease_init(struct file_lock *fl, struct file *filp,
  * it.  A 6.9 file_lease has no fl_ops and is freed without a callback; the
  * module then learns of the removal from lease_modify(), the one function
  * every removal of one of its leases goes through (LL_LEASE_FREE_CALLBACK
- * is false).  ll_lock_owner() is fl_owner of the struct file_lock the
+ * is false).  ll_lock_lease() is fl_owner of the struct file_lock the
  * callback receives.
  */
 #if KERNEL_VERSION(6, 9, 0) <= LINUX_VERSION_CODE
@@ -181,7 +181,7 @@ static inline void ll_lease_on_free(struct file_lease *fl,
 {
 }
 
-static inline fl_owner_t ll_lock_owner(struct file_lock *fl)
+static inline fl_owner_t ll_lock_lease(struct file_lock *fl)
 {
 	return fl->c.flc_owner;
 }
@@ -194,7 +194,7 @@ static inline void ll_lease_on_free(struct file_lock *fl,
 	fl->fl_ops = ops;
 }
 
-static inline fl_owner_t ll_lock_owner(struct file_lock *fl)
+static inline fl_owner_t ll_lock_lease(struct file_lock *fl)
 {
 	return fl->fl_owner;
 }
