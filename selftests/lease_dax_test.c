@@ -55,58 +55,28 @@ FIXTURE_TEARDOWN(dax)
 	unlink(self->path);
 }
 
-struct rdma {
-	struct ibv_context *ctx;
-	struct ibv_pd *pd;
-	struct ibv_mr *mr;
-	void *buf;
-};
-
-/* Map @fd and register it; errno is ibv_reg_mr's on failure. */
-static int reg_file(struct rdma *r, int fd)
-{
-	r->ctx = open_rxe0();
-	r->pd = r->ctx ? ibv_alloc_pd(r->ctx) : NULL;
-	if (!r->pd)
-		return -ENODEV;
-	r->buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (r->buf == MAP_FAILED)
-		return -errno;
-	r->mr = ibv_reg_mr(r->pd, r->buf, LEN, RDMA_ACCESS);
-	return r->mr ? 0 : -errno;
-}
-
-static void unreg(struct rdma *r)
-{
-	if (r->mr)
-		ibv_dereg_mr(r->mr);
-	munmap(r->buf, LEN);
-	ibv_dealloc_pd(r->pd);
-	ibv_close_device(r->ctx);
-}
-
 TEST_F(dax, no_lease_no_pin)
 {
-	struct rdma r = { 0 };
+	struct file_mr r = { 0 };
 	int fd = open(self->path, O_RDWR);
 
-	EXPECT_EQ(-EOPNOTSUPP, reg_file(&r, fd));
+	EXPECT_EQ(-EOPNOTSUPP, file_mr_reg(&r, fd, LEN));
 	EXPECT_EQ(0, ll_stat("pins"));
-	unreg(&r);
+	file_mr_unreg(&r);
 	close(fd);
 }
 
 TEST_F(dax, pin_under_lease)
 {
-	struct rdma r = { 0 };
+	struct file_mr r = { 0 };
 	int fd = open(self->path, O_RDWR);
 
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	ASSERT_EQ(0, reg_file(&r, fd)) TH_LOG("ibv_reg_mr: %s",
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN)) TH_LOG("ibv_reg_mr: %s",
 					      strerror(errno));
 	EXPECT_EQ(1, ll_stat("pins"));
 	EXPECT_EQ(PAGES, ll_stat("pinned_pages"));
-	unreg(&r);
+	file_mr_unreg(&r);
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(0, ll_setlease(fd, F_UNLCK));
 	close(fd);
@@ -114,13 +84,13 @@ TEST_F(dax, pin_under_lease)
 
 TEST_F(dax, dax_pins_off)
 {
-	struct rdma r = { 0 };
+	struct file_mr r = { 0 };
 	int fd = open(self->path, O_RDWR);
 
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("dax_pins"), 0));
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	EXPECT_EQ(-EOPNOTSUPP, reg_file(&r, fd));
-	unreg(&r);
+	EXPECT_EQ(-EOPNOTSUPP, file_mr_reg(&r, fd, LEN));
+	file_mr_unreg(&r);
 	close(fd);
 }
 
@@ -171,14 +141,14 @@ TEST_F(dax, other_longterm_pins_stay_refused)
 /* The holder's truncate of a range its own MR pins would wait on itself. */
 TEST_F(dax, holder_own_truncate_is_edeadlk)
 {
-	struct rdma r = { 0 };
+	struct file_mr r = { 0 };
 	int fd = open(self->path, O_RDWR);
 
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	ASSERT_EQ(0, reg_file(&r, fd));
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
 	EXPECT_EQ(-1, ftruncate(fd, 0));
 	EXPECT_EQ(EDEADLK, errno);
-	unreg(&r);
+	file_mr_unreg(&r);
 	EXPECT_EQ(0, ftruncate(fd, 0));
 	close(fd);
 }
@@ -201,7 +171,7 @@ static pid_t start_pinner(const char *path, int arg, enum pinner_mode mode,
 	pid = fork();
 	if (pid == 0) {
 		struct signalfd_siginfo si;
-		struct rdma r = { 0 };
+		struct file_mr r = { 0 };
 		sigset_t set;
 		int fd, sfd;
 
@@ -212,7 +182,7 @@ static pid_t start_pinner(const char *path, int arg, enum pinner_mode mode,
 		sfd = signalfd(-1, &set, 0);
 		fd = open(path, O_RDWR);
 		if (fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
-		    ll_setlease(fd, arg) || reg_file(&r, fd))
+		    ll_setlease(fd, arg) || file_mr_reg(&r, fd, LEN))
 			_exit(2);
 		munmap(r.buf, LEN);
 		close(fd);
@@ -356,7 +326,7 @@ TEST_F(dax, unlocked_pins_refuse_the_reflink)
  */
 TEST_F(dax, private_mapping_pins_no_file_blocks)
 {
-	struct rdma r = { 0 };
+	struct file_mr r = { 0 };
 	int fd = open(self->path, O_RDWR), st;
 	pid_t breaker;
 
@@ -382,7 +352,7 @@ TEST_F(dax, private_mapping_pins_no_file_blocks)
 	EXPECT_TRUE(WIFEXITED(st)) TH_LOG("the truncate waited for the MR");
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	EXPECT_EQ(0, ll_file_size(self->path));
-	unreg(&r);
+	file_mr_unreg(&r);
 	EXPECT_EQ(0, ll_stat("pins"));
 	close(fd);
 }
@@ -414,12 +384,12 @@ TEST_F(dax, rdma_write_lands_in_file)
 {
 	char *src, *back, *disk;
 	struct ibv_mr *smr, *bmr;
-	struct rdma r = { 0 };
+	struct file_mr r = { 0 };
 	struct qp_pair qp;
 	int fd = open(self->path, O_RDWR), i;
 
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	ASSERT_EQ(0, reg_file(&r, fd));
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
 	ASSERT_EQ(0, qp_pair_open(r.ctx, r.pd, &qp));
 	src = malloc(LEN);
 	back = malloc(LEN);
@@ -445,7 +415,7 @@ TEST_F(dax, rdma_write_lands_in_file)
 	ibv_dereg_mr(bmr);
 	qp_pair_close(&qp);
 	r.buf = MAP_FAILED;
-	unreg(&r);
+	file_mr_unreg(&r);
 	close(fd);
 	free(src);
 	free(back);
@@ -468,7 +438,7 @@ static pid_t start_handoff(const char *path, bool scm, int *report,
 	a = fork();
 	if (a == 0) {
 		struct signalfd_siginfo si;
-		struct rdma r = { 0 };
+		struct file_mr r = { 0 };
 		int fd, sfd, sv[2];
 		sigset_t set;
 
@@ -488,7 +458,7 @@ static pid_t start_handoff(const char *path, bool scm, int *report,
 		}
 		fd = open(path, O_RDWR);
 		if (fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
-		    ll_setlease(fd, LL_SHARED) || reg_file(&r, fd))
+		    ll_setlease(fd, LL_SHARED) || file_mr_reg(&r, fd, LEN))
 			_exit(3);
 		munmap(r.buf, LEN);
 		close(fd);

@@ -259,55 +259,22 @@ FIXTURE_TEARDOWN(dax)
 	unlink(self->path);
 }
 
-struct rdma {
-	struct ibv_context *ctx;
-	struct ibv_pd *pd;
-	struct ibv_mr *mr;
-	void *buf;
-};
-
-/* Map @fd and register it; -errno of the step that failed. */
-static int reg_file(struct rdma *r, int fd)
-{
-	r->ctx = open_rxe0();
-	r->pd = r->ctx ? ibv_alloc_pd(r->ctx) : NULL;
-	if (!r->pd)
-		return -ENODEV;
-	r->buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (r->buf == MAP_FAILED)
-		return -errno;
-	r->mr = ibv_reg_mr(r->pd, r->buf, LEN, RDMA_ACCESS);
-	return r->mr ? 0 : -errno;
-}
-
-static void unreg(struct rdma *r)
-{
-	if (r->mr)
-		ibv_dereg_mr(r->mr);
-	if (r->buf && r->buf != MAP_FAILED)
-		munmap(r->buf, LEN);
-	if (r->pd)
-		ibv_dealloc_pd(r->pd);
-	if (r->ctx)
-		ibv_close_device(r->ctx);
-}
-
 /* Rule 2: the owner may grow its pinned file; shrinking it is EDEADLK. */
 TEST_F_TIMEOUT(dax, owner_grows_pinned_file, 120)
 {
-	struct rdma r = { 0 };
+	struct file_mr r = { 0 };
 	int fd = open(self->path, O_RDWR);
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	ASSERT_EQ(0, reg_file(&r, fd));
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
 	EXPECT_EQ(0, ftruncate(fd, 2 * LEN)) TH_LOG("errno %d", errno);
 	EXPECT_EQ(0, fallocate(fd, 0, 2 * LEN, LEN));
 	EXPECT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       LEN, LEN)) TH_LOG("outside the pin");
 	EXPECT_EQ(-1, ftruncate(fd, LEN / 2));
 	EXPECT_EQ(EDEADLK, errno);
-	unreg(&r);
+	file_mr_unreg(&r);
 	EXPECT_EQ(0, ftruncate(fd, 0));
 	close(fd);
 }
@@ -315,16 +282,16 @@ TEST_F_TIMEOUT(dax, owner_grows_pinned_file, 120)
 /* Rule 3: a pin counts under a lease only through the leased file. */
 TEST_F(dax, pin_of_another_open_is_not_under_the_lease)
 {
-	struct rdma r = { 0 };
+	struct file_mr r = { 0 };
 	int leased = open(self->path, O_RDWR);
 	int other = open(self->path, O_RDWR);
 
 	ASSERT_LE(0, leased);
 	ASSERT_LE(0, other);
 	ASSERT_EQ(0, ll_setlease(leased, LL_SHARED));
-	EXPECT_EQ(-EOPNOTSUPP, reg_file(&r, other));
+	EXPECT_EQ(-EOPNOTSUPP, file_mr_reg(&r, other, LEN));
 	EXPECT_EQ(0, ll_stat("pins"));
-	unreg(&r);
+	file_mr_unreg(&r);
 	close(other);
 	close(leased);
 }
@@ -332,16 +299,16 @@ TEST_F(dax, pin_of_another_open_is_not_under_the_lease)
 /* Rule 7: no unload while pins exist. */
 TEST_F(dax, rmmod_refused_under_pin)
 {
-	struct rdma r = { 0 };
+	struct file_mr r = { 0 };
 	int fd = open(self->path, O_RDWR);
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	ASSERT_EQ(0, reg_file(&r, fd));
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
 	EXPECT_EQ(-1, syscall(SYS_delete_module, "layoutlease", O_NONBLOCK));
 	EXPECT_EQ(EWOULDBLOCK, errno);
 	EXPECT_TRUE(ll_module_loaded());
-	unreg(&r);
+	file_mr_unreg(&r);
 	EXPECT_EQ(0, ll_stat("pins"));
 	close(fd);
 }
@@ -356,7 +323,7 @@ TEST_F_TIMEOUT(dax, no_new_pin_under_a_broken_lease, 120)
 	o = fork();
 	ASSERT_LE(0, o);
 	if (o == 0) {
-		struct rdma r = { 0 };
+		struct file_mr r = { 0 };
 		int fd, sfd;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -366,8 +333,8 @@ TEST_F_TIMEOUT(dax, no_new_pin_under_a_broken_lease, 120)
 		    ll_setlease(fd, LL_SHARED) || write(up[1], "R", 1) != 1 ||
 		    ll_wait_sig(sfd, WAIT_S * 1000) != fd)
 			_exit(2);
-		err = reg_file(&r, fd);
-		unreg(&r);
+		err = file_mr_reg(&r, fd, LEN);
+		file_mr_unreg(&r);
 		ll_setlease(fd, F_UNLCK);
 		_exit(write(up[1], &err, sizeof(err)) == sizeof(err) ? 0 : 3);
 	}
@@ -420,7 +387,7 @@ TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
 	a = fork();
 	ASSERT_LE(0, a);
 	if (a == 0) {
-		struct rdma r = { 0 };
+		struct file_mr r = { 0 };
 		int sfd;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -430,7 +397,7 @@ TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
 		sfd = ll_sig_fd(LL_SIG);
 		fd = open(self->path, O_RDWR);
 		if (sfd < 0 || fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
-		    ll_setlease(fd, LL_SHARED) || reg_file(&r, fd))
+		    ll_setlease(fd, LL_SHARED) || file_mr_reg(&r, fd, LEN))
 			_exit(3);
 		munmap(r.buf, LEN);
 		if (ll_send_fds(sv[0], (int[]){ r.ctx->cmd_fd }, 1))
@@ -486,7 +453,7 @@ static pid_t start_stubborn(const char *path, bool thread_exit, int *report)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		struct rdma r = { 0 };
+		struct file_mr r = { 0 };
 		pthread_t t;
 		int fd;
 
@@ -494,7 +461,7 @@ static pid_t start_stubborn(const char *path, bool thread_exit, int *report)
 		signal(LL_SIG, SIG_IGN);
 		fd = open(path, O_RDWR);
 		if (fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
-		    ll_setlease(fd, LL_SHARED) || reg_file(&r, fd) ||
+		    ll_setlease(fd, LL_SHARED) || file_mr_reg(&r, fd, LEN) ||
 		    write(up[1], "R", 1) != 1)
 			_exit(2);
 		if (thread_exit &&

@@ -5,7 +5,9 @@
 #ifndef _LL_RDMA_UTIL_H
 #define _LL_RDMA_UTIL_H
 
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <infiniband/verbs.h>
 
 #define RDMA_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
@@ -142,6 +144,43 @@ static inline int rdma_op(struct qp_pair *p, enum ibv_wr_opcode op,
 	if (n < 0)
 		return -EIO;
 	return wc.status == IBV_WC_SUCCESS ? 0 : -EIO;
+}
+
+/* A registration of a file's shared mapping: its context, PD, MR, mapping. */
+struct file_mr {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_mr *mr;
+	void *buf;
+	size_t len;
+};
+
+/* Map @len bytes of @fd and register them; -errno of the step that failed. */
+static inline int file_mr_reg(struct file_mr *r, int fd, size_t len)
+{
+	r->len = len;
+	r->ctx = open_rxe0();
+	r->pd = r->ctx ? ibv_alloc_pd(r->ctx) : NULL;
+	if (!r->pd)
+		return -ENODEV;
+	r->buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (r->buf == MAP_FAILED)
+		return -errno;
+	r->mr = ibv_reg_mr(r->pd, r->buf, len, RDMA_ACCESS);
+	return r->mr ? 0 : -errno;
+}
+
+/* Undo what file_mr_reg() did; a buf of MAP_FAILED is not unmapped. */
+static inline void file_mr_unreg(struct file_mr *r)
+{
+	if (r->mr)
+		ibv_dereg_mr(r->mr);
+	if (r->buf && r->buf != MAP_FAILED)
+		munmap(r->buf, r->len);
+	if (r->pd)
+		ibv_dealloc_pd(r->pd);
+	if (r->ctx)
+		ibv_close_device(r->ctx);
 }
 
 #endif /* _LL_RDMA_UTIL_H */
