@@ -2,7 +2,7 @@
 /*
  * Every kernel-version difference the module absorbs lives here, so that
  * the rest of the code reads like code for one kernel.  The baseline is
- * Debian's 6.1; see ../shared/KERNEL-NOTES.md for the changes after it.
+ * Debian's 6.1; each block below names the kernel version that changed.
  */
 #ifndef _LL_COMPAT_H
 #define _LL_COMPAT_H

@@ -156,7 +156,10 @@ TEST_F(pin, pin_under_lease)
 	munmap(buf, LEN);
 }
 
-/* seeds/002: open, F_SETLEASE, mmap, register, munmap, close. */
+/*
+ * The sequence that makes a pin outlive its descriptors: open, F_SETLEASE,
+ * mmap, register, munmap, close.
+ */
 TEST_F(pin, lease_outlives_fd_while_pinned)
 {
 	unsigned long long id;
@@ -211,8 +214,8 @@ TEST_F(pin, require_lease)
 }
 
 /*
- * seeds/004: the uverbs fd (holding an MR that pins a leased file) and the
- * data fd in flight in an AF_UNIX socket that is itself only in flight: a
+ * No hidden reference cycle: the uverbs fd (holding an MR that pins a
+ * leased file) and the data fd in flight in an AF_UNIX socket that is itself only in flight: a
  * cycle only the garbage collector can free.  The pin record must not hide
  * a reference that keeps it alive.
  */
