@@ -23,7 +23,6 @@
 
 FIXTURE(fs) {
 	char path[PATH_MAX];
-	long timeout;
 };
 
 FIXTURE_VARIANT(fs) {
@@ -42,15 +41,13 @@ FIXTURE_SETUP(fs)
 
 	ASSERT_LE(0, fd);
 	close(fd);
-	self->timeout = ll_read_long(LL_PARAM("break_timeout_ms"));
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 300));
 }
 
 FIXTURE_TEARDOWN(fs)
 {
-	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
-	ll_sh("echo kill > " LL_PARAM("revoke"));
 	unlink(self->path);
+	ll_module_restore();
 }
 
 enum entry { BY_FD, BY_PATH, BY_OPEN_TRUNC };
@@ -225,7 +222,6 @@ TEST_F(fs, refused_fallocate_breaks_nothing)
 
 FIXTURE(dax) {
 	char path[PATH_MAX];
-	long timeout;
 };
 
 FIXTURE_VARIANT(dax) {
@@ -243,20 +239,13 @@ FIXTURE_SETUP(dax)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fsync(fd));
 	close(fd);
-	self->timeout = ll_read_long(LL_PARAM("break_timeout_ms"));
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 300));
 }
 
 FIXTURE_TEARDOWN(dax)
 {
-	char ko[PATH_MAX];
-
-	ll_module_path(ko, sizeof(ko));
-	if (!ll_module_loaded())
-		ll_sh("insmod %s", ko);
-	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
-	ll_sh("echo kill > " LL_PARAM("revoke"));
 	unlink(self->path);
+	ll_module_restore();
 }
 
 /* Rule 2: the owner may grow its pinned file; shrinking it is EDEADLK. */
@@ -537,19 +526,11 @@ FIXTURE_SETUP(mod)
 	ASSERT_LT(0, self->break_time);
 }
 
-/* The module as the other tests expect it: loaded with its defaults. */
 FIXTURE_TEARDOWN(mod)
 {
-	char ko[PATH_MAX];
-
-	ll_module_path(ko, sizeof(ko));
 	ll_write_long("/proc/sys/kernel/ftrace_enabled", 1);
 	ll_write_long("/proc/sys/fs/lease-break-time", self->break_time);
-	if (ll_read_long(LL_PARAM("break_timeout_ms")) !=
-	    self->break_time * 1000)
-		ll_sh("rmmod layoutlease");
-	if (!ll_module_loaded())
-		ll_sh("insmod %s", ko);
+	ll_module_restore();
 }
 
 /*

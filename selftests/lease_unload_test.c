@@ -38,15 +38,7 @@ FIXTURE_SETUP(unload)
 /* The module as the other tests expect it: loaded, with its defaults. */
 FIXTURE_TEARDOWN(unload)
 {
-	long want = ll_read_long("/proc/sys/fs/lease-break-time") * 1000;
-	char ko[PATH_MAX];
-
-	ll_module_path(ko, sizeof(ko));
-	if (ll_module_loaded() &&
-	    ll_read_long(LL_PARAM("break_timeout_ms")) != want)
-		ll_sh("rmmod layoutlease");
-	if (!ll_module_loaded())
-		ll_sh("insmod %s", ko);
+	ll_module_restore();
 }
 
 TEST_F(unload, rmmod_with_live_leases)

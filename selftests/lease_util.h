@@ -364,6 +364,25 @@ static inline int ll_wait_stat(const char *name, long want)
 	return 0;
 }
 
+/*
+ * The module as every test expects it, for FIXTURE_TEARDOWN: loaded with
+ * the fcntl hook, and its writable parameters at their defaults.
+ */
+static inline void ll_module_restore(void)
+{
+	long timeout = ll_read_long("/proc/sys/fs/lease-break-time") * 1000;
+	char ko[PATH_MAX];
+
+	ll_module_path(ko, sizeof(ko));
+	if (ll_module_loaded() && ll_sh("grep -qx Y " LL_PARAM("hook_fcntl")))
+		ll_sh("rmmod layoutlease");
+	if (!ll_module_loaded())
+		ll_sh("insmod %s", ko);
+	ll_write_long(LL_PARAM("break_timeout_ms"), timeout);
+	ll_sh("echo kill > " LL_PARAM("revoke") "; echo 0 > "
+	      LL_PARAM("require_lease") "; echo 1 > " LL_PARAM("dax_pins"));
+}
+
 /* Wait for @pid to exit for up to @secs; its status, or -ETIMEDOUT. */
 static inline int ll_wait_exit(pid_t pid, int secs)
 {
