@@ -298,6 +298,32 @@ static void *map_file(int fd)
 	return mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 }
 
+/*
+ * Named ODD_COMM, take a shared lease on the ODD_NAME file and pin all of
+ * it: its line of the leases in @l, the mapping in @buf; 0 or -1.
+ */
+static int lease_and_pin(FIXTURE_DATA(cli) *self, struct ll_lease_line *l,
+			 void **buf, struct ibv_mr **mr)
+{
+	if (prctl(PR_SET_NAME, ODD_COMM) || ll_setlease(self->fd, LL_SHARED) ||
+	    ll_lease_line(self->st.st_ino, l) != 1)
+		return -1;
+	*buf = map_file(self->fd);
+	if (*buf == MAP_FAILED)
+		return -1;
+	*mr = ibv_reg_mr(self->pd, *buf, LEN, RDMA_ACCESS);
+	return *mr ? 0 : -1;
+}
+
+/* Undo lease_and_pin(); 0 or -1. */
+static int unpin_unlease(FIXTURE_DATA(cli) *self, void *buf,
+			 struct ibv_mr *mr)
+{
+	if (ibv_dereg_mr(mr) || munmap(buf, LEN))
+		return -1;
+	return ll_setlease(self->fd, F_UNLCK);
+}
+
 /* A lease and a pin of this process, in every format of list and pins. */
 TEST_F(cli, list_pins_stats)
 {
@@ -308,13 +334,8 @@ TEST_F(cli, list_pins_stats)
 	struct proc p;
 	void *buf;
 
-	ASSERT_EQ(0, prctl(PR_SET_NAME, ODD_COMM));
-	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
-	buf = map_file(self->fd);
-	ASSERT_NE(MAP_FAILED, buf);
-	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
-	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	ASSERT_EQ(0, lease_and_pin(self, &l, &buf, &mr))
+		TH_LOG("%s", strerror(errno));
 
 	ASSERT_EQ(0, cli(&p, "list", "--json"));
 	EXPECT_EQ(0, p.err.len);
@@ -405,9 +426,7 @@ TEST_F(cli, list_pins_stats)
 	EXPECT_EQ(0, json_check(p.out.buf, "-", "1", &w))
 		TH_LOG("%s", p.out.buf);
 
-	EXPECT_EQ(0, ibv_dereg_mr(mr));
-	EXPECT_EQ(0, munmap(buf, LEN));
-	EXPECT_EQ(0, ll_setlease(self->fd, F_UNLCK));
+	EXPECT_EQ(0, unpin_unlease(self, buf, mr));
 	ASSERT_EQ(0, cli(&p, "list", "--json"));
 	EXPECT_EQ(0, json_check(p.out.buf, "leases", "0", NULL));
 	ASSERT_EQ(0, cli(&p, "pins", "--json"));
@@ -426,13 +445,8 @@ TEST_F(cli, output_columns)
 	struct proc p;
 	void *buf;
 
-	ASSERT_EQ(0, prctl(PR_SET_NAME, ODD_COMM));
-	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
-	buf = map_file(self->fd);
-	ASSERT_NE(MAP_FAILED, buf);
-	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
-	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	ASSERT_EQ(0, lease_and_pin(self, &l, &buf, &mr))
+		TH_LOG("%s", strerror(errno));
 
 	ASSERT_EQ(0, cli(&p, "list", "-o", "PID,PATH"));
 	EXPECT_EQ(0, p.err.len);
@@ -474,9 +488,7 @@ TEST_F(cli, output_columns)
 	EXPECT_EQ(0, json_check(p.out.buf, "pins", "1", &w))
 		TH_LOG("%s", p.out.buf);
 
-	EXPECT_EQ(0, ibv_dereg_mr(mr));
-	EXPECT_EQ(0, munmap(buf, LEN));
-	EXPECT_EQ(0, ll_setlease(self->fd, F_UNLCK));
+	EXPECT_EQ(0, unpin_unlease(self, buf, mr));
 	/* no leases: no header either, as lslocks */
 	ASSERT_EQ(0, cli(&p, "list", "-o", "PID,PATH"));
 	EXPECT_EQ(0, p.out.len) TH_LOG("%s", p.out.buf);

@@ -743,6 +743,22 @@ static char *cell_dup(const char *s)
 	return s ? cellf("%s", s) : NULL;
 }
 
+/*
+ * The cell of file @id that @what names: 'd' its device, 'i' its inode,
+ * 'p' its @path, or the three in a table when it has none (null in JSON).
+ */
+static char *file_cell(const struct table *t, char what,
+		       const struct file_id *id, const char *path)
+{
+	if (what == 'd')
+		return cellf("%u:%u", id->maj, id->min);
+	if (what == 'i')
+		return cellf("%lu", id->ino);
+	if (path || t->json)
+		return cell_dup(path);
+	return cellf("%u:%u:%lu", id->maj, id->min, id->ino);
+}
+
 /* Print the table and free it; the exit status. */
 static int table_print(struct table *t)
 {
@@ -799,14 +815,10 @@ static char *lease_cell(const struct table *t, int col, const struct lease *l,
 	case LEASE_FD:
 		return cellf("%d", l->fd);
 	case LEASE_DEV:
-		return cellf("%u:%u", l->file.maj, l->file.min);
 	case LEASE_INO:
-		return cellf("%lu", l->file.ino);
 	case LEASE_PATH:
-		if (path || t->json)
-			return cell_dup(path);
-		return cellf("%u:%u:%lu", l->file.maj, l->file.min,
-			     l->file.ino);
+		return file_cell(t, col == LEASE_DEV ? 'd' :
+				    col == LEASE_INO ? 'i' : 'p', &l->file, path);
 	case LEASE_MODE:
 		return cell_dup(l->mode);
 	case LEASE_STATE:
@@ -1009,14 +1021,10 @@ static char *pin_cell(const struct table *t, int col, const struct pin *pin,
 	case PIN_COMM:
 		return cell_dup(pin->comm);
 	case PIN_DEV:
-		return cellf("%u:%u", pin->file.maj, pin->file.min);
 	case PIN_INO:
-		return cellf("%lu", pin->file.ino);
 	case PIN_PATH:
-		if (path || t->json)
-			return cell_dup(path);
-		return cellf("%u:%u:%lu", pin->file.maj, pin->file.min,
-			     pin->file.ino);
+		return file_cell(t, col == PIN_DEV ? 'd' :
+				    col == PIN_INO ? 'i' : 'p', &pin->file, path);
 	case PIN_START:
 		return cellf("%lld", pin->start);
 	case PIN_END:
