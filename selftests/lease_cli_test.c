@@ -5,9 +5,9 @@
  * json module and compared value by value, paths that cannot be resolved,
  * hold reporting and releasing a lease broken by a truncate, watch seeing
  * set, break and release in order through its own trace instance and
- * removing it, and the exit codes.
+ * removing it, and the exit codes.  The tables are libsmartcols's: their
+ * columns, --output, --raw and its escapes are checked too.
  */
-#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sysmacros.h>
@@ -15,6 +15,7 @@
 #include "kselftest_harness.h"
 #include "lease_util.h"
 #include "rdma_util.h"
+#include "spawn_util.h"
 
 #define LEN		(1 << 20)
 #define PAGES		(LEN / 4096)
@@ -23,42 +24,23 @@
 #define TRACEFS		"/sys/kernel/tracing"
 #define PYTHON		"/usr/bin/python3"
 
-/* A file name and a command name the output has to escape. */
-#define ODD_NAME	"cli \"q\" \\ \n\t\xff\xc3\xa9.dat"
-#define ODD_NAME_SHOWN	"cli \"q\" \\x5c \\x0a\\x09\\xff\xc3\xa9.dat"
+/*
+ * A file name and a command name the output has to escape.  libsmartcols
+ * shows control characters, bytes that are not UTF-8 and a backslash
+ * before an x as \xHH in tables (_SHOWN; other backslashes as they are),
+ * and in raw output blanks, every backslash and non-ASCII byte too
+ * (_RAW).  In JSON, layoutlease writes a byte that is not UTF-8 as the
+ * text \xHH and a backslash before an x as \x5c (_JSON).
+ */
+#define ODD_NAME	"cli \"q\" \\ \\x\n\t\xff\xc3\xa9.dat"
+#define ODD_NAME_SHOWN	"cli \"q\" \\ \\x5cx\\x0a\\x09\\xff\xc3\xa9.dat"
+#define ODD_NAME_RAW	"cli\\x20\"q\"\\x20\\x5c\\x20\\x5cx\\x0a\\x09\\xff\\xc3\\xa9.dat"
+#define ODD_NAME_JSON	"cli \"q\" \\ \\x5cx\n\t\\xff\xc3\xa9.dat"
 #define ODD_COMM	"c)\"\\\n(x"
-#define ODD_COMM_SHOWN	"c)\"\\x5c\\x0a(x"
+#define ODD_COMM_SHOWN	"c)\"\\\\x0a(x"
+#define ODD_COMM_RAW	"c)\"\\x5c\\x0a(x"
 
 static char cli_bin[PATH_MAX];
-
-/* Children still running, stopped by the teardown if a test failed. */
-static pid_t live[8];
-
-static void track(pid_t pid, pid_t was)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(live); i++) {
-		if (live[i] == was) {
-			live[i] = pid;
-			return;
-		}
-	}
-}
-
-static void stop_live(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(live); i++) {
-		if (!live[i])
-			continue;
-		/* hold passes it on to its command, watch cleans up */
-		kill(live[i], SIGTERM);
-		waitpid(live[i], NULL, 0);
-		live[i] = 0;
-	}
-}
 
 /* tools/layoutlease/layoutlease of the build tree this test is in */
 static void __attribute__((constructor)) find_cli(void)
@@ -71,121 +53,71 @@ static void __attribute__((constructor)) find_cli(void)
 		*slash = '\0';
 	snprintf(cli_bin, sizeof(cli_bin), "%s/tools/layoutlease/layoutlease",
 		 ko);
+	/* libsmartcols shows UTF-8 characters in a UTF-8 locale only */
+	setenv("LC_ALL", "C.UTF-8", 1);
 }
 
-/* One output stream of a child process. */
-struct stream {
-	int fd;
-	size_t len;
-	char buf[OUT_MAX];
-};
-
+/* What a program that ran to its end wrote. */
 struct proc {
-	pid_t pid;
-	int in;			/* its standard input */
-	struct stream out, err;
+	struct {
+		size_t len;
+		char buf[OUT_MAX];
+	} out, err;
 };
 
-/* Start @argv with its standard streams on pipes; 0 or -errno. */
-static int spawn(struct proc *p, const char *const argv[])
-{
-	int in[2], out[2], err[2];
-
-	memset(p, 0, sizeof(*p));
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
-	    pipe2(err, O_CLOEXEC))
-		return -errno;
-	p->pid = fork();
-	if (p->pid < 0)
-		return -errno;
-	if (!p->pid) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		dup2(err[1], 2);
-		/* no lease of this test may follow it: it is no holder */
-		close_range(3, ~0U, 0);
-		execv(argv[0], (char *const *)argv);
-		_exit(99);
-	}
-	track(p->pid, 0);
-	close(in[0]);
-	close(out[1]);
-	close(err[1]);
-	p->in = in[1];
-	p->out.fd = out[0];
-	p->err.fd = err[0];
-	return 0;
-}
-
 /*
- * Read @s until it holds @needle (NULL: until end of file), for at most
- * @ms; 0, -ETIMEDOUT, or -EPIPE at an end of file before @needle.
+ * Run @argv with @input on its standard input to its end: its exit
+ * status (128 + N for signal N), or -1.
  */
-static int read_until(struct stream *s, const char *needle, int ms)
-{
-	struct pollfd p = { .fd = s->fd, .events = POLLIN };
-	double end = ll_now() + ms / 1000.0;
-	ssize_t n;
-
-	int left;
-
-	for (;;) {
-		s->buf[s->len] = '\0';
-		if (needle && strstr(s->buf, needle))
-			return 0;
-		left = (end - ll_now()) * 1000;
-		if (poll(&p, 1, left > 0 ? left : 0) != 1)
-			return -ETIMEDOUT;
-		n = read(s->fd, s->buf + s->len, sizeof(s->buf) - 1 - s->len);
-		if (n <= 0)
-			return needle || n < 0 ? -EPIPE : 0;
-		s->len += n;
-	}
-}
-
-/*
- * Wait for @p to end, then close its pipes: its exit status (128 + N for
- * signal N), or -1.  Its standard input stays open until it has ended.
- */
-static int reap(struct proc *p)
-{
-	int st;
-	pid_t pid = waitpid(p->pid, &st, 0);
-
-	close(p->in);
-	close(p->out.fd);
-	close(p->err.fd);
-	if (pid != p->pid)
-		return -1;
-	track(0, p->pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* Run @argv with @input on its standard input to its end; its status. */
 static int run(struct proc *p, const char *const argv[], const char *input)
 {
 	size_t len = input ? strlen(input) : 0;
+	ssize_t out = -1, err = -1;
+	struct child c;
+	int st = -1;
 
-	if (spawn(p, argv))
-		return -1;
-	if (len && write(p->in, input, len) != (ssize_t)len)
-		return -1;
-	close(p->in);
-	p->in = -1;
-	if (read_until(&p->out, NULL, CLI_MS) ||
-	    read_until(&p->err, NULL, CLI_MS))
-		kill(p->pid, SIGKILL);
-	return reap(p);
+	if (!child_spawn(&c, "run", (char *const *)argv, true) &&
+	    (!len || write(c.in, input, len) == (ssize_t)len)) {
+		close(c.in);
+		c.in = -1;
+		out = child_read_all(c.out, p->out.buf, sizeof(p->out.buf),
+				     CLI_MS);
+		err = child_read_all(c.err, p->err.buf, sizeof(p->err.buf),
+				     CLI_MS);
+		if (out >= 0 && err >= 0)
+			st = child_wait(&c, CLI_MS);
+	}
+	p->out.len = out > 0 ? out : 0;
+	p->err.len = err > 0 ? err : 0;
+	p->out.buf[p->out.len] = '\0';
+	p->err.buf[p->err.len] = '\0';
+	child_stop(&c);
+	return child_status(st);
 }
 
 /* Run the command line tool with the NULL-terminated arguments. */
 #define cli(p, ...)	run(p, (const char *const []){ cli_bin, __VA_ARGS__, NULL }, NULL)
 
+/* The lines @c prints until it ends, into @buf; 0 or -ETIMEDOUT. */
+static int rest_of(struct child *c, char *buf, size_t len)
+{
+	char line[PATH_MAX * 2];
+	size_t n = 0;
+	int ret;
+
+	buf[0] = '\0';
+	while (!(ret = child_expect(c, "", line, sizeof(line), CLI_MS)))
+		if (n < len)
+			n += snprintf(buf + n, len - n, "%s\n", line);
+	return ret == -EPIPE ? 0 : ret;
+}
+
 /*
  * json_check: parse standard input as JSON; its array KEY ("-": the
  * object itself) must have ROWS elements ("*": any number), and when
  * KEY=VALUE arguments follow, exactly one element must have those values
- * (null, numbers and lists as text).  Exit 3 for text that is not JSON.
+ * (null, numbers and lists as text; @keys: its keys, in order, separated
+ * by commas).  Exit 3 for text that is not JSON.
  */
 static const char json_check_py[] =
 	"import json, sys\n"
@@ -197,13 +129,16 @@ static const char json_check_py[] =
 	"key, rows = sys.argv[1], sys.argv[2]\n"
 	"elems = [doc] if key == '-' else doc[key]\n"
 	"want = [a.split('=', 1) for a in sys.argv[3:]]\n"
-	"def text(v):\n"
+	"def text(e, k):\n"
+	"    if k == '@keys':\n"
+	"        return ','.join(e)\n"
+	"    v = e.get(k)\n"
 	"    if v is None:\n"
 	"        return 'null'\n"
 	"    if isinstance(v, list):\n"
 	"        return ','.join(v)\n"
 	"    return str(v)\n"
-	"hits = [e for e in elems if all(text(e.get(k)) == v for k, v in want)]\n"
+	"hits = [e for e in elems if all(text(e, k) == v for k, v in want)]\n"
 	"bad = rows != '*' and len(elems) != int(rows)\n"
 	"if bad or (want and len(hits) != 1):\n"
 	"    print('no match for', want, 'in', elems, file=sys.stderr)\n"
@@ -265,6 +200,21 @@ static int lines(const char *s, const char *prefix, char *line, size_t len)
 	return n;
 }
 
+/* Make the runs of spaces in @s one, and drop those that start lines. */
+static void squeeze(char *s)
+{
+	bool start = true;
+	char *d = s;
+
+	for (; *s; s++) {
+		if (*s == ' ' && (start || d[-1] == ' '))
+			continue;
+		start = *s == '\n';
+		*d++ = *s;
+	}
+	*d = '\0';
+}
+
 /* Seconds between now and the ISO 8601 local time at @s, or -1. */
 static double age_of(const char *s)
 {
@@ -297,6 +247,7 @@ FIXTURE(cli) {
 	long timeout_ms;
 	struct ibv_context *ctx;
 	struct ibv_pd *pd;
+	struct child hold, watch;	/* hold and watch running */
 };
 
 FIXTURE_SETUP(cli)
@@ -329,7 +280,9 @@ FIXTURE_SETUP(cli)
 
 FIXTURE_TEARDOWN(cli)
 {
-	stop_live();
+	/* hold passes SIGTERM on to its command, watch cleans up */
+	child_end(&self->hold, SIGTERM, CLI_MS);
+	child_end(&self->watch, SIGTERM, CLI_MS);
 	prctl(PR_SET_NAME, self->comm);
 	ibv_dealloc_pd(self->pd);
 	ibv_close_device(self->ctx);
@@ -345,6 +298,32 @@ static void *map_file(int fd)
 	return mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 }
 
+/*
+ * Named ODD_COMM, take a shared lease on the ODD_NAME file and pin all of
+ * it: its line of the leases in @l, the mapping in @buf; 0 or -1.
+ */
+static int lease_and_pin(FIXTURE_DATA(cli) *self, struct ll_lease_line *l,
+			 void **buf, struct ibv_mr **mr)
+{
+	if (prctl(PR_SET_NAME, ODD_COMM) || ll_setlease(self->fd, LL_SHARED) ||
+	    ll_lease_line(self->st.st_ino, l) != 1)
+		return -1;
+	*buf = map_file(self->fd);
+	if (*buf == MAP_FAILED)
+		return -1;
+	*mr = ibv_reg_mr(self->pd, *buf, LEN, RDMA_ACCESS);
+	return *mr ? 0 : -1;
+}
+
+/* Undo lease_and_pin(); 0 or -1. */
+static int unpin_unlease(FIXTURE_DATA(cli) *self, void *buf,
+			 struct ibv_mr *mr)
+{
+	if (ibv_dereg_mr(mr) || munmap(buf, LEN))
+		return -1;
+	return ll_setlease(self->fd, F_UNLCK);
+}
+
 /* A lease and a pin of this process, in every format of list and pins. */
 TEST_F(cli, list_pins_stats)
 {
@@ -355,13 +334,8 @@ TEST_F(cli, list_pins_stats)
 	struct proc p;
 	void *buf;
 
-	ASSERT_EQ(0, prctl(PR_SET_NAME, ODD_COMM));
-	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
-	buf = map_file(self->fd);
-	ASSERT_NE(MAP_FAILED, buf);
-	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
-	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	ASSERT_EQ(0, lease_and_pin(self, &l, &buf, &mr))
+		TH_LOG("%s", strerror(errno));
 
 	ASSERT_EQ(0, cli(&p, "list", "--json"));
 	EXPECT_EQ(0, p.err.len);
@@ -371,12 +345,13 @@ TEST_F(cli, list_pins_stats)
 	want(&w, "fd=%d", self->fd);
 	want(&w, "dev=%s", self->dev);
 	want(&w, "ino=%lu", self->st.st_ino);
-	want(&w, "path=%s", self->path);
+	want(&w, "path=%s", CLI_DIR "/" ODD_NAME_JSON);
 	want(&w, "mode=shared");
 	want(&w, "state=active");
 	want(&w, "break_ms=0");
 	want(&w, "pins=1");
 	want(&w, "pages=%d", PAGES);
+	want(&w, "@keys=id,pid,comm,fd,dev,ino,path,mode,state,break_ms,pins,pages");
 	EXPECT_EQ(0, json_check(p.out.buf, "leases", "1", &w))
 		TH_LOG("%s", p.out.buf);
 
@@ -386,40 +361,60 @@ TEST_F(cli, list_pins_stats)
 	want(&w, "comm=%s", ODD_COMM);
 	want(&w, "dev=%s", self->dev);
 	want(&w, "ino=%lu", self->st.st_ino);
-	want(&w, "path=%s", self->path);
+	want(&w, "path=%s", CLI_DIR "/" ODD_NAME_JSON);
 	want(&w, "start=0");
 	want(&w, "end=%d", LEN);
 	want(&w, "pages=%d", PAGES);
 	want(&w, "lease=%llu", l.id);
 	want(&w, "access=%d", RDMA_ACCESS);
 	want(&w, "access_flags=local_write,remote_write,remote_read");
+	want(&w, "@keys=umem,pid,comm,dev,ino,path,start,end,pages,lease,access,access_flags");
 	EXPECT_EQ(0, json_check(p.out.buf, "pins", "1", &w))
 		TH_LOG("%s", p.out.buf);
 
 	/* tables: a header and one line, the newlines of names escaped */
 	ASSERT_EQ(0, cli(&p, "list"));
-	EXPECT_EQ(2, lines(p.out.buf, "   ID ", line, sizeof(line)));
 	EXPECT_EQ(2, lines(p.out.buf, "", NULL, 0));
-	snprintf(line, sizeof(line), "%5llu %7d %-15s shared    active          -    1 %7d %s\n",
+	squeeze(p.out.buf);
+	snprintf(line, sizeof(line), "ID PID COMMAND MODE STATE BREAK PINS PAGES PATH\n%llu %d %s shared active - 1 %d %s\n",
 		 l.id, getpid(), ODD_COMM_SHOWN, PAGES,
 		 CLI_DIR "/" ODD_NAME_SHOWN);
-	EXPECT_NE(NULL, strstr(p.out.buf, line)) TH_LOG("%s", p.out.buf);
+	EXPECT_STREQ(line, p.out.buf);
 	ASSERT_EQ(0, cli(&p, "list", "--noheadings"));
 	EXPECT_EQ(1, lines(p.out.buf, "", NULL, 0));
+	ASSERT_EQ(0, cli(&p, "list", "--raw"));
+	snprintf(line, sizeof(line), "ID PID COMMAND MODE STATE BREAK PINS PAGES PATH\n%llu %d %s shared active - 1 %d %s\n",
+		 l.id, getpid(), ODD_COMM_RAW, PAGES, CLI_DIR "/" ODD_NAME_RAW);
+	EXPECT_STREQ(line, p.out.buf);
 	ASSERT_EQ(0, cli(&p, "pins"));
 	EXPECT_EQ(2, lines(p.out.buf, "", NULL, 0));
-	snprintf(line, sizeof(line), "%7d %-15s %-23s %7d %5llu %#8x %s\n",
+	squeeze(p.out.buf);
+	EXPECT_EQ(0, strncmp(p.out.buf, "UMEM PID COMMAND RANGE PAGES LEASE ACCESS PATH\n", 47))
+		TH_LOG("%s", p.out.buf);
+	snprintf(line, sizeof(line), " %d %s %s %d %llu %#x %s\n",
 		 getpid(), ODD_COMM_SHOWN, "0-1048576", PAGES, l.id,
 		 RDMA_ACCESS, CLI_DIR "/" ODD_NAME_SHOWN);
 	EXPECT_NE(NULL, strstr(p.out.buf, line)) TH_LOG("%s", p.out.buf);
+	ASSERT_EQ(0, cli(&p, "pins", "--raw", "--noheadings"));
+	EXPECT_EQ(1, lines(p.out.buf, "", NULL, 0));
+	snprintf(line, sizeof(line), " %d %s %s %d %llu %#x %s\n",
+		 getpid(), ODD_COMM_RAW, "0-1048576", PAGES, l.id,
+		 RDMA_ACCESS, CLI_DIR "/" ODD_NAME_RAW);
+	EXPECT_NE(NULL, strstr(p.out.buf, line)) TH_LOG("%s", p.out.buf);
 
 	ASSERT_EQ(0, cli(&p, "stats"));
-	snprintf(line, sizeof(line), "%-14s 1\n%-14s %ld\n", "leases",
-		 "breaks", ll_stat("breaks"));
-	EXPECT_EQ(0, strncmp(p.out.buf, line, strlen(line)));
-	snprintf(line, sizeof(line), "%-14s 1\n%-14s %d\n", "pins",
-		 "pinned_pages", PAGES);
+	squeeze(p.out.buf);
+	snprintf(line, sizeof(line), "NAME VALUE\nleases 1\nbreaks %ld\n",
+		 ll_stat("breaks"));
+	EXPECT_EQ(0, strncmp(p.out.buf, line, strlen(line)))
+		TH_LOG("%s", p.out.buf);
+	snprintf(line, sizeof(line), "\npins 1\npinned_pages %d\n", PAGES);
 	EXPECT_NE(NULL, strstr(p.out.buf, line)) TH_LOG("%s", p.out.buf);
+	ASSERT_EQ(0, cli(&p, "stats", "--raw", "--noheadings"));
+	snprintf(line, sizeof(line), "leases 1\nbreaks %ld\n",
+		 ll_stat("breaks"));
+	EXPECT_EQ(0, strncmp(p.out.buf, line, strlen(line)))
+		TH_LOG("%s", p.out.buf);
 	ASSERT_EQ(0, cli(&p, "stats", "--json"));
 	memset(&w, 0, sizeof(w));
 	want(&w, "leases=1");
@@ -431,15 +426,72 @@ TEST_F(cli, list_pins_stats)
 	EXPECT_EQ(0, json_check(p.out.buf, "-", "1", &w))
 		TH_LOG("%s", p.out.buf);
 
-	EXPECT_EQ(0, ibv_dereg_mr(mr));
-	EXPECT_EQ(0, munmap(buf, LEN));
-	EXPECT_EQ(0, ll_setlease(self->fd, F_UNLCK));
+	EXPECT_EQ(0, unpin_unlease(self, buf, mr));
 	ASSERT_EQ(0, cli(&p, "list", "--json"));
 	EXPECT_EQ(0, json_check(p.out.buf, "leases", "0", NULL));
 	ASSERT_EQ(0, cli(&p, "pins", "--json"));
 	EXPECT_EQ(0, json_check(p.out.buf, "pins", "0", NULL));
 	/* the checker itself tells JSON from text */
 	EXPECT_EQ(3, json_check("{\"leases\": [}", "leases", "0", NULL));
+}
+
+/* --output: the columns asked for, in that order, in every format. */
+TEST_F(cli, output_columns)
+{
+	struct ll_lease_line l;
+	struct want w = { 0 };
+	char line[PATH_MAX * 4];
+	struct ibv_mr *mr;
+	struct proc p;
+	void *buf;
+
+	ASSERT_EQ(0, lease_and_pin(self, &l, &buf, &mr))
+		TH_LOG("%s", strerror(errno));
+
+	ASSERT_EQ(0, cli(&p, "list", "-o", "PID,PATH"));
+	EXPECT_EQ(0, p.err.len);
+	squeeze(p.out.buf);
+	snprintf(line, sizeof(line), "PID PATH\n%d %s\n", getpid(),
+		 CLI_DIR "/" ODD_NAME_SHOWN);
+	EXPECT_STREQ(line, p.out.buf);
+	/* any case, JSON names too, any order */
+	ASSERT_EQ(0, cli(&p, "list", "--raw", "--noheadings", "--output",
+			 "path,Comm,break_ms,ID,fd,dev,ino"));
+	snprintf(line, sizeof(line), "%s %s - %llu %d %s %lu\n",
+		 CLI_DIR "/" ODD_NAME_RAW, ODD_COMM_RAW, l.id, self->fd,
+		 self->dev, self->st.st_ino);
+	EXPECT_STREQ(line, p.out.buf);
+	ASSERT_EQ(0, cli(&p, "list", "--json", "--output", "PID,PATH,break"));
+	want(&w, "@keys=pid,path,break_ms");
+	want(&w, "pid=%d", getpid());
+	want(&w, "path=%s", CLI_DIR "/" ODD_NAME_JSON);
+	want(&w, "break_ms=0");
+	EXPECT_EQ(0, json_check(p.out.buf, "leases", "1", &w))
+		TH_LOG("%s", p.out.buf);
+
+	ASSERT_EQ(0, cli(&p, "pins", "-o", "lease,RANGE,access_flags"));
+	squeeze(p.out.buf);
+	snprintf(line, sizeof(line), "LEASE RANGE ACCESS_FLAGS\n%llu 0-%d local_write,remote_write,remote_read\n",
+		 l.id, LEN);
+	EXPECT_STREQ(line, p.out.buf);
+	ASSERT_EQ(0, cli(&p, "pins", "-r", "-n", "-o", "PID,START,END,DEV,INO,ACCESS"));
+	snprintf(line, sizeof(line), "%d 0 %d %s %lu %#x\n", getpid(), LEN,
+		 self->dev, self->st.st_ino, RDMA_ACCESS);
+	EXPECT_STREQ(line, p.out.buf);
+	ASSERT_EQ(0, cli(&p, "pins", "-J", "-o", "range,lease,Access,COMMAND"));
+	memset(&w, 0, sizeof(w));
+	want(&w, "@keys=range,lease,access,comm");
+	want(&w, "range=0-%d", LEN);
+	want(&w, "lease=%llu", l.id);
+	want(&w, "access=%d", RDMA_ACCESS);
+	want(&w, "comm=%s", ODD_COMM);
+	EXPECT_EQ(0, json_check(p.out.buf, "pins", "1", &w))
+		TH_LOG("%s", p.out.buf);
+
+	EXPECT_EQ(0, unpin_unlease(self, buf, mr));
+	/* no leases: no header either, as lslocks */
+	ASSERT_EQ(0, cli(&p, "list", "-o", "PID,PATH"));
+	EXPECT_EQ(0, p.out.len) TH_LOG("%s", p.out.buf);
 }
 
 /*
@@ -497,10 +549,14 @@ TEST_F(cli, unresolvable_path)
 	unlink(other);
 }
 
-/* Start hold on @path around a shell that says "ready", then waits. */
-static int start_hold(struct proc *p, const char *path, const char *opt)
+/*
+ * Start hold on @path around a shell that says "ready", then waits; hold
+ * must say nothing before.
+ */
+static int start_hold(struct child *c, const char *path, const char *opt)
 {
 	const char *argv[9] = { cli_bin, "hold" };
+	char line[256];
 	int n = 2;
 
 	if (opt)
@@ -510,17 +566,18 @@ static int start_hold(struct proc *p, const char *path, const char *opt)
 	argv[n++] = "/bin/sh";
 	argv[n++] = "-c";
 	argv[n++] = "echo ready; read x; exit 7";
-	if (spawn(p, argv))
+	if (child_start(c, "hold", (char *const *)argv) ||
+	    child_expect(c, "", line, sizeof(line), CLI_MS))
 		return -1;
-	return read_until(&p->out, "ready\n", CLI_MS);
+	return strcmp(line, "ready") ? -1 : 0;
 }
 
-/* Let the shell end and collect hold's exit status. */
-static int end_hold(struct proc *p)
+/* Let the shell end: hold's exit status, what it said since in @err. */
+static int end_hold(struct child *c, char *err, size_t len)
 {
-	if (write(p->in, "x\n", 2) != 2 || read_until(&p->err, NULL, CLI_MS))
+	if (child_send(c, "x") || rest_of(c, err, len))
 		return -1;
-	return reap(p);
+	return child_status(child_wait(c, CLI_MS));
 }
 
 /* The hold line reporting a break: the lease, the file, a recent time. */
@@ -546,16 +603,15 @@ TEST_F(cli, hold_releases_on_break)
 {
 	long breaks = ll_stat("breaks"), timeouts = ll_stat("timeouts");
 	struct ll_lease_line l, gone;
+	char err[PATH_MAX * 2];
 	struct stat st;
-	struct proc p;
 
 	/* hold released it, if the truncate returns without a timeout */
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 20000));
-	ASSERT_EQ(0, start_hold(&p, self->plain, NULL));
+	ASSERT_EQ(0, start_hold(&self->hold, self->plain, NULL));
 	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
-	EXPECT_EQ(p.pid, l.pid);
+	EXPECT_EQ(self->hold.pid, l.pid);
 	EXPECT_STREQ("shared", l.mode);
-	EXPECT_EQ(0, p.err.len);
 
 	ASSERT_EQ(0, truncate(self->plain, 0));
 	ASSERT_EQ(0, stat(self->plain, &st));
@@ -565,10 +621,9 @@ TEST_F(cli, hold_releases_on_break)
 	EXPECT_EQ(0, ll_lease_line(self->plain_st.st_ino, &gone));
 
 	/* the shell kept running; its status is hold's */
-	EXPECT_EQ(7, end_hold(&p));
-	EXPECT_EQ(1, lines(p.err.buf, "", NULL, 0));
-	check_break_line(_metadata, p.err.buf, l.id, self->plain,
-			 "; released\n");
+	EXPECT_EQ(7, end_hold(&self->hold, err, sizeof(err)));
+	EXPECT_EQ(1, lines(err, "", NULL, 0));
+	check_break_line(_metadata, err, l.id, self->plain, "; released\n");
 }
 
 /* hold --keep keeps the broken lease until the module's timeout. */
@@ -576,20 +631,20 @@ TEST_F(cli, hold_keep_waits_for_timeout)
 {
 	long timeouts = ll_stat("timeouts");
 	struct ll_lease_line l;
-	struct proc p;
+	char err[PATH_MAX * 2];
 	double start;
 
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 500));
-	ASSERT_EQ(0, start_hold(&p, self->plain, "--keep"));
+	ASSERT_EQ(0, start_hold(&self->hold, self->plain, "--keep"));
 	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
 	start = ll_now();
 	ASSERT_EQ(0, truncate(self->plain, 0));
 	/* 500 ms of jiffies, give or take one */
 	EXPECT_LE(0.48, ll_now() - start);
 	EXPECT_EQ(timeouts + 1, ll_stat("timeouts"));
-	EXPECT_EQ(7, end_hold(&p));
-	EXPECT_EQ(1, lines(p.err.buf, "", NULL, 0));
-	check_break_line(_metadata, p.err.buf, l.id, self->plain,
+	EXPECT_EQ(7, end_hold(&self->hold, err, sizeof(err)));
+	EXPECT_EQ(1, lines(err, "", NULL, 0));
+	check_break_line(_metadata, err, l.id, self->plain,
 			 "; kept until the break timeout\n");
 }
 
@@ -599,10 +654,11 @@ TEST_F(cli, hold_exclusive)
 	long breaks = ll_stat("breaks");
 	struct want w = { 0 };
 	struct ll_lease_line l;
+	char err[PATH_MAX];
 	struct stat st;
-	struct proc p, q;
+	struct proc q;
 
-	ASSERT_EQ(0, start_hold(&p, self->plain, "--exclusive"));
+	ASSERT_EQ(0, start_hold(&self->hold, self->plain, "--exclusive"));
 	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
 	EXPECT_EQ(-1, truncate(self->plain, 0));
 	EXPECT_EQ(ETXTBSY, errno);
@@ -613,7 +669,7 @@ TEST_F(cli, hold_exclusive)
 	/* another process's lease, as list shows it */
 	ASSERT_EQ(0, cli(&q, "list", "--json"));
 	want(&w, "id=%llu", l.id);
-	want(&w, "pid=%d", p.pid);
+	want(&w, "pid=%d", self->hold.pid);
 	want(&w, "comm=layoutlease");
 	want(&w, "path=%s", self->plain);
 	want(&w, "mode=exclusive");
@@ -621,8 +677,8 @@ TEST_F(cli, hold_exclusive)
 	EXPECT_EQ(0, json_check(q.out.buf, "leases", "1", &w))
 		TH_LOG("%s", q.out.buf);
 
-	EXPECT_EQ(7, end_hold(&p));
-	EXPECT_EQ(0, p.err.len) TH_LOG("%s", p.err.buf);
+	EXPECT_EQ(7, end_hold(&self->hold, err, sizeof(err)));
+	EXPECT_STREQ("", err);
 }
 
 /* What hold exits with when it, or its command, cannot run. */
@@ -647,9 +703,10 @@ TEST_F(cli, hold_failures)
 		  cli(&p, "hold", self->plain, "--", "/bin/sh", "-c",
 		      "kill -TERM $$"));
 	/* a signal sent to hold reaches its command */
-	ASSERT_EQ(0, start_hold(&p, self->plain, NULL));
-	EXPECT_EQ(0, kill(p.pid, SIGTERM));
-	EXPECT_EQ(128 + SIGTERM, reap(&p));
+	ASSERT_EQ(0, start_hold(&self->hold, self->plain, NULL));
+	EXPECT_EQ(0, kill(self->hold.pid, SIGTERM));
+	EXPECT_EQ(128 + SIGTERM,
+		  child_status(child_wait(&self->hold, CLI_MS)));
 }
 
 /* Usage errors, --help and --version. */
@@ -663,7 +720,17 @@ TEST(usage)
 	EXPECT_EQ(2, cli(&p, "list", "--bogus"));
 	EXPECT_EQ(2, cli(&p, "list", "extra"));
 	EXPECT_EQ(2, cli(&p, "pins", "--count", "1"));
-	EXPECT_EQ(2, cli(&p, "stats", "--noheadings"));
+	EXPECT_EQ(2, cli(&p, "stats", "--output", "NAME"));
+	EXPECT_EQ(2, cli(&p, "pins", "--output"));
+	/* an unknown column, before the module is asked */
+	EXPECT_EQ(2, cli(&p, "list", "-o", "PID,bogus"));
+	EXPECT_NE(NULL, strstr(p.err.buf, "unknown column: bogus"))
+		TH_LOG("%s", p.err.buf);
+	EXPECT_EQ(0, p.out.len);
+	EXPECT_EQ(2, cli(&p, "pins", "--output", "ID"));
+	EXPECT_NE(NULL, strstr(p.err.buf, "unknown column: ID"));
+	EXPECT_EQ(2, cli(&p, "list", "-o", "PID,"));
+	EXPECT_EQ(2, cli(&p, "list", "--json", "-o", "pidx"));
 	EXPECT_EQ(2, cli(&p, "watch", "--count", "0"));
 	EXPECT_EQ(2, cli(&p, "watch", "--count", "1x"));
 	EXPECT_EQ(2, cli(&p, "watch", "--count"));
@@ -676,18 +743,23 @@ TEST(usage)
 	EXPECT_EQ(0, strncmp(p.out.buf, "layoutlease from layoutlease ", 29));
 }
 
-/* Start watch and wait until its events are enabled; its instance. */
-static int start_watch(struct proc *p, const char *const argv[],
+/*
+ * Start watch and wait until it says its events are enabled, before
+ * anything else; its instance.
+ */
+static int start_watch(struct child *c, const char *const argv[],
 		       char *inst, size_t len)
 {
+	char line[PATH_MAX];
 	const char *at;
 
-	if (spawn(p, argv) || read_until(&p->err, "\n", CLI_MS))
+	if (child_start(c, "watch", (char *const *)argv) ||
+	    child_expect(c, "", line, sizeof(line), CLI_MS))
 		return -1;
-	at = strstr(p->err.buf, " in " TRACEFS "/instances/layoutlease-");
+	at = strstr(line, " in " TRACEFS "/instances/layoutlease-");
 	if (!at)
 		return -1;
-	snprintf(inst, len, "%.*s", (int)strcspn(at + 4, "\n"), at + 4);
+	snprintf(inst, len, "%s", at + 4);
 	return 0;
 }
 
@@ -722,13 +794,12 @@ TEST_F(cli, watch_set_break_release)
 	static const char *const argv[] = { cli_bin, "watch", "--json",
 					    "--count", "3", NULL };
 	char inst[PATH_MAX], lease[32], setter[32], set[32], brk[32];
-	char release[32];
+	char release[32], out[OUT_MAX];
 	struct ll_lease_line l;
 	struct holder h;
-	struct proc p, q;
+	struct proc q;
 
-	ASSERT_EQ(0, start_watch(&p, argv, inst, sizeof(inst)))
-		TH_LOG("%s", p.err.buf);
+	ASSERT_EQ(0, start_watch(&self->watch, argv, inst, sizeof(inst)));
 	EXPECT_EQ(0, access(inst, F_OK));
 	ASSERT_EQ(0, holder_start(&h, self->plain, LL_SHARED,
 				  HOLD_COOPERATE));
@@ -737,8 +808,9 @@ TEST_F(cli, watch_set_break_release)
 	ASSERT_EQ(1, holder_finish(&h));
 	EXPECT_EQ(0, h.rep.released);
 
-	ASSERT_EQ(0, read_until(&p.out, NULL, CLI_MS)) TH_LOG("%s", p.out.buf);
-	EXPECT_EQ(0, reap(&p));
+	/* it exits after the third */
+	ASSERT_EQ(0, rest_of(&self->watch, out, sizeof(out)));
+	EXPECT_EQ(0, child_status(child_wait(&self->watch, CLI_MS)));
 	EXPECT_EQ(-1, access(inst, F_OK));
 	EXPECT_EQ(ENOENT, errno);
 	snprintf(lease, sizeof(lease), "%llu", l.id);
@@ -748,8 +820,8 @@ TEST_F(cli, watch_set_break_release)
 	snprintf(release, sizeof(release), "release=%d", h.pid);
 	EXPECT_EQ(0, run(&q, (const char *const []){ PYTHON, "-c",
 			 watch_check_py, lease, setter, set, brk, release,
-			 NULL }, p.out.buf))
-		TH_LOG("%s", p.out.buf);
+			 NULL }, out))
+		TH_LOG("%s", out);
 }
 
 /*
@@ -762,39 +834,46 @@ TEST_F(cli, watch_text_and_signals)
 	static const char *const argv[] = { cli_bin, "watch", NULL };
 	static const int sigs[] = { SIGTERM, SIGINT };
 	char inst[PATH_MAX], want_set[PATH_MAX * 2], want_rel[PATH_MAX * 2];
+	char set[PATH_MAX * 2], rel[PATH_MAX * 2], rest[PATH_MAX];
 	const char *at;
 	struct ll_lease_line l;
-	struct proc p;
 	int i, fd;
 
 	fd = open(self->plain, O_RDWR);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, start_watch(&p, argv, inst, sizeof(inst)));
+		ASSERT_EQ(0, start_watch(&self->watch, argv, inst,
+					 sizeof(inst)));
 		ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
 		ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
-		snprintf(want_set, sizeof(want_set), " set     lease=%llu mode=shared setter=%d task=%s[%d] dev=%u:%u ino=%lu path=%s\n",
+		snprintf(want_set, sizeof(want_set), " set     lease=%llu mode=shared setter=%d task=%s[%d] dev=%u:%u ino=%lu path=%s",
 			 l.id, getpid(), self->comm, getpid(),
 			 major(self->plain_st.st_dev),
 			 minor(self->plain_st.st_dev),
 			 self->plain_st.st_ino, self->plain);
-		ASSERT_EQ(0, read_until(&p.out, want_set, CLI_MS))
-			TH_LOG("%s", p.out.buf);
+		/* the next two lines: the set, then the release */
+		ASSERT_EQ(0, child_expect(&self->watch, "", set, sizeof(set),
+					  CLI_MS));
+		at = strstr(set, want_set);
+		ASSERT_NE(NULL, at) TH_LOG("%s", set);
+		EXPECT_STREQ(want_set, at);
 		ASSERT_EQ(0, ll_setlease(fd, F_UNLCK));
 		snprintf(want_rel, sizeof(want_rel), " release lease=%llu ",
 			 l.id);
-		ASSERT_EQ(0, read_until(&p.out, want_rel, CLI_MS))
-			TH_LOG("%s", p.out.buf);
-		at = strstr(p.out.buf, want_rel);
-		EXPECT_EQ(0, strcmp(strstr(at, " mode="),
-				    strstr(want_set, " mode=")))
-			TH_LOG("%s", p.out.buf);
-		EXPECT_EQ(2, lines(p.out.buf, "", NULL, 0));
-		EXPECT_GE(60, age_of(p.out.buf));
-		EXPECT_LE(0, age_of(p.out.buf));
+		ASSERT_EQ(0, child_expect(&self->watch, "", rel, sizeof(rel),
+					  CLI_MS));
+		at = strstr(rel, want_rel);
+		ASSERT_NE(NULL, at) TH_LOG("%s", rel);
+		EXPECT_STREQ(strstr(want_set, " mode="), strstr(at, " mode="));
+		EXPECT_GE(60, age_of(set));
+		EXPECT_LE(0, age_of(set));
 		EXPECT_EQ(0, access(inst, F_OK));
-		EXPECT_EQ(0, kill(p.pid, sigs[i]));
-		EXPECT_EQ(0, reap(&p));
+		EXPECT_EQ(0, kill(self->watch.pid, sigs[i]));
+		/* nothing more */
+		EXPECT_EQ(0, rest_of(&self->watch, rest, sizeof(rest)));
+		EXPECT_STREQ("", rest);
+		EXPECT_EQ(0, child_status(child_wait(&self->watch, CLI_MS)));
+		child_stop(&self->watch);
 		EXPECT_EQ(-1, access(inst, F_OK)) TH_LOG("%s left", inst);
 	}
 	close(fd);

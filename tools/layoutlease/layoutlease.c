@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -33,6 +34,7 @@
 #include <unistd.h>
 #include <linux/layout_lease.h>
 #include <linux/magic.h>
+#include <libsmartcols/libsmartcols.h>
 
 #ifndef LL_VERSION
 #define LL_VERSION	"unknown"
@@ -55,9 +57,9 @@ enum {
 
 static const char usage_text[] =
 	"Usage:\n"
-	" layoutlease list [--json] [--noheadings]\n"
-	" layoutlease pins [--json] [--noheadings]\n"
-	" layoutlease stats [--json]\n"
+	" layoutlease list [--json|--raw] [--noheadings] [--output COLUMNS]\n"
+	" layoutlease pins [--json|--raw] [--noheadings] [--output COLUMNS]\n"
+	" layoutlease stats [--json|--raw] [--noheadings]\n"
 	" layoutlease hold [--exclusive] [--keep] FILE [--] COMMAND [ARG...]\n"
 	" layoutlease watch [--json] [--count N]\n"
 	" layoutlease break ID\n"
@@ -77,6 +79,12 @@ static const char usage_text[] =
 	"Options:\n"
 	" -J, --json          JSON output (watch: one object per line)\n"
 	" -n, --noheadings    no header line\n"
+	" -o, --output LIST   the columns to show, separated by commas, e.g.\n"
+	"                     PID,PATH (list: ID PID COMMAND FD DEV INO PATH\n"
+	"                     MODE STATE BREAK PINS PAGES; pins: UMEM PID\n"
+	"                     COMMAND DEV INO PATH START END RANGE PAGES LEASE\n"
+	"                     ACCESS ACCESS_FLAGS)\n"
+	" -r, --raw           raw output: columns separated by one space\n"
 	" -x, --exclusive     hold an exclusive lease: layout changes by others\n"
 	"                     fail with ETXTBSY instead of breaking it\n"
 	" -k, --keep          keep a broken lease instead of releasing it (the\n"
@@ -511,54 +519,29 @@ static size_t load_leases(struct lease **leases, bool must)
 	return n;
 }
 
-static void lease_json(const struct lease *l, const char *comm,
-		       const char *path, bool first)
-{
-	char dev[32];
+/* Tables: list, pins and stats through libsmartcols */
 
-	snprintf(dev, sizeof(dev), "%u:%u", l->file.maj, l->file.min);
-	printf("%s    {", first ? "" : ",\n");
-	json_key("id", true);
-	printf("%llu", l->id);
-	json_key("pid", false);
-	printf("%d", l->owner);
-	json_key_string("comm", comm);
-	json_key("fd", false);
-	printf("%d", l->fd);
-	json_key_string("dev", dev);
-	json_key("ino", false);
-	printf("%lu", l->file.ino);
-	json_key_string("path", path);
-	json_key_string("mode", l->mode);
-	json_key_string("state", l->state);
-	json_key("break_ms", false);
-	printf("%u", l->ms);
-	json_key("pins", false);
-	printf("%d, \"pages\": %ld}", l->pins, l->pages);
-}
+struct colinfo {
+	const char *name;	/* heading, and the name --output takes */
+	const char *json;	/* its key in JSON */
+	double whint;		/* width hint, as libsmartcols takes it */
+	int flags;		/* SCOLS_FL_* */
+	int json_type;		/* SCOLS_JSON_* */
+};
 
-static void lease_row(const struct lease *l, const char *comm,
-		      const char *path)
-{
-	char age[32] = "-";
+/* The columns of a command, and those it shows when not told. */
+struct columns {
+	const struct colinfo *info;
+	size_t n;
+	const char *table, *json;	/* --output lists */
+};
 
-	if (strcmp(l->state, "active"))
-		snprintf(age, sizeof(age), "%u.%03us", l->ms / 1000,
-			 l->ms % 1000);
-	printf("%5llu %7d ", l->id, l->owner);
-	put_visible(comm ? comm : "?", 15);
-	printf(" %-9s %-8s %8s %4d %7ld ", l->mode, l->state, age, l->pins,
-	       l->pages);
-	if (path)
-		put_visible(path, 0);
-	else
-		printf("%u:%u:%lu", l->file.maj, l->file.min, l->file.ino);
-	putchar('\n');
-}
+#define MAX_COLUMNS	16
 
 struct list_opts {
-	bool table;		/* --noheadings applies */
-	bool json, noheadings;
+	bool table;		/* --noheadings and --output apply */
+	bool json, raw, noheadings;
+	const char *output;	/* --output COLUMNS, or NULL */
 };
 
 /* Options of list, pins and stats; false after printing the help. */
@@ -567,20 +550,28 @@ static bool parse_list_opts(int argc, char **argv, struct list_opts *o)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "noheadings", no_argument, NULL, 'n' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "Jnh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Jnro:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J':
 			o->json = true;
 			break;
 		case 'n':
-			if (!o->table)
-				bad_usage(EXIT_USAGE, "no --noheadings here");
 			o->noheadings = true;
+			break;
+		case 'r':
+			o->raw = true;
+			break;
+		case 'o':
+			if (!o->table)
+				bad_usage(EXIT_USAGE, "no --output here");
+			o->output = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -594,42 +585,285 @@ static bool parse_list_opts(int argc, char **argv, struct list_opts *o)
 	return true;
 }
 
+/* A table being filled: its columns, in the order they are shown. */
+struct table {
+	const struct colinfo *info;
+	size_t ninfo;
+	int cols[MAX_COLUMNS];
+	size_t ncols;
+	bool json;
+	struct libscols_table *tb;
+	struct libscols_line *line;
+};
+
+/* The column named @name (its heading or JSON key, in any case), or -1. */
+static int column_id(const struct colinfo *info, size_t n, const char *name,
+		     size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((!strncasecmp(name, info[i].name, len) &&
+		     !info[i].name[len]) ||
+		    (!strncasecmp(name, info[i].json, len) && !info[i].json[len]))
+			return i;
+	return -1;
+}
+
+/* The columns of --output @list, separated by commas; exit 2 if unknown. */
+static void parse_columns(struct table *t, const char *list)
+{
+	const char *p = list;
+	size_t len;
+	int id;
+
+	t->ncols = 0;
+	for (;;) {
+		len = strcspn(p, ",");
+		id = column_id(t->info, t->ninfo, p, len);
+		if (id < 0)
+			bad_usage(EXIT_USAGE, "unknown column: %.*s", (int)len, p);
+		if (t->ncols == MAX_COLUMNS)
+			bad_usage(EXIT_USAGE, "too many columns: %s", list);
+		t->cols[t->ncols++] = id;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+}
+
+/* A table named @name with the columns of @cols that @o asks for. */
+static void table_init(struct table *t, const struct list_opts *o,
+		       const char *name, const struct columns *cols)
+{
+	struct libscols_column *cl;
+	const struct colinfo *ci;
+	size_t i;
+
+	t->info = cols->info;
+	t->ninfo = cols->n;
+	t->json = o->json;
+	parse_columns(t, o->output ? o->output :
+			 o->json ? cols->json : cols->table);
+	t->tb = scols_new_table();
+	if (!t->tb)
+		err(EXIT_FAILURE, "cannot create the table");
+	scols_table_set_name(t->tb, name);
+	scols_table_enable_json(t->tb, o->json);
+	scols_table_enable_raw(t->tb, o->raw);
+	scols_table_enable_noheadings(t->tb, o->noheadings);
+	for (i = 0; i < t->ncols; i++) {
+		ci = &t->info[t->cols[i]];
+		/* JSON keys are the headings, lowercased */
+		cl = scols_table_new_column(t->tb, o->json ? ci->json : ci->name,
+					    ci->whint, ci->flags |
+					    (o->json && ci->json_type ==
+					     SCOLS_JSON_ARRAY_STRING ?
+					     SCOLS_FL_WRAP : 0));
+		if (!cl)
+			err(EXIT_FAILURE, "cannot create the table");
+		if (o->json)
+			scols_column_set_json_type(cl, ci->json_type);
+		if (o->json && ci->json_type == SCOLS_JSON_ARRAY_STRING)
+			/* the elements of an array are a cell's lines */
+			scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize,
+						  scols_wrapnl_nextchunk, NULL);
+	}
+}
+
+/*
+ * A copy of @s that is valid UTF-8, for JSON: a byte that is not part of
+ * a UTF-8 character becomes the text \xHH, and a backslash before an x
+ * becomes \x5c, as libsmartcols shows them in tables.
+ */
+static char *json_safe(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *buf = malloc(strlen(s) * 4 + 1), *q = buf;
+	int n;
+
+	if (!buf)
+		err(EXIT_FAILURE, "cannot build the table");
+	while (*p) {
+		n = *p < 0x80 ? 1 : utf8_len(p);
+		if (n && !(*p == '\\' && p[1] == 'x')) {
+			memcpy(q, p, n);
+			q += n;
+			p += n;
+		} else {
+			q += sprintf(q, "\\x%02x", *p++);
+		}
+	}
+	*q = '\0';
+	return buf;
+}
+
+/* Start a line of the table. */
+static void table_line(struct table *t)
+{
+	t->line = scols_table_new_line(t->tb, NULL);
+	if (!t->line)
+		err(EXIT_FAILURE, "cannot build the table");
+}
+
+/* Set column @i of the line to @s (NULL: empty, null in JSON); frees @s. */
+static void table_cell(struct table *t, size_t i, char *s)
+{
+	char *safe;
+
+	if (s && t->json &&
+	    t->info[t->cols[i]].json_type != SCOLS_JSON_NUMBER) {
+		safe = json_safe(s);
+		free(s);
+		s = safe;
+	}
+	if (scols_line_refer_data(t->line, i, s))
+		err(EXIT_FAILURE, "cannot build the table");
+}
+
+/* A cell from a format; never NULL. */
+static char *cellf(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static char *cellf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		err(EXIT_FAILURE, "cannot build the table");
+	return s;
+}
+
+static char *cell_dup(const char *s)
+{
+	return s ? cellf("%s", s) : NULL;
+}
+
+/*
+ * The cell of file @id that @what names: 'd' its device, 'i' its inode,
+ * 'p' its @path, or the three in a table when it has none (null in JSON).
+ */
+static char *file_cell(const struct table *t, char what,
+		       const struct file_id *id, const char *path)
+{
+	if (what == 'd')
+		return cellf("%u:%u", id->maj, id->min);
+	if (what == 'i')
+		return cellf("%lu", id->ino);
+	if (path || t->json)
+		return cell_dup(path);
+	return cellf("%u:%u:%lu", id->maj, id->min, id->ino);
+}
+
+/* Print the table and free it; the exit status. */
+static int table_print(struct table *t)
+{
+	int status = EXIT_SUCCESS;
+
+	if (scols_print_table(t->tb))
+		warnx("cannot print the table");
+	scols_unref_table(t->tb);
+	flush_out(&status);
+	return status;
+}
+
+/* list */
+
+enum {
+	LEASE_ID, LEASE_PID, LEASE_COMM, LEASE_FD, LEASE_DEV, LEASE_INO,
+	LEASE_MODE, LEASE_STATE, LEASE_BREAK,	LEASE_PINS, LEASE_PAGES, LEASE_PATH,
+};
+
+#define NUM	SCOLS_JSON_NUMBER
+#define STR	SCOLS_JSON_STRING
+
+static const struct colinfo lease_info[] = {
+	[LEASE_ID] = { "ID", "id", 5, SCOLS_FL_RIGHT, NUM },
+	[LEASE_PID] = { "PID", "pid", 7, SCOLS_FL_RIGHT, NUM },
+	[LEASE_COMM] = { "COMMAND", "comm", 15, SCOLS_FL_TRUNC, STR },
+	[LEASE_FD] = { "FD", "fd", 3, SCOLS_FL_RIGHT, NUM },
+	[LEASE_DEV] = { "DEV", "dev", 6, 0, STR },
+	[LEASE_INO] = { "INO", "ino", 8, SCOLS_FL_RIGHT, NUM },
+	[LEASE_PATH] = { "PATH", "path", 0.5, SCOLS_FL_NOEXTREMES, STR },
+	[LEASE_MODE] = { "MODE", "mode", 9, 0, STR },
+	[LEASE_STATE] = { "STATE", "state", 8, 0, STR },
+	[LEASE_BREAK] = { "BREAK", "break_ms", 8, SCOLS_FL_RIGHT, NUM },
+	[LEASE_PINS] = { "PINS", "pins", 4, SCOLS_FL_RIGHT, NUM },
+	[LEASE_PAGES] = { "PAGES", "pages", 7, SCOLS_FL_RIGHT, NUM },
+};
+
+static const struct columns lease_cols = {
+	lease_info, ARRAY_SIZE(lease_info),
+	"ID,PID,COMMAND,MODE,STATE,BREAK,PINS,PAGES,PATH",
+	"id,pid,comm,fd,dev,ino,path,mode,state,break_ms,pins,pages",
+};
+
+static char *lease_cell(const struct table *t, int col, const struct lease *l,
+			const char *comm, const char *path)
+{
+	switch (col) {
+	case LEASE_ID:
+		return cellf("%llu", l->id);
+	case LEASE_PID:
+		return cellf("%d", l->owner);
+	case LEASE_COMM:
+		return cell_dup(comm ? comm : t->json ? NULL : "?");
+	case LEASE_FD:
+		return cellf("%d", l->fd);
+	case LEASE_DEV:
+	case LEASE_INO:
+	case LEASE_PATH:
+		return file_cell(t, col == LEASE_DEV ? 'd' :
+				    col == LEASE_INO ? 'i' : 'p', &l->file, path);
+	case LEASE_MODE:
+		return cell_dup(l->mode);
+	case LEASE_STATE:
+		return cell_dup(l->state);
+	case LEASE_BREAK:
+		if (t->json)
+			return cellf("%u", l->ms);
+		if (!strcmp(l->state, "active"))
+			return cell_dup("-");
+		return cellf("%u.%03us", l->ms / 1000, l->ms % 1000);
+	case LEASE_PINS:
+		return cellf("%d", l->pins);
+	default:
+		return cellf("%ld", l->pages);
+	}
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	struct list_opts o = { .table = true };
-	int status = EXIT_SUCCESS;
+	struct table t;
 	struct lease *leases;
-	char comm[64];
-	size_t i, n;
-	char *path;
+	char comm[64], *path;
+	size_t i, c, n;
+	bool known;
 
 	if (!parse_list_opts(argc, argv, &o))
 		return EXIT_SUCCESS;
+	table_init(&t, &o, "leases", &lease_cols);
 	need_module(EXIT_NO_MODULE);
 	n = load_leases(&leases, true);
-	if (o.json)
-		printf("{\n  \"leases\": [\n");
-	else if (!o.noheadings)
-		printf("%5s %7s %-15s %-9s %-8s %8s %4s %7s %s\n", "ID", "PID",
-		       "COMMAND", "MODE", "STATE", "BREAK", "PINS", "PAGES",
-		       "PATH");
 	for (i = 0; i < n; i++) {
 		struct lease *l = &leases[i];
-		bool known = read_comm(l->owner < 0 ? -l->owner : l->owner,
-				       comm, sizeof(comm));
 
+		known = read_comm(l->owner < 0 ? -l->owner : l->owner, comm,
+				  sizeof(comm));
 		path = resolve_path(l->owner, l->fd, &l->file);
-		if (o.json)
-			lease_json(l, known ? comm : NULL, path, i == 0);
-		else
-			lease_row(l, known ? comm : NULL, path);
+		table_line(&t);
+		for (c = 0; c < t.ncols; c++)
+			table_cell(&t, c, lease_cell(&t, t.cols[c], l,
+						     known ? comm : NULL, path));
 		free(path);
 	}
-	if (o.json)
-		printf("%s  ]\n}\n", n ? "\n" : "");
 	free(leases);
-	flush_out(&status);
-	return status;
+	return table_print(&t);
 }
 
 /* pins */
@@ -726,115 +960,138 @@ static size_t load_pins(struct pin **pins)
 	return n;
 }
 
-static void access_json(unsigned int access)
+enum {
+	PIN_UMEM, PIN_PID, PIN_COMM, PIN_DEV, PIN_INO, PIN_PATH, PIN_START,
+	PIN_END, PIN_RANGE,	PIN_PAGES, PIN_LEASE, PIN_ACCESS, PIN_FLAGS,
+};
+
+static const struct colinfo pin_info[] = {
+	[PIN_UMEM] = { "UMEM", "umem", 5, SCOLS_FL_RIGHT, NUM },
+	[PIN_PID] = { "PID", "pid", 7, SCOLS_FL_RIGHT, NUM },
+	[PIN_COMM] = { "COMMAND", "comm", 15, SCOLS_FL_TRUNC, STR },
+	[PIN_DEV] = { "DEV", "dev", 6, 0, STR },
+	[PIN_INO] = { "INO", "ino", 8, SCOLS_FL_RIGHT, NUM },
+	[PIN_PATH] = { "PATH", "path", 0.5, SCOLS_FL_NOEXTREMES, STR },
+	[PIN_START] = { "START", "start", 8, SCOLS_FL_RIGHT, NUM },
+	[PIN_END] = { "END", "end", 8, SCOLS_FL_RIGHT, NUM },
+	[PIN_RANGE] = { "RANGE", "range", 23, 0, STR },
+	[PIN_PAGES] = { "PAGES", "pages", 7, SCOLS_FL_RIGHT, NUM },
+	[PIN_LEASE] = { "LEASE", "lease", 5, SCOLS_FL_RIGHT, NUM },
+	[PIN_ACCESS] = { "ACCESS", "access", 8, SCOLS_FL_RIGHT, NUM },
+	[PIN_FLAGS] = { "ACCESS_FLAGS", "access_flags", 20, 0,
+		      SCOLS_JSON_ARRAY_STRING },
+};
+
+#undef NUM
+#undef STR
+
+static const struct columns pin_cols = {
+	pin_info, ARRAY_SIZE(pin_info),
+	"UMEM,PID,COMMAND,RANGE,PAGES,LEASE,ACCESS,PATH",
+	"umem,pid,comm,dev,ino,path,start,end,pages,lease,access,access_flags",
+};
+
+/* The names of the access flags, one a line in JSON, else with commas. */
+static char *access_names_cell(const struct table *t, unsigned int access)
 {
-	bool first = true;
+	const char *sep = t->json ? "\n" : ",";
+	char buf[256] = "";
 	size_t i;
 
-	putchar('[');
 	for (i = 0; i < ARRAY_SIZE(access_names); i++) {
 		if (!(access & (1u << i)))
 			continue;
-		printf("%s\"%s\"", first ? "" : ", ", access_names[i]);
-		first = false;
+		if (buf[0])
+			strcat(buf, sep);
+		strcat(buf, access_names[i]);
 	}
 	if (access & ACCESS_RELAXED_ORDERING)
-		printf("%s\"relaxed_ordering\"", first ? "" : ", ");
-	putchar(']');
+		strcat(strcat(buf, buf[0] ? sep : ""), "relaxed_ordering");
+	return buf[0] ? cell_dup(buf) : NULL;
 }
 
-static void pin_json(const struct pin *pin, const char *path, bool first)
+static char *pin_cell(const struct table *t, int col, const struct pin *pin,
+		      const char *path)
 {
-	char dev[32];
-
-	snprintf(dev, sizeof(dev), "%u:%u", pin->file.maj, pin->file.min);
-	printf("%s    {", first ? "" : ",\n");
-	json_key("umem", true);
-	printf("%llu", pin->umem);
-	json_key("pid", false);
-	printf("%d", pin->pid);
-	json_key_string("comm", pin->comm);
-	json_key_string("dev", dev);
-	json_key("ino", false);
-	printf("%lu", pin->file.ino);
-	json_key_string("path", path);
-	json_key("start", false);
-	printf("%lld, \"end\": %lld, \"pages\": %lu", pin->start, pin->end,
-	       pin->pages);
-	json_key("lease", false);
-	if (!strcmp(pin->lease, "-"))
-		fputs("null", stdout);
-	else if (strspn(pin->lease, "0123456789") == strlen(pin->lease))
-		fputs(pin->lease, stdout);
-	else
-		json_string(pin->lease);
-	json_key("access", false);
-	printf("%u, \"access_flags\": ", pin->access);
-	access_json(pin->access);
-	putchar('}');
-}
-
-static void pin_row(const struct pin *pin, const char *path)
-{
-	char range[64];
-
-	snprintf(range, sizeof(range), "%lld-%lld", pin->start, pin->end);
-	printf("%5llu %7d ", pin->umem, pin->pid);
-	put_visible(pin->comm, 15);
-	printf(" %-23s %7lu %5s %#8x ", range, pin->pages, pin->lease,
-	       pin->access);
-	if (path)
-		put_visible(path, 0);
-	else
-		printf("%u:%u:%lu", pin->file.maj, pin->file.min,
-		       pin->file.ino);
-	putchar('\n');
+	switch (col) {
+	case PIN_UMEM:
+		return cellf("%llu", pin->umem);
+	case PIN_PID:
+		return cellf("%d", pin->pid);
+	case PIN_COMM:
+		return cell_dup(pin->comm);
+	case PIN_DEV:
+	case PIN_INO:
+	case PIN_PATH:
+		return file_cell(t, col == PIN_DEV ? 'd' :
+				    col == PIN_INO ? 'i' : 'p', &pin->file, path);
+	case PIN_START:
+		return cellf("%lld", pin->start);
+	case PIN_END:
+		return cellf("%lld", pin->end);
+	case PIN_RANGE:
+		return cellf("%lld-%lld", pin->start, pin->end);
+	case PIN_PAGES:
+		return cellf("%lu", pin->pages);
+	case PIN_LEASE:
+		/* a number, or "-" for none: null in JSON */
+		if (t->json && strspn(pin->lease, "0123456789") !=
+			       strlen(pin->lease))
+			return NULL;
+		return cell_dup(pin->lease);
+	case PIN_ACCESS:
+		return cellf(t->json ? "%u" : "%#x", pin->access);
+	default:
+		return access_names_cell(t, pin->access);
+	}
 }
 
 static int cmd_pins(int argc, char **argv)
 {
 	struct list_opts o = { .table = true };
-	int status = EXIT_SUCCESS;
+	struct table t;
 	struct pin *pins;
-	size_t i, n;
+	size_t i, c, n;
 	char *path;
 
 	if (!parse_list_opts(argc, argv, &o))
 		return EXIT_SUCCESS;
+	table_init(&t, &o, "pins", &pin_cols);
 	need_module(EXIT_NO_MODULE);
 	n = load_pins(&pins);
-	if (o.json)
-		printf("{\n  \"pins\": [\n");
-	else if (!o.noheadings)
-		printf("%5s %7s %-15s %-23s %7s %5s %8s %s\n", "UMEM", "PID",
-		       "COMMAND", "RANGE", "PAGES", "LEASE", "ACCESS", "PATH");
 	for (i = 0; i < n; i++) {
 		path = resolve_path(pins[i].pid, -1, &pins[i].file);
-		if (o.json)
-			pin_json(&pins[i], path, i == 0);
-		else
-			pin_row(&pins[i], path);
+		table_line(&t);
+		for (c = 0; c < t.ncols; c++)
+			table_cell(&t, c, pin_cell(&t, t.cols[c], &pins[i],
+						   path));
 		free(path);
 	}
-	if (o.json)
-		printf("%s  ]\n}\n", n ? "\n" : "");
 	free(pins);
-	flush_out(&status);
-	return status;
+	return table_print(&t);
 }
 
 /* stats */
 
-static void stat_out(const char *name, const char *value, bool json,
-		     bool first)
+static const struct colinfo stat_info[] = {
+	{ "NAME", "name", 14, 0, SCOLS_JSON_STRING },
+	{ "VALUE", "value", 8, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER },
+};
+
+static const struct columns stat_cols = {
+	stat_info, ARRAY_SIZE(stat_info), "NAME,VALUE", "NAME,VALUE",
+};
+
+/*
+ * The counters as JSON: one object, a member for each, its value a
+ * number, or a string if it is none.  Their names are the module's
+ * identifiers; a table's rows cannot become an object's members.
+ */
+static void stat_json(const char *name, const char *value, bool first)
 {
 	char *end;
 
-	if (!json) {
-		printf("%-14s %s\n", name, value);
-		return;
-	}
-	printf("%s  ", first ? "" : ",\n");
+	printf("%s  ", first ? "{\n" : ",\n");
 	json_string(name);
 	fputs(": ", stdout);
 	strtoll(value, &end, 10);
@@ -849,14 +1106,15 @@ static int cmd_stats(int argc, char **argv)
 	struct list_opts o = { .table = false };
 	char *buf, *line, *save, *value;
 	int status = EXIT_SUCCESS;
+	struct table t;
 	bool first = true;
 
 	if (!parse_list_opts(argc, argv, &o))
 		return EXIT_SUCCESS;
+	if (!o.json)
+		table_init(&t, &o, "stats", &stat_cols);
 	need_module(EXIT_NO_MODULE);
 	buf = read_proc("stats", true);
-	if (o.json)
-		printf("{\n");
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		value = strchr(line, ' ');
@@ -865,12 +1123,19 @@ static int cmd_stats(int argc, char **argv)
 			continue;
 		}
 		*value++ = '\0';
-		stat_out(line, value, o.json, first);
+		if (o.json) {
+			stat_json(line, value, first);
+		} else {
+			table_line(&t);
+			table_cell(&t, 0, cell_dup(line));
+			table_cell(&t, 1, cell_dup(value));
+		}
 		first = false;
 	}
-	if (o.json)
-		printf("%s}\n", first ? "" : "\n");
 	free(buf);
+	if (!o.json)
+		return table_print(&t);
+	printf("%s}\n", first ? "{\n" : "\n");
 	flush_out(&status);
 	return status;
 }
@@ -1598,6 +1863,8 @@ int main(int argc, char **argv)
 	static char name[64];
 	size_t i;
 
+	/* what libsmartcols takes for a printable character */
+	setlocale(LC_CTYPE, "");
 	if (argc < 2)
 		bad_usage(EXIT_USAGE, "no command given");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

@@ -12,7 +12,7 @@ LL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LL_HOST_PACKAGES="gcc make kmod cpio xz-utils busybox-static qemu-system-x86
 	xfsprogs e2fsprogs iproute2 rdma-core ibverbs-utils ibverbs-providers
 	libibverbs-dev librdmacm-dev libfabric-dev libfabric-bin perftest python3-docutils dkms
-	linux-source-6.1 zstd binutils"
+	linux-source-6.1 zstd binutils libsmartcols-dev"
 
 # kver_suite KVER: prints the Debian suite that ships KVER when it is not
 # this system's suite, nothing when it is (or when KVER is not Debian's).
