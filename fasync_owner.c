@@ -57,25 +57,27 @@ void ll_owner_notify(struct ll_file_lease *fl)
  * @ns: the pid namespace the pid is for
  *
  * Return: the owner's pid in @ns, negative for a process group, or the
- * setter's when the file has no owner; 0 when @ns cannot see it.
+ * setter's when the file has no owner; 0 when @ns cannot see the owner.
  */
 pid_t ll_owner_pid(struct file *filp, struct pid *setter,
 		   struct pid_namespace *ns)
 {
 	struct fown_struct *fown = ll_fown(filp);
 	unsigned long flags;
+	bool owned = false;
 	pid_t pid = 0;
 
 	if (fown) {
 		read_lock_irqsave(&fown->lock, flags);
 		if (fown->pid) {
+			owned = true;
 			pid = pid_nr_ns(fown->pid, ns);
 			if (fown->pid_type == PIDTYPE_PGID)
 				pid = -pid;
 		}
 		read_unlock_irqrestore(&fown->lock, flags);
 	}
-	return pid ? pid : pid_nr_ns(setter, ns);
+	return owned ? pid : pid_nr_ns(setter, ns);
 }
 
 /**

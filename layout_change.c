@@ -68,9 +68,9 @@ static void ll_task_change_begin(struct inode *inode, loff_t start,
 				 loff_t end)
 {
 	struct ll_task_change *tc;
-	loff_t s, e;
 
-	if ((current->flags & PF_KTHREAD) || ll_change_of_current(inode, &s, &e))
+	/* one change per task and inode, covering every range it changes */
+	if ((current->flags & PF_KTHREAD) || ll_change_widen(inode, start, end))
 		return;
 	tc = kmalloc(sizeof(*tc), GFP_KERNEL);
 	if (!tc)
@@ -155,15 +155,18 @@ static bool ll_truncate_pre(const unsigned long *args, long *ret)
 	/* only open(O_TRUNC | O_NONBLOCK) is a non-blocking breaker */
 	bool nonblock = (time_attrs & ATTR_OPEN) && filp &&
 			(filp->f_flags & O_NONBLOCK);
-	/* a truncate that grows the file frees no block */
-	loff_t end = length < i_size_read(inode) ? LLONG_MAX : -1;
 	int err;
 
 	if (!ll_inode_needs_break(inode))
 		return false;
-	/* from the break on: __break_lease() never breaks a later lease */
-	ll_task_change_begin(inode, length, end);
-	err = ll_break_layout(inode, length, end, nonblock);
+	/*
+	 * The blocks from @length on, whatever the size is by the time the
+	 * filesystem locks the inode: a truncate that grows the file frees
+	 * none of the pinned ones, which all lie below the old size.  From
+	 * the break on, __break_lease() never breaks a later lease.
+	 */
+	ll_task_change_begin(inode, length, LLONG_MAX);
+	err = ll_break_layout(inode, length, LLONG_MAX, nonblock);
 	if (!err)
 		return false;
 	*ret = err;
@@ -185,7 +188,18 @@ static bool ll_fallocate_permitted(struct file *file, int mode, loff_t offset,
 	    !(file->f_mode & FMODE_WRITE) || !S_ISREG(inode->i_mode) ||
 	    !file->f_op->fallocate)
 		return false;
+	/* the mode rules of vfs_fallocate() (6.1; 6.12 has the same) */
 	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return false;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && (mode & FALLOC_FL_ZERO_RANGE))
+		return false;
+	if ((mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE)) &&
+	    (mode & ~(FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE)))
+		return false;
+	if ((mode & FALLOC_FL_COLLAPSE_RANGE) && (mode & FALLOC_FL_INSERT_RANGE))
+		return false;
+	if ((mode & FALLOC_FL_UNSHARE_RANGE) &&
+	    (mode & ~(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE)))
 		return false;
 	if (IS_IMMUTABLE(inode) || IS_SWAPFILE(inode) ||
 	    (IS_APPEND(inode) && (mode & ~FALLOC_FL_KEEP_SIZE)))

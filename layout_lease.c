@@ -32,6 +32,7 @@ static DEFINE_MUTEX(ll_set_mutex);
 static DECLARE_WAIT_QUEUE_HEAD(ll_gone_wq);
 static atomic64_t ll_next_id;
 static bool ll_unloading;		/* under ll_set_mutex */
+static bool ll_work_stopped;		/* under ll_lock: no more expiry work */
 
 static DEFINE_HASHTABLE(ll_changes, 6);	/* struct ll_change, by inode */
 static DEFINE_SPINLOCK(ll_change_lock);
@@ -67,7 +68,10 @@ static int ll_revoke_set(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	WRITE_ONCE(ll_revoke, i);
 	/* leases past their deadline follow the new policy now */
-	mod_delayed_work(system_wq, &ll_expire_work, 0);
+	spin_lock(&ll_lock);
+	if (!ll_work_stopped)
+		mod_delayed_work(system_wq, &ll_expire_work, 0);
+	spin_unlock(&ll_lock);
 	return 0;
 }
 
@@ -411,6 +415,8 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 		spin_lock(&ll_lock);
 		ll_set_state(ll, LL_ACTIVE);
 		spin_unlock(&ll_lock);
+		/* a breaker waiting for other leases must break this one too */
+		wake_up_all(&ll_gone_wq);
 		trace_layoutlease_set(ll);
 	}
 	ll_lease_put(ll);
@@ -584,8 +590,9 @@ bool ll_inode_has_ours(struct inode *inode)
 
 /*
  * Where a break of the module's leases on @inode stands for the caller:
- * 0 when none conflicts, 1 while one does, -ETXTBSY when one with pins
- * is refusing (its deadline passed and its pins could not be revoked).
+ * 0 when none conflicts, 1 while a broken one does, 2 when one conflicts
+ * that nobody broke yet (set since), -ETXTBSY when one with pins is
+ * refusing (its deadline passed and its pins could not be revoked).
  */
 static int ll_break_state(struct inode *inode)
 {
@@ -601,12 +608,15 @@ static int ll_break_state(struct inode *inode)
 
 		if (!ll_is_ours(fl) || ll_current_owns(ll_fl_file(fl)))
 			continue;
-		state = 1;
 		if (READ_ONCE(ll->state) == LL_REFUSING &&
 		    atomic_read(&ll->pins)) {
 			state = -ETXTBSY;
 			break;
 		}
+		if (READ_ONCE(ll->state) <= LL_ACTIVE)
+			state = 2;
+		else if (!state)
+			state = 1;
 	}
 	spin_unlock(&ctx->flc_lock);
 	return state;
@@ -640,6 +650,8 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 			return state;
 		if (!state)
 			return __break_lease(inode, O_WRONLY, FL_LAYOUT);
+		if (state == 2)
+			continue;	/* break the new one too */
 		ret = wait_event_interruptible(ll_gone_wq,
 					       ll_break_state(inode) != 1);
 		if (ret)
@@ -701,7 +713,7 @@ void ll_change_end(struct ll_change *change)
  * @end: set to the last such byte (@start > @end: none)
  *
  * Return: true when current has begun a layout change of @inode; the range
- * is then that of its first one.
+ * is then the smallest that covers all of current's changes of @inode.
  */
 bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end)
 {
@@ -710,12 +722,57 @@ bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end)
 
 	spin_lock(&ll_change_lock);
 	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode) {
-		if (change->inode == inode && change->task == current) {
-			*start = change->start;
-			*end = change->end;
-			found = true;
-			break;
+		if (change->inode != inode || change->task != current ||
+		    change->start > change->end)
+			continue;
+		*start = found ? min(*start, change->start) : change->start;
+		*end = found ? max(*end, change->end) : change->end;
+		found = true;
+	}
+	if (!found) {
+		/* changes that free nothing */
+		hash_for_each_possible(ll_changes, change, node,
+				       (unsigned long)inode) {
+			if (change->inode == inode && change->task == current) {
+				*start = change->start;
+				*end = change->end;
+				found = true;
+				break;
+			}
 		}
+	}
+	spin_unlock(&ll_change_lock);
+	return found;
+}
+
+/**
+ * ll_change_widen() - make current's change of @inode cover a range too
+ * @inode: the inode
+ * @start: first byte of the range
+ * @end: last byte of the range, inclusive (@start > @end: none)
+ *
+ * Return: false when current has no change of @inode to widen.
+ */
+bool ll_change_widen(struct inode *inode, loff_t start, loff_t end)
+{
+	struct ll_change *change;
+	bool found = false;
+
+	if (start > end)
+		return ll_change_of_current(inode, &start, &end);
+	spin_lock(&ll_change_lock);
+	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode) {
+		if (change->inode != inode || change->task != current)
+			continue;
+		if (change->start > change->end) {
+			change->start = start;
+			change->end = end;
+		} else {
+			change->start = min(change->start, start);
+			change->end = max(change->end, end);
+		}
+		found = true;
+		break;
 	}
 	spin_unlock(&ll_change_lock);
 	return found;
@@ -1221,8 +1278,8 @@ static void ll_expire_fn(struct work_struct *work)
 		/* a refusing lease waits for its last unpin, which kicks */
 		if (ll->state == LL_REVOKING)
 			when = ll->revoke_end;
-		else if (ll->state == LL_BREAKING && !ll_past(ll))
-			when = ll->deadline;
+		else if (ll->state == LL_BREAKING)
+			when = ll->deadline;	/* past: run again at once */
 		else
 			continue;
 		if (!any || time_before(when, next))
@@ -1348,6 +1405,10 @@ void ll_leases_shutdown(void)
 		ll_unlock_unloading();
 	} while (!wait_event_timeout(ll_gone_wq, list_empty(&ll_leases),
 				     HZ / 20));
+	/* a write of the revoke parameter must not queue it again */
+	spin_lock(&ll_lock);
+	ll_work_stopped = true;
+	spin_unlock(&ll_lock);
 	cancel_delayed_work_sync(&ll_expire_work);
 	put_cred(ll_cred);
 }

@@ -100,7 +100,8 @@ static ssize_t ll_break_write(struct file *file, const char __user *buf,
 	u64 id;
 	int ret;
 
-	if (!capable(CAP_SYS_ADMIN))
+	/* the opener's credentials: a passed descriptor lends nothing */
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
 	ret = kstrtou64_from_user(buf, count, 10, &id);
 	if (!ret)

@@ -209,6 +209,17 @@ TEST_F(fs, refused_fallocate_breaks_nothing)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, fallocate(fd, 0x4000, 0, 4096));
 	EXPECT_EQ(EOPNOTSUPP, errno);
+	/* modes vfs_fallocate() refuses together */
+	EXPECT_EQ(-1, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE |
+				FALLOC_FL_KEEP_SIZE, 0, 4096));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, fallocate(fd, FALLOC_FL_COLLAPSE_RANGE |
+				FALLOC_FL_KEEP_SIZE, 0, 4096));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fallocate(fd, FALLOC_FL_UNSHARE_RANGE |
+				FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				0, 4096));
+	EXPECT_TRUE(errno == EINVAL || errno == EOPNOTSUPP) TH_LOG("%d", errno);
 	close(fd);
 	fd = open(self->path, O_RDONLY);
 	ASSERT_LE(0, fd);
