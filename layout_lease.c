@@ -1037,6 +1037,9 @@ static bool ll_setlease_pre(const unsigned long *args, long *ret)
 	ll_setlease_arg arg = (ll_setlease_arg)args[2];
 	int err;
 
+	/* the common case, a classic release of a file with no lease at all */
+	if (arg == F_UNLCK && !ll_inode_has_leases(file_inode(filp)))
+		return false;
 	if (arg == F_UNLCK) {
 		err = ll_lease_release(filp);
 		if (err == -EAGAIN)
@@ -1056,8 +1059,13 @@ static bool ll_setlease_pre(const unsigned long *args, long *ret)
 /* fcntl_getlease(filp) */
 static bool ll_getlease_pre(const unsigned long *args, long *ret)
 {
-	int type = ll_lease_get((struct file *)args[0]);
+	struct file *filp = (struct file *)args[0];
+	int type;
 
+	/* lockless: no lease on the file, nothing for the module to say */
+	if (!ll_inode_has_leases(file_inode(filp)))
+		return false;
+	type = ll_lease_get(filp);
 	if (type < 0)
 		return false;
 	*ret = type;

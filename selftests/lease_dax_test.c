@@ -157,8 +157,9 @@ enum pinner_mode { PIN_COOPERATE, PIN_IGNORE };
 
 /*
  * A child that leases the file, maps and registers it, unmaps and closes
- * it (the pin then outlives its descriptors), reports 'R', and on the break either deregisters (and
- * reports 'D') or reports 'S' and waits to be killed.
+ * it (the pin then outlives its descriptors), reports 'R', and on the
+ * break either deregisters (and reports 'D') or reports 'S' and waits to be
+ * killed.
  */
 static pid_t start_pinner(const char *path, int arg, enum pinner_mode mode,
 			  int *report)
