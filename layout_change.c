@@ -129,20 +129,22 @@ static int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
 	if (IS_DAX(inode) && start <= end &&
 	    ll_pins_block_current(inode, start, end))
 		return -EDEADLK;
-	if (!ll_inode_has_leases(inode))
-		return 0;
-	ret = ll_exclusive_conflict(inode);
-	if (!ret)
-		ret = ll_break_wait(inode, nonblock);
+	if (ll_inode_has_leases(inode)) {
+		ret = ll_exclusive_conflict(inode);
+		if (!ret)
+			ret = ll_break_wait(inode, nonblock);
+		if (ret)
+			return ret;
+	}
 	/*
-	 * The leases are gone, and pins of the range stay (revoke=unlock, a
-	 * holder that released before deregistering): the filesystem would
-	 * wait for them without bound, so the change is refused instead.
+	 * No lease stands in the way, and pins of the range stay (revoke=
+	 * unlock, a holder that released before deregistering, the owner's
+	 * own change over a child's MR): the filesystem would wait for them
+	 * without bound, so the change is refused instead.
 	 */
-	if (!ret && IS_DAX(inode) && start <= end &&
-	    ll_pins_in(inode, start, end))
-		ret = -ETXTBSY;
-	return ret;
+	if (IS_DAX(inode) && start <= end && ll_pins_in(inode, start, end))
+		return -ETXTBSY;
+	return 0;
 }
 
 /* do_truncate(idmap, dentry, length, time_attrs, filp) */

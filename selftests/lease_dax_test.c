@@ -301,6 +301,15 @@ static void unlocked_pins(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, ll_stat("leases"));
 	EXPECT_EQ(1, ll_stat("pins"));
 	EXPECT_EQ(LEN, ll_file_size(self->path));
+	/* a change that starts now, with no lease left, is refused at once */
+	if (reflink) {
+		breaker = reflink_elsewhere(self->path);
+		ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+		EXPECT_EQ(ETXTBSY, WEXITSTATUS(st));
+	} else {
+		EXPECT_EQ(-1, truncate(self->path, 0));
+		EXPECT_EQ(ETXTBSY, errno);
+	}
 	kill(pinner, SIGKILL);
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	ASSERT_EQ(0, ll_wait_stat("pins", 0));
