@@ -93,14 +93,16 @@ static void ll_task_change_begin(struct inode *inode, loff_t start,
 static int ll_break_lease(struct inode *inode, unsigned int mode,
 			  unsigned int type)
 {
+	bool ours;
 	int ret;
 
 	ll_hook_enter();
-	if (ll_inode_has_ours(inode))
+	ours = ll_inode_has_ours(inode);
+	if (ours)
 		ll_task_change_begin(inode, 0, LLONG_MAX);
 	ret = ll_exclusive_conflict(inode);
 	/* the module's own bounded wait for its leases (ll_break_wait()) */
-	if (!ret && ll_inode_has_ours(inode))
+	if (!ret && ours)
 		ret = ll_break_wait(inode, mode & O_NONBLOCK);
 	else if (!ret)
 		ret = orig_break_lease(inode, mode, type);

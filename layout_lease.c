@@ -720,25 +720,16 @@ bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end)
 	struct ll_change *change;
 	bool found = false;
 
+	*start = LLONG_MAX;	/* empty until a change frees something */
+	*end = -1;
 	spin_lock(&ll_change_lock);
 	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode) {
-		if (change->inode != inode || change->task != current ||
-		    change->start > change->end)
+		if (change->inode != inode || change->task != current)
 			continue;
-		*start = found ? min(*start, change->start) : change->start;
-		*end = found ? max(*end, change->end) : change->end;
 		found = true;
-	}
-	if (!found) {
-		/* changes that free nothing */
-		hash_for_each_possible(ll_changes, change, node,
-				       (unsigned long)inode) {
-			if (change->inode == inode && change->task == current) {
-				*start = change->start;
-				*end = change->end;
-				found = true;
-				break;
-			}
+		if (change->start <= change->end) {
+			*start = min(*start, change->start);
+			*end = max(*end, change->end);
 		}
 	}
 	spin_unlock(&ll_change_lock);
