@@ -828,9 +828,13 @@ static bool ll_lm_break(struct ll_file_lease *fl)
 	if (!broken)
 		return false;	/* being removed already */
 
+	/*
+	 * The signal first: whoever sees the break counted or traced may
+	 * count on the owner's signal being queued already.
+	 */
+	ll_owner_notify(fl);
 	atomic64_inc(&ll_stats.breaks);
 	trace_layoutlease_break(ll);
-	ll_owner_notify(fl);
 	return false;		/* keep the lease until released or expired */
 }
 

@@ -58,9 +58,10 @@ struct ll_pin {
 	struct ib_umem *umem;
 	struct file *uverbs;		/* not counted: holders have it */
 	struct page *busy;		/* a DAX page to report busy, or NULL */
-	struct file *file;		/* counted: the mapped file */
+	struct file *file;		/* counted: the mapped file, which is
+					 * the leased one: keeps @lease in place
+					 */
 	struct ll_lease *lease;		/* counted, or NULL */
-	struct file *lease_file;	/* counted: keeps the lease in place */
 	pid_t pid;			/* the registering process, for logs */
 	struct pid *tgid;		/* counted: the same, for /proc */
 	char comm[TASK_COMM_LEN];
@@ -159,10 +160,8 @@ static void ll_pin_free(struct ll_pin *pin, bool counted)
 		/* from a caller that entered a hook: not the module's last code */
 		module_put(THIS_MODULE);
 	}
-	if (pin->lease) {
-		fput(pin->lease_file);
+	if (pin->lease)
 		ll_lease_put(pin->lease);
-	}
 	fput(pin->file);
 	put_pid(pin->tgid);
 	kfree(pin);
@@ -186,8 +185,6 @@ static struct ll_pin *ll_pin_for(struct list_head *list, struct ib_umem *umem,
 	pin->uverbs = ll_cmd_file();
 	pin->file = get_file(file);
 	pin->lease = ll_lease_of_file(file);
-	if (pin->lease)
-		pin->lease_file = get_file(file);
 	pin->pid = task_tgid_nr(current);
 	pin->tgid = get_pid(task_tgid(current));
 	get_task_comm(pin->comm, current);
