@@ -16,6 +16,13 @@
  * at boot on every CPU, so the check means the same in QEMU as on a CPU
  * that enforces IBT.  PRE and FILTER hooks never call the original.
  *
+ * Calling a function that is no such target (LL_HOOK_CALL): the module
+ * calls a stub of its own, and the ftrace callback on the stub changes
+ * the address ftrace returns to, exactly as it does for a WRAP hook's
+ * replacement and as livepatch does for a new function: a return, which
+ * IBT does not check, lands on the function's first byte with the stub's
+ * arguments, and the function returns to the stub's caller.
+ *
  * Install and remove mirror each other, as livepatch's klp_patch_func()
  * and klp_unpatch_func() do: resolve, record the site, add it to the
  * ftrace_ops filter; remove it from the filter, forget the site.  Hooks
@@ -110,13 +117,19 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 				       struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = ll_ftrace_regs(fregs);
-	struct ll_hook *hook;
+	struct ll_hook *hook = ll_hook_at(ip, false);
 
+	if (!hook)
+		return;
+	/* a stub of the module's own: on to the kernel function */
+	if (hook->kind == LL_HOOK_CALL) {
+		instruction_pointer_set(regs, READ_ONCE(hook->target));
+		return;
+	}
 	/* the module's own calls of an original run it */
 	if (within_module(parent_ip, THIS_MODULE))
 		return;
-	hook = ll_hook_at(ip, false);
-	if (hook && hook->wanted(regs) && hook->kind == LL_HOOK_WRAP)
+	if (hook->wanted(regs) && hook->kind == LL_HOOK_WRAP)
 		instruction_pointer_set(regs, (unsigned long)hook->func);
 }
 
@@ -193,6 +206,18 @@ static unsigned long ll_hook_entry(unsigned long site, bool *callable)
 	return entry;
 }
 
+/* The fentry site of the module's own function @func (a CALL stub). */
+static unsigned long ll_stub_site(void *func)
+{
+	unsigned long entry = (unsigned long)func;
+	u32 insn;
+
+	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT) &&
+	    !get_kernel_nofault(insn, (u32 *)entry) && is_endbr(insn))
+		return entry + ENDBR_INSN_SIZE;
+	return entry;
+}
+
 static struct ftrace_ops *ll_hook_ops(struct ll_hook *hook)
 {
 	return hook->kind == LL_HOOK_PRE ? &ll_pre_ops : &ll_wrap_ops;
@@ -217,6 +242,10 @@ static int ll_hook_one(const char *module, struct ll_hook *hook)
 			return -EOPNOTSUPP;
 		}
 		*hook->orig = (void *)entry;
+	} else if (hook->kind == LL_HOOK_CALL) {
+		/* ftrace returns to it: no indirect call, no ENDBR needed */
+		WRITE_ONCE(hook->target, entry);
+		site = ll_stub_site(hook->func);
 	}
 	ret = ftrace_set_filter_ip(ll_hook_ops(hook), site, 0, 0);
 	if (ret) {

@@ -50,15 +50,14 @@ static DECLARE_DELAYED_WORK(ll_expire_work, ll_expire_fn);
  */
 #define LL_NEVER	(INT_MAX >> 1)
 
-enum ll_revoke { LL_REVOKE_KILL, LL_REVOKE_WAIT, LL_REVOKE_UNLOCK };
-
 static const char * const ll_revoke_names[] = {
+	[LL_REVOKE_FENCE] = "fence",
 	[LL_REVOKE_KILL] = "kill",
 	[LL_REVOKE_WAIT] = "wait",
 	[LL_REVOKE_UNLOCK] = "unlock",
 };
 
-static int ll_revoke = LL_REVOKE_KILL;
+static int ll_revoke = LL_REVOKE_FENCE;
 
 static int ll_revoke_set(const char *val, const struct kernel_param *kp)
 {
@@ -87,7 +86,7 @@ static const struct kernel_param_ops ll_revoke_ops = {
 
 module_param_cb(revoke, &ll_revoke_ops, NULL, 0644);
 MODULE_PARM_DESC(revoke,
-		 "At the break timeout, for a lease with pins: kill (default), wait or unlock");
+		 "At the break timeout, for a lease with pins: fence (default), kill, wait or unlock");
 
 static const struct ll_lease_manager_operations ll_lm_ops;
 static const struct file_lock_operations ll_fl_ops;
@@ -97,8 +96,8 @@ static void ll_lease_unlisted(struct ll_lease *ll);
 /* Removes leases on the module's own authority: expiry and unload. */
 static const struct cred *ll_cred;
 
-/* Kills the holders of a lease's pins (ll_pins_revoke(), from main.c). */
-static int (*ll_revoke_pins)(struct ll_lease *ll);
+/* Fences or kills the holders of a lease's pins (ll_pins_revoke()). */
+static int (*ll_revoke_pins)(struct ll_lease *ll, enum ll_revoke how);
 
 static void ll_lease_free(struct kref *ref)
 {
@@ -1203,13 +1202,16 @@ static bool ll_expired(struct ll_lease *ll)
 
 static bool ll_to_revoke(struct ll_lease *ll)
 {
+	int how = READ_ONCE(ll_revoke);
+
 	return ll_past(ll) && atomic_read(&ll->pins) &&
-	       READ_ONCE(ll_revoke) == LL_REVOKE_KILL;
+	       (how == LL_REVOKE_FENCE || how == LL_REVOKE_KILL);
 }
 
 /*
- * Pins that stay past the bound: revoke=wait at the deadline, revoke=kill
- * once the killed had the grace to exit.  Under ll_lock.
+ * Pins that stay past the bound: revoke=wait at the deadline, revoke=fence
+ * or kill once the fence had the grace to finish or the killed to exit.
+ * Under ll_lock.
  */
 static bool ll_to_refuse(struct ll_lease *ll)
 {
@@ -1240,16 +1242,19 @@ static void ll_refuse_stuck(void)
 		wake_up_all(&ll_gone_wq);
 }
 
-/* Kill the holders of the pins under expired leases. */
+/* Fence or kill the holders of the pins under expired leases. */
 static void ll_revoke_expired(void)
 {
+	enum ll_revoke how;
 	struct ll_lease *ll;
 	int killed;
 
 	while ((ll = ll_next(ll_to_revoke, LL_REVOKING))) {
+		how = READ_ONCE(ll_revoke);
 		trace_layoutlease_revoke(ll);
-		killed = ll_revoke_pins(ll);
-		atomic64_add(killed, &ll_stats.revocations);
+		killed = ll_revoke_pins(ll, how);
+		atomic64_add(killed, how == LL_REVOKE_FENCE ?
+			     &ll_stats.fences : &ll_stats.revocations);
 		if (!killed)
 			pr_warn_ratelimited("lease %llu on %u:%u:%lu: no holder of its %d pins found to revoke; waiting for them\n",
 					    ll->id, MAJOR(ll->dev),
@@ -1377,11 +1382,12 @@ static void ll_unlock_unloading(void)
 
 /**
  * ll_leases_init() - prepare the credentials the module removes leases with
- * @revoke: kills the holders of a lease's pins, returns how many
+ * @revoke: fences or kills the holders of a lease's pins, returns how
+ *          many files or processes
  *
  * Return: 0 or -ENOMEM.
  */
-int ll_leases_init(int (*revoke)(struct ll_lease *ll))
+int ll_leases_init(int (*revoke)(struct ll_lease *ll, enum ll_revoke how))
 {
 	ll_revoke_pins = revoke;
 	ll_cred = ll_kernel_cred();

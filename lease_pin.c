@@ -40,6 +40,7 @@
 
 #include "layoutlease.h"
 #include "ll_hook.h"
+#include "ll_trace.h"
 
 static bool require_lease;
 module_param(require_lease, bool, 0644);
@@ -57,6 +58,7 @@ struct ll_pin {
 	u64 umem_id;
 	struct ib_umem *umem;
 	struct file *uverbs;		/* not counted: holders have it */
+	bool fenced;			/* @uverbs is being fenced */
 	struct page *busy;		/* a DAX page to report busy, or NULL */
 	struct file *file;		/* counted: the mapped file, which is
 					 * the leased one: keeps @lease in place
@@ -71,51 +73,6 @@ struct ll_pin {
 	unsigned long pages;
 	int access;
 };
-
-/* The uverbs file each task is running a command on, keyed by task. */
-struct ll_cmd {
-	struct hlist_node node;
-	struct task_struct *task;
-	struct file *uverbs;
-	bool umem_get;			/* in ib_umem_get(); only task uses it */
-};
-
-static DEFINE_HASHTABLE(ll_cmd_hash, 6);
-static DEFINE_SPINLOCK(ll_cmd_lock);
-
-/* current runs a uverbs command on @filp; @c is on its stack until then */
-static void ll_cmd_enter(struct ll_cmd *c, struct file *filp)
-{
-	c->task = current;
-	c->uverbs = filp;
-	c->umem_get = false;
-	spin_lock(&ll_cmd_lock);
-	hash_add(ll_cmd_hash, &c->node, (unsigned long)current);
-	spin_unlock(&ll_cmd_lock);
-}
-
-static void ll_cmd_leave(struct ll_cmd *c)
-{
-	spin_lock(&ll_cmd_lock);
-	hash_del(&c->node);
-	spin_unlock(&ll_cmd_lock);
-}
-
-/* current's uverbs command (they do not nest); only current removes it */
-static struct ll_cmd *ll_cmd_current(void)
-{
-	struct ll_cmd *c, *found = NULL;
-
-	spin_lock(&ll_cmd_lock);
-	hash_for_each_possible(ll_cmd_hash, c, node, (unsigned long)current) {
-		if (c->task == current) {
-			found = c;
-			break;
-		}
-	}
-	spin_unlock(&ll_cmd_lock);
-	return found;
-}
 
 static struct file *ll_cmd_file(void)
 {
@@ -548,13 +505,117 @@ static int ll_kill_holders(struct file *uverbs, struct ll_pin *pin,
 	return n;
 }
 
-/**
- * ll_pins_revoke() - kill whoever holds the MRs that pin under a lease
- * @ll: a lease whose break timed out
- *
- * Return: how many processes were killed; 0 when no holder was found.
+/* A process, for a log line. */
+struct ll_who {
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+};
+
+/*
+ * May @cred (the lease's setter's) signal every process with a thread that
+ * has @uverbs in its table?  Probed with signal 0 through the same check
+ * as ll_kill_holders().  On a refusal, @who is the first process refused.
  */
-int ll_pins_revoke(struct ll_lease *ll)
+static int ll_holders_signalable(struct file *uverbs, const struct cred *cred,
+				 struct ll_who *who)
+{
+	struct task_struct *p, *t;
+	sigval_t none = { .sival_int = 0 };
+	int err = 0;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		if (p->flags & PF_KTHREAD)
+			continue;
+		for_each_thread(p, t) {
+			if (ll_task_holds(t, uverbs))
+				break;
+		}
+		if (!t)
+			continue;
+		err = kill_pid_usb_asyncio(0, 0, none, task_tgid(p), cred);
+		if (err) {
+			who->pid = task_tgid_nr(p);
+			get_task_comm(who->comm, p);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+/*
+ * The next uverbs file through which a not yet fenced registration pins
+ * under @ll, with a counted reference, or NULL.  Every record made through
+ * that file is marked: the fence takes them all.  *@log is a copy of the
+ * record found, for the log line.
+ */
+static struct file *ll_pins_next_to_fence(struct ll_lease *ll,
+					  struct ll_pin *log)
+{
+	struct file *uverbs = NULL;
+	struct ll_pin *pin;
+
+	spin_lock(&ll_pin_lock);
+	list_for_each_entry(pin, &ll_pins, node) {
+		if (pin->lease == ll && pin->uverbs && !pin->fenced) {
+			uverbs = pin->uverbs;
+			*log = *pin;
+			break;
+		}
+	}
+	if (uverbs) {
+		list_for_each_entry(pin, &ll_pins, node)
+			if (pin->uverbs == uverbs)
+				pin->fenced = true;
+		/* a file in its last close is releasing its MRs anyway */
+		if (!ll_get_file_unless_zero(uverbs))
+			uverbs = ERR_PTR(-ENOENT);
+	}
+	spin_unlock(&ll_pin_lock);
+	return uverbs;
+}
+
+/* Fence the uverbs files of the registrations under @ll; how many. */
+static int ll_pins_fence(struct ll_lease *ll)
+{
+	struct file *uverbs;
+	struct ll_pin pin;
+	struct ll_who who;
+	int n = 0, err;
+
+	while ((uverbs = ll_pins_next_to_fence(ll, &pin))) {
+		if (IS_ERR(uverbs))
+			continue;
+		err = ll_holders_signalable(uverbs, ll->cred, &who);
+		if (err) {
+			pr_warn_ratelimited("lease %llu: not fencing MR %llu of pid %d (%s): pid %d (%s) holds its verbs context, but the lease's owner may not signal it (%d)\n",
+					    ll->id, pin.umem_id, pin.pid,
+					    pin.comm, who.pid, who.comm, err);
+			fput(uverbs);
+			continue;
+		}
+		err = ll_uverbs_fence(uverbs);
+		if (err) {
+			if (err != -EALREADY)
+				pr_warn_ratelimited("lease %llu: cannot fence MR %llu of pid %d (%s): %d\n",
+						    ll->id, pin.umem_id, pin.pid,
+						    pin.comm, err);
+			fput(uverbs);
+			continue;
+		}
+		pr_warn_ratelimited("lease %llu: fencing MR %llu of pid %d (%s), which pins %lu pages of %u:%u:%lu: its verbs context is destroyed\n",
+				    ll->id, pin.umem_id, pin.pid, pin.comm,
+				    pin.pages, MAJOR(pin.dev), MINOR(pin.dev),
+				    pin.ino);
+		trace_layoutlease_fence(ll, pin.umem_id, pin.pid);
+		n++;
+	}
+	return n;
+}
+
+/* Kill whoever holds the MRs that pin under @ll; how many processes. */
+static int ll_pins_kill(struct ll_lease *ll)
 {
 	struct file *seen[8];
 	struct ll_pin *pin;
@@ -574,6 +635,22 @@ int ll_pins_revoke(struct ll_lease *ll)
 	}
 	spin_unlock(&ll_pin_lock);
 	return n;
+}
+
+/**
+ * ll_pins_revoke() - revoke the registrations that pin under a lease
+ * @ll: a lease whose break timed out
+ * @how: LL_REVOKE_FENCE: destroy the verbs context of each uverbs file
+ *       they were made through; LL_REVOKE_KILL: kill the processes that
+ *       hold those files.  Either only where the lease's owner may signal
+ *       every process concerned.
+ *
+ * Return: how many files are being fenced, or processes were killed; 0
+ * when none could be.
+ */
+int ll_pins_revoke(struct ll_lease *ll, enum ll_revoke how)
+{
+	return how == LL_REVOKE_FENCE ? ll_pins_fence(ll) : ll_pins_kill(ll);
 }
 
 /**
@@ -698,8 +775,7 @@ int ll_pins_procfs_init(struct proc_dir_entry *dir)
 }
 
 /*
- * The RDMA core's entry points (module ib_uverbs), all called through
- * pointers by the kernel itself (exported, or file operations), so they
+ * The RDMA core's umem entry points (module ib_uverbs), exported, so they
  * begin with an ENDBR on CET-IBT kernels, and check_vma_flags(), which has
  * none and is filtered in the ftrace callback instead.
  */
@@ -707,10 +783,6 @@ static struct ib_umem *(*orig_umem_get)(struct ib_device *device,
 					unsigned long addr, size_t size,
 					int access);
 static void (*orig_umem_release)(struct ib_umem *umem);
-static ssize_t (*orig_uverbs_write)(struct file *filp, const char __user *buf,
-				    size_t count, loff_t *pos);
-static long (*orig_uverbs_ioctl)(struct file *filp, unsigned int cmd,
-				 unsigned long arg);
 
 static struct ib_umem *ll_umem_get(struct ib_device *device,
 				   unsigned long addr, size_t size, int access)
@@ -744,34 +816,6 @@ static void ll_umem_release(struct ib_umem *umem)
 	orig_umem_release(umem);
 	ll_pins_release_end(&released);
 	ll_hook_leave();
-}
-
-static ssize_t ll_uverbs_write(struct file *filp, const char __user *buf,
-			       size_t count, loff_t *pos)
-{
-	struct ll_cmd cmd;
-	ssize_t ret;
-
-	ll_hook_enter();
-	ll_cmd_enter(&cmd, filp);
-	ret = orig_uverbs_write(filp, buf, count, pos);
-	ll_cmd_leave(&cmd);
-	ll_hook_leave();
-	return ret;
-}
-
-static long ll_uverbs_ioctl(struct file *filp, unsigned int cmd,
-			    unsigned long arg)
-{
-	struct ll_cmd c;
-	long ret;
-
-	ll_hook_enter();
-	ll_cmd_enter(&c, filp);
-	ret = orig_uverbs_ioctl(filp, cmd, arg);
-	ll_cmd_leave(&c);
-	ll_hook_leave();
-	return ret;
 }
 
 static bool ll_want_all(struct pt_regs *regs)
@@ -808,10 +852,6 @@ static struct ll_hook ll_uverbs_hooks[] = {
 	LL_WRAP("ib_umem_get", ll_want_all, ll_umem_get, &orig_umem_get),
 	LL_WRAP("ib_umem_release", ll_want_all, ll_umem_release,
 		&orig_umem_release),
-	LL_WRAP("ib_uverbs_write", ll_want_all, ll_uverbs_write,
-		&orig_uverbs_write),
-	LL_WRAP("ib_uverbs_ioctl", ll_want_all, ll_uverbs_ioctl,
-		&orig_uverbs_ioctl),
 };
 
 struct ll_hook_table ll_uverbs_hook_table = {

@@ -73,7 +73,7 @@ static void ll_default_timeout(void)
 }
 
 /* Every hook of the module, by the part that owns it. */
-static struct ll_hook_table *ll_tables[4];
+static struct ll_hook_table *ll_tables[5];
 
 static int __init layoutlease_init(void)
 {
@@ -90,6 +90,7 @@ static int __init layoutlease_init(void)
 	ll_tables[1] = &ll_change_hook_table;
 	ll_tables[2] = &ll_gup_hook_table;
 	ll_tables[3] = &ll_uverbs_hook_table;
+	ll_tables[4] = &ll_ufile_hook_table;
 	err = ll_hooks_install(ll_tables, ARRAY_SIZE(ll_tables));
 	if (err)
 		goto out_procfs;

@@ -89,6 +89,7 @@ static int ll_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "timeouts %lld\n", atomic64_read(&ll_stats.timeouts));
 	seq_printf(m, "revocations %lld\n",
 		   atomic64_read(&ll_stats.revocations));
+	seq_printf(m, "fences %lld\n", atomic64_read(&ll_stats.fences));
 	ll_pins_stats(m);
 	return 0;
 }

@@ -85,6 +85,23 @@ struct ll_stats {
 	atomic64_t breaks;	/* breaks started */
 	atomic64_t timeouts;	/* leases removed at the break timeout */
 	atomic64_t revocations;	/* processes killed to revoke their pins */
+	atomic64_t fences;	/* uverbs files fenced to revoke their pins */
+};
+
+/* How a lease's pins are revoked at its deadline (module parameter). */
+enum ll_revoke {
+	LL_REVOKE_FENCE,	/* destroy the verbs contexts that pin */
+	LL_REVOKE_KILL,		/* kill the processes that hold them */
+	LL_REVOKE_WAIT,		/* neither: breakers get ETXTBSY */
+	LL_REVOKE_UNLOCK,	/* remove the lease, leave the pins */
+};
+
+/* A command running on a uverbs file, on its task's stack (uverbs_file.c) */
+struct ll_cmd {
+	struct hlist_node node;
+	struct task_struct *task;
+	struct file *uverbs;
+	bool umem_get;			/* in ib_umem_get(); only task uses it */
 };
 
 /* A layout change under way (truncate, fallocate, remap, a break). */
@@ -126,7 +143,7 @@ void ll_leases_snapshot_put(struct ll_lease **snap, unsigned int count);
 int ll_lease_admin_break(u64 id);
 int ll_lease_pin(struct ll_lease *ll, unsigned long pages);
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages);
-int ll_leases_init(int (*revoke)(struct ll_lease *ll));
+int ll_leases_init(int (*revoke)(struct ll_lease *ll, enum ll_revoke how));
 void ll_leases_shutdown(void);
 
 /* fasync_owner.c */
@@ -146,7 +163,7 @@ struct inode;
 struct page;
 struct vm_area_struct;
 struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end);
-int ll_pins_revoke(struct ll_lease *ll);
+int ll_pins_revoke(struct ll_lease *ll, enum ll_revoke how);
 bool ll_pins_any(void);
 bool ll_pins_block_current(struct inode *inode, loff_t start, loff_t end);
 bool ll_pins_in(struct inode *inode, loff_t start, loff_t end);
@@ -155,6 +172,11 @@ void ll_pins_stats(struct seq_file *m);
 int ll_pins_procfs_init(struct proc_dir_entry *dir);
 
 extern struct ll_hook_table ll_gup_hook_table, ll_uverbs_hook_table;
+
+/* uverbs_file.c */
+struct ll_cmd *ll_cmd_current(void);
+int ll_uverbs_fence(struct file *uverbs);
+extern struct ll_hook_table ll_ufile_hook_table;
 
 /* layout_change.c */
 extern struct ll_hook_table ll_change_hook_table;

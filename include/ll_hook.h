@@ -23,6 +23,14 @@
  * LL_HOOK_FILTER  the ftrace callback runs @wanted, which may rewrite the
  *                 arguments (ll_hook_set_arg()), and the function runs.
  *                 @wanted runs with preemption off and must not sleep.
+ * LL_HOOK_CALL    for a function the module must call but may not call
+ *                 through a pointer: the module calls @func, a stub of its
+ *                 own with the same prototype, and the ftrace callback on
+ *                 the stub's fentry sends it to the function's first byte.
+ *                 ftrace gets there by returning to the new address, as a
+ *                 livepatch does, not by an indirect call or jump, so IBT
+ *                 has nothing to check.  Until the hook is installed
+ *                 (ll_hook_ready()), the stub's own body runs.
  */
 #ifndef _LL_HOOK_H
 #define _LL_HOOK_H
@@ -34,17 +42,21 @@ enum ll_hook_kind {
 	LL_HOOK_WRAP,
 	LL_HOOK_PRE,
 	LL_HOOK_FILTER,
+	LL_HOOK_CALL,
 };
 
 struct ll_hook {
 	const char *name;			/* the traced function */
 	enum ll_hook_kind kind;
 	bool (*wanted)(struct pt_regs *regs);	/* WRAP, FILTER */
-	void *func;				/* WRAP: the replacement */
+	void *func;				/* WRAP: the replacement;
+						 * CALL: the stub
+						 */
 	void **orig;				/* WRAP: set to the original */
 	bool (*pre)(const unsigned long *args, long *ret);	/* PRE */
 	bool off;				/* not installed */
 	unsigned long ip;			/* patch site; 0: not hooked */
+	unsigned long target;			/* CALL: the function's entry */
 };
 
 /* The hooks of one part of the module, on vmlinux or on one module. */
@@ -61,6 +73,14 @@ struct ll_hook_table {
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre }
 #define LL_FILTER(_name, _filter)					\
 	{ .name = _name, .kind = LL_HOOK_FILTER, .wanted = _filter }
+#define LL_CALL(_name, _stub)						\
+	{ .name = _name, .kind = LL_HOOK_CALL, .func = _stub }
+
+/* Is @hook installed?  For a CALL hook: does its stub reach the function? */
+static inline bool ll_hook_ready(const struct ll_hook *hook)
+{
+	return READ_ONCE(hook->ip);
+}
 
 /* The traced function's argument @n (0-5), in the ftrace callback. */
 #define ll_hook_arg(regs, n)	regs_get_kernel_argument(regs, n)

@@ -42,6 +42,19 @@ DEFINE_EVENT(layoutlease_lease, layoutlease_timeout,
 DEFINE_EVENT(layoutlease_lease, layoutlease_revoke,
 	     TP_PROTO(const struct ll_lease *ll), TP_ARGS(ll));
 
+TRACE_EVENT(layoutlease_fence,
+	    TP_PROTO(const struct ll_lease *ll, u64 umem, pid_t pid),
+	    TP_ARGS(ll, umem, pid),
+	    TP_STRUCT__entry(__field(u64, id)
+			     __field(u64, umem)
+			     __field(pid_t, pid)),
+	    TP_fast_assign(__entry->id = ll->id;
+			   __entry->umem = umem;
+			   __entry->pid = pid;),
+	    TP_printk("lease=%llu umem=%llu pid=%d",
+		      __entry->id, __entry->umem, __entry->pid)
+);
+
 #endif /* _LL_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -50,7 +50,7 @@ FIXTURE_SETUP(dax)
 FIXTURE_TEARDOWN(dax)
 {
 	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
-	ll_sh("echo kill > " LL_PARAM("revoke") "; echo 1 > "
+	ll_sh("echo fence > " LL_PARAM("revoke") "; echo 1 > "
 	      LL_PARAM("dax_pins"));
 	unlink(self->path);
 }
@@ -238,6 +238,7 @@ TEST_F(dax, escalation_kills_the_holder)
 	int report, st;
 	pid_t pinner, breaker;
 
+	ASSERT_EQ(0, ll_sh("echo kill > " LL_PARAM("revoke")));
 	ll_dmesg_mark();
 	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
@@ -501,6 +502,7 @@ static void revoke_real_holder(struct __test_metadata *_metadata,
 	pid_t a, breaker;
 	char c;
 
+	ASSERT_EQ(0, ll_sh("echo kill > " LL_PARAM("revoke")));
 	ASSERT_EQ(0, pipe(alive));
 	a = start_handoff(path, scm, &report, alive);
 	ASSERT_EQ('R', read_report(report));

@@ -22,7 +22,7 @@ TEST_F_TIMEOUT(demo, tells_the_story, 300)
 {
 	char demo[PATH_MAX], check[PATH_MAX], out[] = "/tmp/demo.XXXXXX";
 	long timeout = ll_read_long(LL_PARAM("break_timeout_ms"));
-	long revocations = ll_stat("revocations");
+	long fences = ll_stat("fences");
 	int fd = mkstemp(out);
 
 	ASSERT_LE(0, fd);
@@ -32,7 +32,7 @@ TEST_F_TIMEOUT(demo, tells_the_story, 300)
 	EXPECT_EQ(0, ll_sh("%s > %s 2>&1", demo, out));
 	EXPECT_EQ(0, ll_sh("sed 's/^/#   demo| /' %s", out));
 	EXPECT_EQ(0, ll_sh("%s %s", check, out));
-	EXPECT_EQ(revocations + 1, ll_stat("revocations"));
+	EXPECT_EQ(fences + 1, ll_stat("fences"));
 	EXPECT_EQ(0, ll_stat("leases"));
 	EXPECT_EQ(0, ll_stat("pins"));
 	unlink(out);

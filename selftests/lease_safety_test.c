@@ -355,15 +355,20 @@ TEST_F_TIMEOUT(dax, no_new_pin_under_a_broken_lease, 120)
 /*
  * Rule 5: user A leases and registers its file, hands the MR (its uverbs
  * descriptor) to user B over SCM_RIGHTS, closes its own and ignores the
- * break.  Revocation must not kill B, which A could not kill itself.
+ * break.  Revocation (@policy) must not reach B, which A could not kill
+ * itself: neither a kill nor a fence of the context B holds.
  */
-TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
+static void revocation_spares_other_user(struct __test_metadata *_metadata,
+					 FIXTURE_DATA(dax) *self,
+					 const char *policy, const char *stat,
+					 const char *log)
 {
-	long revocations = ll_stat("revocations");
+	long revocations = ll_stat(stat);
 	int sv[2], up[2], st, fd;
 	pid_t a, b, breaker;
 	char c = 0;
 
+	ASSERT_EQ(0, ll_sh("echo %s > " LL_PARAM("revoke"), policy));
 	fd = open(self->path, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fchown(fd, UID_A, UID_A));
@@ -420,13 +425,13 @@ TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
 	breaker = ll_truncate_elsewhere(self->path, 0);
 	ASSERT_EQ(0, ll_read_full(up[0], &c, 1, LL_REPORT_MS));
 	EXPECT_EQ('S', c) TH_LOG("the owner is told");
-	EXPECT_EQ(0, ll_dmesg_wait("pid .* holds it, but the lease.s owner may not kill it"));
+	EXPECT_EQ(0, ll_dmesg_wait(log));
 	/* rule 6: after the grace, the pins stay and the breaker gives up */
 	st = ll_wait_exit(breaker, WAIT_S);
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
 		TH_LOG("the breaker's wait is bounded: 0x%x", st);
 	EXPECT_EQ(0, waitpid(b, &st, WNOHANG)) TH_LOG("B is alive");
-	EXPECT_EQ(revocations, ll_stat("revocations"));
+	EXPECT_EQ(revocations, ll_stat(stat));
 	EXPECT_EQ(LEN, ll_file_size(self->path));
 	/* B's holder ends; the pins go, and a truncate goes through */
 	kill(b, SIGKILL);
@@ -438,6 +443,18 @@ TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
 	close(up[0]);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+TEST_F_TIMEOUT(dax, revocation_kills_no_other_user, 120)
+{
+	revocation_spares_other_user(_metadata, self, "kill", "revocations",
+				     "pid .* holds it, but the lease.s owner may not kill it");
+}
+
+TEST_F_TIMEOUT(dax, fence_spares_other_user, 120)
+{
+	revocation_spares_other_user(_metadata, self, "fence", "fences",
+				     "not fencing MR .* holds its verbs context, but the lease.s owner may not signal it");
 }
 
 /*
@@ -512,6 +529,7 @@ TEST_F_TIMEOUT(dax, revocation_finds_a_thread_after_pthread_exit, 120)
 	pid_t holder, breaker;
 	char c;
 
+	ASSERT_EQ(0, ll_sh("echo kill > " LL_PARAM("revoke")));
 	holder = start_stubborn(self->path, true, &report);
 	ASSERT_EQ(0, ll_read_full(report, &c, 1, LL_REPORT_MS));
 	breaker = ll_truncate_elsewhere(self->path, 0);

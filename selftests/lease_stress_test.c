@@ -36,7 +36,7 @@ FIXTURE_SETUP(stress)
 FIXTURE_TEARDOWN(stress)
 {
 	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
-	ll_sh("echo kill > " LL_PARAM("revoke"));
+	ll_sh("echo fence > " LL_PARAM("revoke"));
 	unlink(self->path);
 }
 
@@ -232,6 +232,7 @@ TEST_F_TIMEOUT(stress, exit_during_revocation, 600)
 	int i, rounds = 100, st;
 
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 10));
+	ASSERT_EQ(0, ll_sh("echo kill > " LL_PARAM("revoke")));
 	for (i = 0; i < rounds; i++) {
 		int up[2];
 		pid_t holder, breaker;

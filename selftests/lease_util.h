@@ -379,7 +379,7 @@ static inline void ll_module_restore(void)
 	if (!ll_module_loaded())
 		ll_sh("insmod %s", ko);
 	ll_write_long(LL_PARAM("break_timeout_ms"), timeout);
-	ll_sh("echo kill > " LL_PARAM("revoke") "; echo 0 > "
+	ll_sh("echo fence > " LL_PARAM("revoke") "; echo 0 > "
 	      LL_PARAM("require_lease") "; echo 1 > " LL_PARAM("dax_pins"));
 }
 

@@ -8,7 +8,8 @@
 # truncates the file: the server is told, drains, deregisters and
 # releases; the truncate completes; the server registers again.  Then an
 # application that ignores the break (tools/demo/stubborn_holder) has its
-# pins revoked at the break timeout, and the truncate completes as well.
+# verbs context fenced at the break timeout (revoke=fence): the truncate
+# completes as well, and the application is still running.
 # tools/demo/democheck checks the transcript this prints.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -69,6 +70,7 @@ counter() {
 }
 
 revocations=$(counter revocations)
+fences=$(counter fences)
 say "layoutlease $(cat /sys/module/layoutlease/version), break timeout $(cat /sys/module/layoutlease/parameters/break_timeout_ms) ms"
 head -c "$size" /dev/zero | tr '\0' '.' >"$file"
 say "created $file: $size bytes on $(findmnt -no FSTYPE --target "$file") -o $(findmnt -no OPTIONS --target "$file" | grep -o 'dax[^,]*')"
@@ -116,7 +118,7 @@ say "7. an application that ignores the break (break_timeout_ms=$timeout_ms)"
 echo "$timeout_ms" >/sys/module/layoutlease/parameters/break_timeout_ms
 truncate -s "$size" "$file"
 start stubborn "$top/tools/demo/stubborn_holder" "$file"
-disown "${pids[-1]}"	# the module will kill it; no job notice
+stubborn=${pids[-1]}
 expect stubborn 'registered'
 listing
 say "an administrator truncates the file to 0 bytes"
@@ -124,7 +126,11 @@ t0=$(date +%s%N)
 truncate -s 0 "$file"
 say "the truncate completed after $((($(date +%s%N) - t0) / 1000000)) ms: $file is $(stat -c %s "$file") bytes"
 expect stubborn 'ignored'
-dmesg | grep -E 'layoutlease: (revoking|lease .* not released)' | tail -n 2
+expect stubborn 'async event: '
+expect stubborn 'still running'
+dmesg | grep -E 'layoutlease: lease [0-9]+: (fencing|.*not released)' | tail -n 2
+kill -0 "$stubborn" && say "stubborn_holder (pid $stubborn) is still alive"
+listing
 say "\$ layoutlease stats"
 "$ll" stats | sed 's/^/    /'
-say "final size $(stat -c %s "$file") bytes; revocations during the demo $(($(counter revocations) - revocations))"
+say "final size $(stat -c %s "$file") bytes; fences during the demo $(($(counter fences) - fences)), processes killed $(($(counter revocations) - revocations))"

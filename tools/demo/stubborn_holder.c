@@ -3,14 +3,18 @@
  * stubborn_holder FILE: the application the demo must survive.  It takes
  * a layout lease on FILE, registers the whole file with rxe0 for RDMA,
  * and then ignores every break: the module revokes its pins at the break
- * timeout (revoke=kill: it is killed).
+ * timeout.  With revoke=fence (the default) its verbs context is
+ * destroyed and it lives on: it reports the async event and what a new
+ * registration gets; with revoke=kill it is killed.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,10 +52,12 @@ static struct ibv_pd *rxe0_pd(void)
 
 int main(int argc, char **argv)
 {
+	struct signalfd_siginfo si;
+	struct ibv_async_event ev;
+	struct pollfd p[2];
 	struct ibv_pd *pd;
 	struct stat st;
 	sigset_t set;
-	siginfo_t si;
 	void *buf;
 	int fd;
 
@@ -79,8 +85,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	say("leased and registered %s; breaks will be ignored", argv[1]);
+	p[0] = (struct pollfd){ .fd = signalfd(-1, &set, 0), .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = pd->context->async_fd, .events = POLLIN };
 	for (;;) {
-		if (sigwaitinfo(&set, &si) == BREAK_SIG)
+		if (poll(p, 2, -1) < 0)
+			continue;
+		if ((p[0].revents & POLLIN) &&
+		    read(p[0].fd, &si, sizeof(si)) == sizeof(si))
 			say("break signal: %s", "ignored");
+		if (!(p[1].revents & POLLIN) || ibv_get_async_event(pd->context, &ev))
+			continue;
+		say("async event: %s", ibv_event_type_str(ev.event_type));
+		ibv_ack_async_event(&ev);
+		if (ev.event_type != IBV_EVENT_DEVICE_FATAL)
+			continue;
+		/* fenced: the context is gone, the process is not */
+		p[1].fd = -1;
+		errno = 0;
+		if (!ibv_reg_mr(pd, buf, 4096, IBV_ACCESS_LOCAL_WRITE))
+			say("a new registration fails: %s", strerror(errno));
+		say("fenced, and %s", "still running");
 	}
 }
