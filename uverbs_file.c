@@ -265,11 +265,10 @@ static int ll_uverbs_close(struct inode *inode, struct file *filp)
 		}
 	}
 	spin_unlock(&ll_cmd_lock);
-	if (f) {
-		kfree(f);
-		/* from a caller that entered a hook: not the module's last code */
+	kfree(f);
+	/* from a caller that entered a hook: not the module's last code */
+	if (f)
 		module_put(THIS_MODULE);
-	}
 	ll_hook_leave();
 	return ret;
 }

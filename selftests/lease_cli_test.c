@@ -423,6 +423,7 @@ TEST_F(cli, list_pins_stats)
 	want(&w, "breaks=%ld", ll_stat("breaks"));
 	want(&w, "timeouts=%ld", ll_stat("timeouts"));
 	want(&w, "revocations=%ld", ll_stat("revocations"));
+	want(&w, "fences=%ld", ll_stat("fences"));
 	EXPECT_EQ(0, json_check(p.out.buf, "-", "1", &w))
 		TH_LOG("%s", p.out.buf);
 

@@ -486,4 +486,43 @@ TEST_F_TIMEOUT(example, stopped_client_is_not_waited_for, 240)
 	check_pin(_metadata, self->st.st_ino, self->server.pid, NEW_LEN);
 }
 
+/*
+ * A server that does not release in time (stopped) is fenced at the break
+ * timeout: the truncate completes without it.  Let go on, the server sees
+ * IBV_EVENT_DEVICE_FATAL, starts again (same pid), leases and registers
+ * the file again, and its client reconnects and writes on.
+ */
+TEST_F_TIMEOUT(example, stopped_server_is_fenced_and_recovers, 240)
+{
+	long fences = ll_stat("fences");
+	int st;
+
+	if (strcmp(variant->prog, "ibv_dax_server"))
+		SKIP(return, "fi_dax_server does not recover from a fence yet");
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 500));
+	start_both(_metadata, self, variant->port, "10000");
+	ASSERT_EQ(0, client_do(&self->client, "write 0 before-fence",
+			       "wrote 12 bytes at 0"));
+	ASSERT_EQ(0, kill(self->server.pid, SIGSTOP));
+	self->breaker = ll_truncate_elsewhere(self->path, NEW_LEN);
+	ASSERT_LT(0, self->breaker);
+	ASSERT_EQ(self->breaker, waitpid(self->breaker, &st, 0));
+	self->breaker = 0;
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_EQ(NEW_LEN, ll_file_size(self->path));
+	EXPECT_EQ(fences + 1, ll_stat("fences"));
+	EXPECT_EQ(0, ll_stat("pins"));
+
+	ASSERT_EQ(0, kill(self->server.pid, SIGCONT));
+	ASSERT_EQ(0, expect(&self->server, "the verbs context is gone (fenced)"));
+	ASSERT_EQ(0, expect(&self->server, "leased and registered 8192 bytes"));
+	check_pin(_metadata, self->st.st_ino, self->server.pid, NEW_LEN);
+	ASSERT_EQ(0, expect(&self->client, "the server is gone; reconnecting"));
+	ASSERT_EQ(0, expect(&self->client, "server buffer: 8192 bytes"));
+	ASSERT_EQ(0, client_do(&self->client, "write 100 after-fence",
+			       "wrote 11 bytes at 100"));
+	EXPECT_TRUE(file_has(self->fd, 0, "before-fence"));
+	EXPECT_TRUE(file_has(self->fd, 100, "after-fence"));
+}
+
 TEST_HARNESS_MAIN

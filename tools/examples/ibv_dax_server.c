@@ -15,6 +15,14 @@
  * write(2) to the file by another process breaks the lease as well (XFS
  * breaks layout leases on every write): the data goes through RDMA.
  *
+ * A server that does not release in time (stopped, or too slow to drain)
+ * is fenced by layoutlease (revoke=fence): its verbs context is destroyed
+ * and it gets IBV_EVENT_DEVICE_FATAL.  It then tears everything down and
+ * starts again from scratch by executing itself: librdmacm keeps a
+ * process's device contexts open for the process's life, a fenced one
+ * included, so a fresh image is the way to a fresh context.  The client
+ * reconnects when its server goes away.
+ *
  * Messages (SEND/RECV on the connection, struct msg, big-endian):
  *   ADVERT  server to client: the buffer's address, rkey and length;
  *           RDMA READ and WRITE of it may go on
@@ -48,6 +56,8 @@
 #define NRECV		4	/* receives kept posted */
 #define DATA_LEN	65536	/* the client's local buffer */
 #define LINE_MAX_LEN	4096
+#define RECONNECT_MS	200	/* the client's pace of reconnection */
+#define RECONNECT_TRIES	150	/* 30 s */
 
 enum msg_type { MSG_ADVERT = 1, MSG_PAUSE, MSG_PAUSED };
 
@@ -209,7 +219,10 @@ struct server {
 	bool refused;			/* the lease was refused (EAGAIN) */
 	bool registered_once;
 	bool stop;
+	bool restart;			/* fenced: start again */
 };
+
+static char **server_argv;		/* to start again with */
 
 static int advertise(struct server *s)
 {
@@ -453,6 +466,33 @@ static int on_completions(struct server *s)
 	return err ? err : n < 0 ? -EIO : 0;
 }
 
+/*
+ * An event of the verbs context: IBV_EVENT_DEVICE_FATAL when layoutlease
+ * fenced it (or the device went away).  Nothing on the context works any
+ * more, the process does: start again.
+ */
+static int on_async_event(struct server *s)
+{
+	struct signalfd_siginfo si;
+	struct ibv_async_event ev;
+
+	if (ibv_get_async_event(s->listen->verbs, &ev))
+		return -errno;
+	ibv_ack_async_event(&ev);
+	if (ev.event_type != IBV_EVENT_DEVICE_FATAL) {
+		say("async event: %s", ibv_event_type_str(ev.event_type));
+		return 0;
+	}
+	say("async event: %s: the verbs context is gone (fenced); starting again",
+	    ibv_event_type_str(ev.event_type));
+	/* the break of the lease that was fenced is over: signals survive exec */
+	while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
+		;
+	s->restart = true;
+	s->stop = true;
+	return 0;
+}
+
 static int server_listen(struct server *s, const char *addr,
 			 const char *port)
 {
@@ -492,18 +532,24 @@ static int server_loop(struct server *s)
 	int err = 0;
 
 	while (!s->stop && !err) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ .fd = s->ec->fd, .events = POLLIN },
 			{ .fd = s->sfd, .events = POLLIN },
 			{ .fd = s->tfd, .events = POLLIN },
 			{ .fd = s->peer.ch ? s->peer.ch->fd : -1,
 			  .events = POLLIN },
+			{ .fd = s->listen->verbs->async_fd, .events = POLLIN },
 		};
 
-		if (poll(p, 4, -1) < 0) {
+		if (poll(p, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
+		}
+		/* first: a fenced context fails everything else */
+		if (p[4].revents & POLLIN) {
+			err = on_async_event(s);
+			continue;
 		}
 		if (p[1].revents & POLLIN)
 			err = on_signal(s);
@@ -570,6 +616,12 @@ out:
 	if (err)
 		say("error: %s", strerror(-err));
 	server_stop(&s);
+	if (!err && s.restart) {
+		/* the lease and every descriptor are close-on-exec */
+		execv("/proc/self/exe", server_argv);
+		say("error: starting again: %s", strerror(errno));
+		return 1;
+	}
 	if (!err)
 		say("stopped");
 	return err ? 1 : 0;
@@ -578,6 +630,7 @@ out:
 /* ---------------------------------------------------------------- client */
 
 struct client {
+	const char *addr, *port;	/* the server's */
 	struct rdma_event_channel *ec;
 	struct ibv_pd *pd;
 	struct conn conn;
@@ -840,18 +893,46 @@ static int read_stdin(struct client *c)
 	return 0;
 }
 
-/* A CM event on the client's side can only end the connection. */
+static void client_disconnect(struct client *c)
+{
+	if (c->conn.id)
+		rdma_disconnect(c->conn.id);
+	if (c->data_mr)
+		ibv_dereg_mr(c->data_mr);
+	c->data_mr = NULL;
+	conn_destroy(&c->conn);
+	if (c->pd)
+		ibv_dealloc_pd(c->pd);
+	c->pd = NULL;
+}
+
+/*
+ * A CM event on the client's side can only end the connection: the server
+ * went away, and may come back (it starts again when it is fenced).  Work
+ * in flight is lost; commands wait for the new connection's buffer.
+ */
 static int client_cm_event(struct client *c)
 {
 	struct rdma_cm_event *ev;
-	int type;
+	int type, i, err = 0;
 
 	if (rdma_get_cm_event(c->ec, &ev))
 		return -errno;
 	type = ev->event;
 	rdma_ack_cm_event(ev);
-	say("error: %s: the server is gone", rdma_event_str(type));
-	return -ECONNRESET;
+	say("%s: the server is gone; reconnecting", rdma_event_str(type));
+	if (c->busy)
+		say("error: the operation in flight is lost");
+	c->have_buf = c->busy = c->pause_asked = false;
+	for (i = 0; i < RECONNECT_TRIES; i++) {
+		client_disconnect(c);
+		if (i)
+			usleep(RECONNECT_MS * 1000);
+		err = client_connect(c, c->addr, c->port);
+		if (!err)
+			return 0;
+	}
+	return err;
 }
 
 static int client_loop(struct client *c)
@@ -878,8 +959,10 @@ static int client_loop(struct client *c)
 				continue;
 			return -errno;
 		}
-		if (p[0].revents & POLLIN)
-			return client_cm_event(c);
+		if (p[0].revents & POLLIN) {
+			err = client_cm_event(c);
+			continue;
+		}
 		if (p[1].revents & POLLIN)
 			err = client_completions(c);
 		if (!err && (p[2].revents & (POLLIN | POLLHUP)))
@@ -895,19 +978,15 @@ static int run_client(const char *addr, const char *port)
 
 	if (!c)
 		return 1;
+	c->addr = addr;
+	c->port = port;
 	c->ec = rdma_create_event_channel();
 	err = c->ec ? client_connect(c, addr, port) : -errno;
 	if (!err)
 		err = client_loop(c);
 	if (err)
 		say("error: %s", strerror(-err));
-	if (c->conn.id)
-		rdma_disconnect(c->conn.id);
-	if (c->data_mr)
-		ibv_dereg_mr(c->data_mr);
-	conn_destroy(&c->conn);
-	if (c->pd)
-		ibv_dealloc_pd(c->pd);
+	client_disconnect(c);
 	if (c->ec)
 		rdma_destroy_event_channel(c->ec);
 	free(c);
@@ -956,6 +1035,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	server_argv = argv;
 	if (connect)
 		return run_client(connect, port);
 	return run_server(listen, port, drain_ms, argv[optind]);
