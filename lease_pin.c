@@ -37,6 +37,7 @@
 #include <linux/slab.h>
 #include <rdma/ib_umem.h>
 #include <rdma/ib_verbs.h>
+#include <rdma/restrack.h>
 
 #include "layoutlease.h"
 #include "ll_hook.h"
@@ -58,7 +59,12 @@ struct ll_pin {
 	u64 umem_id;
 	struct ib_umem *umem;
 	struct file *uverbs;		/* not counted: holders have it */
+	struct ib_uobject *uobj;	/* the MR's, once known; not counted:
+					 * the MR outlives the record
+					 */
 	bool fenced;			/* @uverbs is being fenced */
+	bool collected;			/* handed to the fence to destroy */
+	bool releasing;			/* in ib_umem_release() */
 	struct page *busy;		/* a DAX page to report busy, or NULL */
 	struct file *file;		/* counted: the mapped file, which is
 					 * the leased one: keeps @lease in place
@@ -334,6 +340,7 @@ static void ll_pins_release_begin(struct ib_umem *umem, struct hlist_head *relea
 			continue;
 		hash_del(&pin->hnode);
 		hlist_add_head(&pin->hnode, released);
+		pin->releasing = true;
 		if (pin->busy)
 			get_page(pin->busy);
 	}
@@ -604,7 +611,7 @@ static int ll_pins_fence(struct ll_lease *ll)
 			fput(uverbs);
 			continue;
 		}
-		pr_warn_ratelimited("lease %llu: fencing MR %llu of pid %d (%s), which pins %lu pages of %u:%u:%lu: its verbs context is destroyed\n",
+		pr_warn_ratelimited("lease %llu: fencing MR %llu of pid %d (%s), which pins %lu pages of %u:%u:%lu: its MRs over leased files are destroyed, its verbs calls fail\n",
 				    ll->id, pin.umem_id, pin.pid, pin.comm,
 				    pin.pages, MAJOR(pin.dev), MINOR(pin.dev),
 				    pin.ino);
@@ -638,12 +645,49 @@ static int ll_pins_kill(struct ll_lease *ll)
 }
 
 /**
+ * ll_pins_fence_mrs() - the MRs a fence of a uverbs file destroys
+ * @uverbs: a fenced uverbs file, on which no command runs
+ * @uobjs: where to put them, each with a reference for the caller
+ * @max: room in @uobjs
+ *
+ * The MRs made through @uverbs whose records pin a leased file, and that
+ * were not handed out before.  Under ll_pin_lock a listed record's MR is
+ * alive: it is deregistered only by a command (none runs on @uverbs), by
+ * the file's last close (the fence holds the file) or by this fence.
+ *
+ * Return: how many were put in @uobjs.
+ */
+unsigned int ll_pins_fence_mrs(struct file *uverbs, struct ib_uobject **uobjs,
+			       unsigned int max)
+{
+	struct ll_pin *pin, *other;
+	unsigned int n = 0;
+
+	spin_lock(&ll_pin_lock);
+	list_for_each_entry(pin, &ll_pins, node) {
+		if (n == max)
+			break;
+		if (pin->uverbs != uverbs || !pin->lease || !pin->uobj ||
+		    pin->collected || pin->releasing)
+			continue;
+		/* the MR's other records go with it */
+		list_for_each_entry(other, &ll_pins, node)
+			if (other->uobj == pin->uobj)
+				other->collected = true;
+		kref_get(&pin->uobj->ref);
+		uobjs[n++] = pin->uobj;
+	}
+	spin_unlock(&ll_pin_lock);
+	return n;
+}
+
+/**
  * ll_pins_revoke() - revoke the registrations that pin under a lease
  * @ll: a lease whose break timed out
- * @how: LL_REVOKE_FENCE: destroy the verbs context of each uverbs file
- *       they were made through; LL_REVOKE_KILL: kill the processes that
- *       hold those files.  Either only where the lease's owner may signal
- *       every process concerned.
+ * @how: LL_REVOKE_FENCE: fence each uverbs file they were made through
+ *       (its MRs over leased files are destroyed, its commands fail);
+ *       LL_REVOKE_KILL: kill the processes that hold those files.  Either
+ *       only where the lease's owner may signal every process concerned.
  *
  * Return: how many files are being fenced, or processes were killed; 0
  * when none could be.
@@ -800,6 +844,8 @@ static struct ib_umem *ll_umem_get(struct ib_device *device,
 		if (ret) {
 			orig_umem_release(umem);
 			umem = ERR_PTR(ret);
+		} else if (c) {
+			c->umem = umem;		/* its MR comes next */
 		}
 	}
 	ll_hook_leave();
@@ -817,6 +863,56 @@ static void ll_umem_release(struct ib_umem *umem)
 	ll_pins_release_end(&released);
 	ll_hook_leave();
 }
+
+/*
+ * rdma_restrack_add(&mr->res): the RDMA core adds a new MR to its resource
+ * tracking once mr->uobject is set, in every registration command (write
+ * and ioctl, rereg included).  The records of the umem this command made
+ * learn their MR's uobject, which a fence destroys.
+ */
+static void ll_pins_link_mr(struct ib_mr *mr)
+{
+	struct ll_cmd *c = ll_cmd_current();
+	struct ll_pin *pin;
+
+	if (!c || !c->umem || !mr->uobject)
+		return;
+	spin_lock(&ll_pin_lock);
+	hash_for_each_possible(ll_pin_hash, pin, hnode, (unsigned long)c->umem)
+		if (pin->umem == c->umem)
+			pin->uobj = mr->uobject;
+	spin_unlock(&ll_pin_lock);
+	c->umem = NULL;
+}
+
+static void (*orig_restrack_add)(struct rdma_restrack_entry *res);
+
+static void ll_restrack_add(struct rdma_restrack_entry *res)
+{
+	ll_hook_enter();
+	orig_restrack_add(res);
+	ll_pins_link_mr(container_of(res, struct ib_mr, res));
+	ll_hook_leave();
+}
+
+/* Only MRs, and only while some pin exists. */
+static bool ll_want_mr(struct pt_regs *regs)
+{
+	struct rdma_restrack_entry *res = (void *)ll_hook_arg(regs, 0);
+
+	return res->type == RDMA_RESTRACK_MR && ll_pins_any();
+}
+
+static struct ll_hook ll_core_hooks[] = {
+	LL_WRAP("rdma_restrack_add", ll_want_mr, ll_restrack_add,
+		&orig_restrack_add),
+};
+
+struct ll_hook_table ll_core_hook_table = {
+	.module = "ib_core",
+	.hooks = ll_core_hooks,
+	.count = ARRAY_SIZE(ll_core_hooks),
+};
 
 static bool ll_want_all(struct pt_regs *regs)
 {

@@ -73,13 +73,14 @@ static void ll_default_timeout(void)
 }
 
 /* Every hook of the module, by the part that owns it. */
-static struct ll_hook_table *ll_tables[5];
+static struct ll_hook_table *ll_tables[6];
 
 static int __init layoutlease_init(void)
 {
 	int err;
 
 	ll_default_timeout();
+	ll_uverbs_init(ll_pins_fence_mrs);
 	err = ll_leases_init(ll_pins_revoke);
 	if (err)
 		return err;
@@ -91,6 +92,7 @@ static int __init layoutlease_init(void)
 	ll_tables[2] = &ll_gup_hook_table;
 	ll_tables[3] = &ll_uverbs_hook_table;
 	ll_tables[4] = &ll_ufile_hook_table;
+	ll_tables[5] = &ll_core_hook_table;
 	err = ll_hooks_install(ll_tables, ARRAY_SIZE(ll_tables));
 	if (err)
 		goto out_procfs;

@@ -1,25 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * uverbs files: which command each task runs on which file, and fencing a
- * file, that is destroying its verbs context while its holders live on.
+ * file: destroying the MRs through which it pins leased files, while the
+ * processes that hold it live on.
  *
  * Every command on a uverbs file (write(), ioctl(), mmap()) is recorded
  * while it runs (struct ll_cmd, keyed by task).  The pin records use that
  * to know the file an MR is registered through.
  *
- * A fence is the RDMA core's own hot-unplug path, for one file: the core
- * disassociates every file of a device that goes away with
- * uverbs_destroy_ufile_hw(file, RDMA_REMOVE_DRIVER_REMOVE), which destroys
- * each of the file's objects (QPs, CQs, MRs: the umems are released and
- * their pages unpinned), zaps the user mappings of the device, queues
- * IB_EVENT_DEVICE_FATAL on the file's async event queue and frees the
- * ucontext.  The core calls it only once no command can run on the file
- * (it waits for the device's SRCU readers).  The module gives the same
- * guarantee for one file: from the fence on, every command on the file
- * fails with EIO, and the destruction runs once the commands that had
- * started are over.  The file stays open, fenced, until its last close.
- * Documentation/layout-leases.rst, "Fencing", has why a single MR cannot
- * be destroyed alone.
+ * A fence destroys each such MR as the owner's own ibv_dereg_mr() would:
+ * uobj_destroy(), the RDMA core's destroy of one object, which deregisters
+ * the MR (its umem is released, its pages unpinned) and removes its handle.
+ * From the fence on, every command on the file fails with EIO, so that no
+ * new object can take a removed handle's number (the application's own
+ * later destroy of its old MR would destroy the new object), and the
+ * destruction runs once the commands that had started are over.  The file
+ * stays open, fenced, until its last close.  Documentation/layout-leases.rst,
+ * "Fencing", has why not the whole context, as a device removal does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
+#include <rdma/uverbs_ioctl.h>
 
 #include "layoutlease.h"
 #include "ll_hook.h"
@@ -59,25 +57,69 @@ static struct ll_fence *ll_fence_of(struct file *filp)
 }
 
 /*
- * The RDMA core's uverbs_destroy_ufile_hw(), reached through the CALL hook
- * below: the function has no ENDBR an indirect call could land on.
+ * The RDMA core's uobj_destroy() and uverbs_uobject_put(), reached through
+ * the CALL hooks below: uobj_destroy() has no ENDBR an indirect call could
+ * land on, and a direct call of the exported uverbs_uobject_put() would
+ * make layoutlease depend on ib_uverbs.  Not reached unless both hooks
+ * are installed (ll_hook_ready()).
  */
-static __noipa noinline void ll_destroy_ufile_hw(void *ufile,
-						 enum rdma_remove_reason why)
+static __noipa noinline int ll_uobj_destroy(struct ib_uobject *uobj,
+					    struct uverbs_attr_bundle *attrs)
 {
-	/* not reached while the hook is installed (ll_hook_ready()) */
-	WARN_ONCE(1, "uverbs_destroy_ufile_hw() is not hooked\n");
+	return -EOPNOTSUPP;
+}
+
+static __noipa noinline void ll_uobject_put(struct ib_uobject *uobj)
+{
+	WARN_ONCE(1, "uverbs_uobject_put() is not hooked\n");
 }
 
 static struct ll_hook ll_ufile_hooks[];
 #define LL_DESTROY_HOOK	(&ll_ufile_hooks[0])
+#define LL_PUT_HOOK	(&ll_ufile_hooks[1])
 
+/* The MRs of a fenced file that pin leased files (ll_pins_fence_mrs()). */
+static unsigned int (*ll_fence_mrs)(struct file *uverbs,
+				    struct ib_uobject **uobjs,
+				    unsigned int max);
+
+/**
+ * ll_uverbs_init() - set how a fence finds the MRs it destroys
+ * @mrs: returns up to @max MR uobjects of @uverbs that pin leased files and
+ *       were not returned before, each with a reference for the caller
+ */
+void ll_uverbs_init(unsigned int (*mrs)(struct file *uverbs,
+					struct ib_uobject **uobjs,
+					unsigned int max))
+{
+	ll_fence_mrs = mrs;
+}
+
+/*
+ * No command runs on the file, and none will: destroy each MR as its
+ * owner's destroy command would, with a bundle like the one the core's
+ * own cleanup uses.  A destroy that fails (the driver's, say, for an MR
+ * with memory windows bound) leaves the MR and its pins.
+ */
 static void ll_fence_fn(struct work_struct *work)
 {
 	struct ll_fence *f = container_of(work, struct ll_fence, work);
+	struct uverbs_attr_bundle attrs = { .ufile = f->uverbs->private_data };
 	struct file *uverbs = f->uverbs;
+	struct ib_uobject *uobjs[16];
+	unsigned int i, n;
+	int err;
 
-	ll_destroy_ufile_hw(uverbs->private_data, RDMA_REMOVE_DRIVER_REMOVE);
+	while ((n = ll_fence_mrs(uverbs, uobjs, ARRAY_SIZE(uobjs)))) {
+		for (i = 0; i < n; i++) {
+			attrs.context = uobjs[i]->context;
+			err = ll_uobj_destroy(uobjs[i], &attrs);
+			if (err)
+				pr_warn_ratelimited("fence: MR handle %u could not be destroyed (%d); its pins stay\n",
+						    uobjs[i]->id, err);
+			ll_uobject_put(uobjs[i]);
+		}
+	}
 	/* @f stays until the last close, which this may be */
 	fput(uverbs);
 }
@@ -94,6 +136,7 @@ static int ll_cmd_enter(struct ll_cmd *c, struct file *filp)
 	c->task = current;
 	c->uverbs = filp;
 	c->umem_get = false;
+	c->umem = NULL;
 	spin_lock(&ll_cmd_lock);
 	if (ll_fences && ll_fence_of(filp)) {
 		spin_unlock(&ll_cmd_lock);
@@ -147,9 +190,9 @@ struct ll_cmd *ll_cmd_current(void)
  * ll_uverbs_fence() - destroy the verbs context of a uverbs file
  * @uverbs: the file; the caller's counted reference passes to the fence
  *
- * From now on every command on @uverbs fails with EIO; the context is
- * destroyed, in a work item, once the commands already running are over.
- * Its MRs are deregistered then, which releases their pin records.
+ * From now on every command on @uverbs fails with EIO; once the commands
+ * already running are over, a work item destroys the file's MRs that pin
+ * leased files, which releases their pin records.
  *
  * Return: 0, with the reference taken over; -EALREADY when @uverbs is
  * fenced already, -EOPNOTSUPP when the RDMA core's function could not be
@@ -162,7 +205,7 @@ int ll_uverbs_fence(struct file *uverbs)
 	unsigned int bkt;
 	bool now;
 
-	if (!ll_hook_ready(LL_DESTROY_HOOK))
+	if (!ll_hook_ready(LL_DESTROY_HOOK) || !ll_hook_ready(LL_PUT_HOOK))
 		return -EOPNOTSUPP;
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
@@ -279,7 +322,8 @@ static bool ll_want_all(struct pt_regs *regs)
 }
 
 static struct ll_hook ll_ufile_hooks[] = {
-	LL_CALL("uverbs_destroy_ufile_hw", ll_destroy_ufile_hw),
+	LL_CALL("uobj_destroy", ll_uobj_destroy),
+	LL_CALL("uverbs_uobject_put", ll_uobject_put),
 	LL_WRAP("ib_uverbs_write", ll_want_all, ll_uverbs_write,
 		&orig_uverbs_write),
 	LL_WRAP("ib_uverbs_ioctl", ll_want_all, ll_uverbs_ioctl,

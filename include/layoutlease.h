@@ -102,6 +102,9 @@ struct ll_cmd {
 	struct task_struct *task;
 	struct file *uverbs;
 	bool umem_get;			/* in ib_umem_get(); only task uses it */
+	struct ib_umem *umem;		/* recorded by this command, until its
+					 * MR is known; only task uses it
+					 */
 };
 
 /* A layout change under way (truncate, fallocate, remap, a break). */
@@ -157,6 +160,7 @@ bool ll_current_owns(struct file *filp);
 
 /* lease_pin.c */
 struct ib_umem;
+struct ib_uobject;
 struct proc_dir_entry;
 struct seq_file;
 struct inode;
@@ -164,6 +168,8 @@ struct page;
 struct vm_area_struct;
 struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end);
 int ll_pins_revoke(struct ll_lease *ll, enum ll_revoke how);
+unsigned int ll_pins_fence_mrs(struct file *uverbs, struct ib_uobject **uobjs,
+			       unsigned int max);
 bool ll_pins_any(void);
 bool ll_pins_block_current(struct inode *inode, loff_t start, loff_t end);
 bool ll_pins_in(struct inode *inode, loff_t start, loff_t end);
@@ -172,10 +178,14 @@ void ll_pins_stats(struct seq_file *m);
 int ll_pins_procfs_init(struct proc_dir_entry *dir);
 
 extern struct ll_hook_table ll_gup_hook_table, ll_uverbs_hook_table;
+extern struct ll_hook_table ll_core_hook_table;
 
 /* uverbs_file.c */
 struct ll_cmd *ll_cmd_current(void);
 int ll_uverbs_fence(struct file *uverbs);
+void ll_uverbs_init(unsigned int (*mrs)(struct file *uverbs,
+					struct ib_uobject **uobjs,
+					unsigned int max));
 extern struct ll_hook_table ll_ufile_hook_table;
 
 /* layout_change.c */

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * revoke=fence: a holder that ignores the break keeps its life and loses
- * its verbs context.  At the deadline the module destroys the verbs
- * context of each uverbs file whose registrations pin under the lease:
- * the pins go, the breaker proceeds, the holder gets IB_EVENT_DEVICE_FATAL
- * and EIO from later verbs calls, and a peer's RDMA WRITE to the old rkey
- * fails.
+ * its MRs.  At the deadline the module fences each uverbs file whose
+ * registrations pin under the lease: those MRs are destroyed, the pins go,
+ * the breaker proceeds, the holder's lease is gone and its later verbs
+ * calls fail with EIO, and a peer's RDMA WRITE to the old rkey fails with
+ * a remote access error.
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -69,7 +70,7 @@ struct target {
 
 /* What the holder saw once fenced. */
 struct fence_report {
-	int event;		/* the async event's type */
+	int lease;		/* F_GETLEASE once its lease went */
 	int reg_errno;		/* of a new ibv_reg_mr(): 0 if it worked */
 	int post_errno;		/* of ibv_post_send() on its QP */
 	int dereg;		/* ibv_dereg_mr() of the fenced MR */
@@ -78,12 +79,25 @@ struct fence_report {
 /*
  * The holder: leases @path, registers all of it, connects a QP to the
  * peer's and ignores the break; reports 'R' and its target, 'S' at the
- * break signal, then the fence's report.  Exits 0 when told 'x'.
+ * break signal, then, once its lease is gone, what its verbs calls get.
+ * Exits 0 when told 'x'.
  */
+/* Wait up to @ms for @fd's layout lease to go. */
+static int ll_wait_unleased(int fd, int ms)
+{
+	double end = ll_now() + ms / 1000.0;
+
+	while (fcntl(fd, F_GETLEASE) & F_LAYOUT) {
+		if (ll_now() > end)
+			return -ETIMEDOUT;
+		usleep(10000);
+	}
+	return 0;
+}
+
 static void holder(const char *path, int in, int out)
 {
 	struct fence_report rep = { 0 };
-	struct ibv_async_event ev;
 	struct signalfd_siginfo si;
 	struct file_mr r = { 0 };
 	struct ibv_qp *qp;
@@ -117,11 +131,10 @@ static void holder(const char *path, int in, int out)
 		_exit(4);
 	if (read(sfd, &si, sizeof(si)) != sizeof(si) || write(out, "S", 1) != 1)
 		_exit(5);
-	/* ignore the break: the fence comes as an async event */
-	if (ibv_get_async_event(r.ctx, &ev))
+	/* ignore the break; the lease goes once the fence is done */
+	if (ll_wait_unleased(fd, LL_REPORT_MS))
 		_exit(6);
-	rep.event = ev.event_type;
-	ibv_ack_async_event(&ev);
+	rep.lease = fcntl(fd, F_GETLEASE);
 	anon = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	rep.reg_errno = ibv_reg_mr(r.pd, anon, 4096, IBV_ACCESS_LOCAL_WRITE) ?
@@ -184,11 +197,11 @@ static void peer_close(struct peer *p)
 
 /*
  * RDMA WRITE a page of @fill to the holder's MR: 0, or the work
- * completion's status, negated.  A write to a QP that is gone gets no
- * answer; rxe's requester does not end it with a retry error either (no
- * completion in 60 s), so after 2 s the peer moves its QP to the error
- * state, which completes the write with a flush error: either way, the
- * write is over when this returns.
+ * completion's status, negated.  Should no answer come (a QP that is gone
+ * gets none, and rxe's requester does not end such a write with a retry
+ * error), after 2 s the peer moves its QP to the error state, which
+ * completes the write with a flush error: the write is over when this
+ * returns.
  */
 static int peer_write(struct peer *p, const struct target *t, char fill)
 {
@@ -269,7 +282,7 @@ TEST_F_TIMEOUT(fence, holder_is_fenced_and_lives, 120)
 	EXPECT_EQ(4096, ll_file_size(self->path));
 	EXPECT_EQ(0, waitpid(h, &st, WNOHANG)) TH_LOG("the holder lives");
 
-	EXPECT_EQ(IBV_EVENT_DEVICE_FATAL, rep.event);
+	EXPECT_EQ(F_UNLCK, rep.lease) TH_LOG("the holder's lease is gone");
 	EXPECT_EQ(EIO, rep.reg_errno) TH_LOG("no new MR on a fenced context");
 	EXPECT_NE(0, rep.post_errno);
 	EXPECT_EQ(EIO, rep.dereg);
@@ -280,7 +293,8 @@ TEST_F_TIMEOUT(fence, holder_is_fenced_and_lives, 120)
 	EXPECT_EQ(0, ll_dmesg_wait(re));
 
 	/* the old rkey takes nothing more */
-	EXPECT_NE(0, peer_write(&p, &t, 'Q')) TH_LOG("the peer's write fails");
+	EXPECT_EQ(-IBV_WC_REM_ACCESS_ERR, peer_write(&p, &t, 'Q'))
+		TH_LOG("the peer's write fails");
 	/* and the bytes written before the fence are in the file */
 	fd = open(self->path, O_RDONLY);
 	ASSERT_LE(0, fd);
@@ -396,6 +410,7 @@ static pid_t race_holder(const char *path, enum race race, int out)
 	pid_t h = fork();
 
 	if (!h) {
+		unsigned int seed = getpid();
 		struct signalfd_siginfo si;
 		struct file_mr r = { 0 };
 		int fd, sfd = ll_sig_fd(LL_SIG);
@@ -408,6 +423,11 @@ static pid_t race_holder(const char *path, enum race race, int out)
 			_exit(2);
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))
 			_exit(3);
+		/*
+		 * act at some point of the fence's way: its deadline is 1 ms
+		 * away, its work item runs later under TCG
+		 */
+		usleep(rand_r(&seed) % 20000);
 		if (race == RACE_DEREG) {
 			file_mr_unreg(&r);
 			_exit(0);
@@ -455,7 +475,8 @@ static void fence_race(struct __test_metadata *_metadata, const char *path,
 		close(up[0]);
 		breaker = ll_truncate_elsewhere(path, 4096);
 		while (race == RACE_RMMOD && !waitpid(breaker, &st, WNOHANG)) {
-			ASSERT_NE(0, ll_sh("rmmod layoutlease 2>/dev/null"))
+			ASSERT_NE(0, syscall(__NR_delete_module, "layoutlease",
+					     O_NONBLOCK))
 				TH_LOG("round %d: rmmod under a fence", i);
 		}
 		if (race != RACE_RMMOD)
@@ -483,7 +504,6 @@ static void fence_race(struct __test_metadata *_metadata, const char *path,
  */
 FIXTURE(race) {
 	char path[PATH_MAX];
-	long timeout;
 };
 
 FIXTURE_SETUP(race)
@@ -493,13 +513,12 @@ FIXTURE_SETUP(race)
 
 	ASSERT_LE(0, fd);
 	close(fd);
-	self->timeout = ll_read_long(LL_PARAM("break_timeout_ms"));
 }
 
 FIXTURE_TEARDOWN(race)
 {
-	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
 	unlink(self->path);
+	ll_module_restore();
 }
 
 TEST_F_TIMEOUT(race, fence_against_dereg, 600)

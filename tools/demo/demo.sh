@@ -8,8 +8,8 @@
 # truncates the file: the server is told, drains, deregisters and
 # releases; the truncate completes; the server registers again.  Then an
 # application that ignores the break (tools/demo/stubborn_holder) has its
-# verbs context fenced at the break timeout (revoke=fence): the truncate
-# completes as well, and the application is still running.
+# MR fenced at the break timeout (revoke=fence): the truncate completes
+# as well, and the application is still running.
 # tools/demo/democheck checks the transcript this prints.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -126,8 +126,8 @@ t0=$(date +%s%N)
 truncate -s 0 "$file"
 say "the truncate completed after $((($(date +%s%N) - t0) / 1000000)) ms: $file is $(stat -c %s "$file") bytes"
 expect stubborn 'ignored'
-expect stubborn 'async event: '
-expect stubborn 'still running'
+expect stubborn 'the lease is gone'
+expect stubborn 'a new registration fails'
 dmesg | grep -E 'layoutlease: lease [0-9]+: (fencing|.*not released)' | tail -n 2
 kill -0 "$stubborn" && say "stubborn_holder (pid $stubborn) is still alive"
 listing

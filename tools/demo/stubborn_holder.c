@@ -3,9 +3,9 @@
  * stubborn_holder FILE: the application the demo must survive.  It takes
  * a layout lease on FILE, registers the whole file with rxe0 for RDMA,
  * and then ignores every break: the module revokes its pins at the break
- * timeout.  With revoke=fence (the default) its verbs context is
- * destroyed and it lives on: it reports the async event and what a new
- * registration gets; with revoke=kill it is killed.
+ * timeout.  With revoke=fence (the default) its MR is destroyed and it
+ * lives on: it watches its lease, and once the lease is gone reports what
+ * a new registration gets; with revoke=kill it is killed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,8 +53,7 @@ static struct ibv_pd *rxe0_pd(void)
 int main(int argc, char **argv)
 {
 	struct signalfd_siginfo si;
-	struct ibv_async_event ev;
-	struct pollfd p[2];
+	struct pollfd p;
 	struct ibv_pd *pd;
 	struct stat st;
 	sigset_t set;
@@ -85,25 +84,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	say("leased and registered %s; breaks will be ignored", argv[1]);
-	p[0] = (struct pollfd){ .fd = signalfd(-1, &set, 0), .events = POLLIN };
-	p[1] = (struct pollfd){ .fd = pd->context->async_fd, .events = POLLIN };
-	for (;;) {
-		if (poll(p, 2, -1) < 0)
-			continue;
-		if ((p[0].revents & POLLIN) &&
-		    read(p[0].fd, &si, sizeof(si)) == sizeof(si))
-			say("break signal: %s", "ignored");
-		if (!(p[1].revents & POLLIN) || ibv_get_async_event(pd->context, &ev))
-			continue;
-		say("async event: %s", ibv_event_type_str(ev.event_type));
-		ibv_ack_async_event(&ev);
-		if (ev.event_type != IBV_EVENT_DEVICE_FATAL)
-			continue;
-		/* fenced: the context is gone, the process is not */
-		p[1].fd = -1;
-		errno = 0;
-		if (!ibv_reg_mr(pd, buf, 4096, IBV_ACCESS_LOCAL_WRITE))
-			say("a new registration fails: %s", strerror(errno));
-		say("fenced, and %s", "still running");
-	}
+	p = (struct pollfd){ .fd = signalfd(-1, &set, 0), .events = POLLIN };
+	while (poll(&p, 1, -1) < 0 || read(p.fd, &si, sizeof(si)) != sizeof(si))
+		;
+	say("break signal: %s", "ignored");
+	/* the lease goes at the break timeout, once the MR is revoked */
+	while (fcntl(fd, F_GETLEASE) & F_LAYOUT)
+		usleep(10000);
+	say("the lease is gone; %s", "still running");
+	errno = 0;
+	if (!ibv_reg_mr(pd, buf, 4096, IBV_ACCESS_LOCAL_WRITE))
+		say("a new registration fails: %s", strerror(errno));
+	for (;;)
+		pause();
 }

@@ -17,6 +17,14 @@
  * layout lease turns the cache off (FI_MR_CACHE_MAX_COUNT=0, before the
  * first libfabric call), so that fi_mr_reg() registers at once and
  * fi_close() deregisters at once.
+ *
+ * A server that does not release in time (stopped, or too slow) has its
+ * registrations revoked at the break timeout: with revoke=fence its verbs
+ * context is destroyed.  libfabric does not show the context's events, so
+ * the server learns it from the lease: when it comes to a break and its
+ * lease is gone already (F_GETLEASE without F_LAYOUT), or when closing
+ * its MR fails with EIO, it starts again from scratch by executing itself,
+ * as ibv_dax_server does.  The client reconnects when its server goes.
  */
 #include <endian.h>
 #include <errno.h>
@@ -26,9 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+#include <linux/layout_lease.h>
 #include <rdma/fabric.h>
 #include <rdma/fi_cm.h>
 #include <rdma/fi_domain.h>
@@ -44,6 +54,8 @@
 #define NRECV		4	/* receives kept posted */
 #define DATA_LEN	65536	/* the client's local buffer */
 #define LINE_MAX_LEN	4096
+#define RECONNECT_MS	200	/* the client's pace of reconnection */
+#define RECONNECT_TRIES	150	/* 30 s */
 #define FI_API		FI_VERSION(1, 17)
 
 enum msg_type { MSG_ADVERT = 1, MSG_PAUSE, MSG_PAUSED };
@@ -131,6 +143,7 @@ static void fab_close(struct fab *f)
 		fi_close(&f->fabric->fid);
 	if (f->info)
 		fi_freeinfo(f->info);
+	memset(f, 0, sizeof(*f));
 }
 
 static int post_recv(struct conn *c, int i)
@@ -261,7 +274,27 @@ struct server {
 	bool refused;			/* the lease was refused (EAGAIN) */
 	bool registered_once;
 	bool stop;
+	bool restart;			/* revoked: start again */
 };
+
+static char **server_argv;		/* to start again with */
+
+/*
+ * The lease's registrations were revoked (fenced): nothing of the verbs
+ * context works any more.  The break signals of that lease are over, and
+ * signals survive exec: drop them.
+ */
+static int start_again(struct server *s, const char *why)
+{
+	struct signalfd_siginfo si;
+
+	say("%s: the registrations were revoked; starting again", why);
+	while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
+		;
+	s->restart = true;
+	s->stop = true;
+	return 0;
+}
 
 static int advertise(struct server *s)
 {
@@ -338,6 +371,10 @@ static int finish_drain(struct server *s)
 
 	timer_arm(s->tfd, 0);
 	err = fi_close(&s->mr->fid);	/* deregisters: no MR cache */
+	if (err == -FI_EIO) {
+		s->mr = NULL;
+		return start_again(s, "closing the MR: EIO");
+	}
 	if (err) {
 		say("error: closing the MR: %s", fi_err(err));
 		return err;
@@ -365,6 +402,11 @@ static int on_break(struct server *s, const struct signalfd_siginfo *si)
 		say("break signal for fd %d in another state: ignored",
 		    si->ssi_fd);
 		return 0;
+	}
+	/* too late: the break timed out before this server saw it */
+	if (!(fcntl(s->buf.fd, F_GETLEASE) & F_LAYOUT)) {
+		s->mr = NULL;	/* gone with the context */
+		return start_again(s, "break: the lease is gone already");
 	}
 	say("break: the layout of %s is changing; draining", s->buf.path);
 	s->state = DRAINING;
@@ -608,6 +650,12 @@ out:
 	if (err)
 		say("error: %s", fi_err(err));
 	server_stop(&s);
+	if (!err && s.restart) {
+		/* the lease and every descriptor are close-on-exec */
+		execv("/proc/self/exe", server_argv);
+		say("error: starting again: %s", strerror(errno));
+		return 1;
+	}
 	if (!err)
 		say("stopped");
 	return err ? 1 : 0;
@@ -616,6 +664,7 @@ out:
 /* ---------------------------------------------------------------- client */
 
 struct client {
+	const char *addr, *port;	/* the server's */
 	struct fab fab;
 	struct conn conn;
 	struct fid_mr *data_mr;
@@ -847,17 +896,43 @@ static int read_stdin(struct client *c)
 	return 0;
 }
 
-/* An event on the client's EQ can only end the connection. */
+static void client_disconnect(struct client *c)
+{
+	if (c->conn.up)
+		fi_shutdown(c->conn.ep, 0);
+	conn_destroy(&c->conn);
+	if (c->data_mr)
+		fi_close(&c->data_mr->fid);
+	c->data_mr = NULL;
+	fab_close(&c->fab);
+}
+
+/*
+ * An event on the client's EQ can only end the connection: the server
+ * went away, and may come back (it starts again when it is fenced).  Work
+ * in flight is lost; commands wait for the new connection's buffer.
+ */
 static int client_eq_event(struct client *c)
 {
 	struct fi_eq_cm_entry entry;
-	int event = eq_read(c->fab.eq, &entry);
+	int event = eq_read(c->fab.eq, &entry), i, err = 0;
 
 	if (event == -FI_EAGAIN)
 		return 0;
-	say("error: %s: the server is gone",
+	say("%s: the server is gone; reconnecting",
 	    event == FI_SHUTDOWN ? "FI_SHUTDOWN" : "connection event");
-	return -FI_ECONNRESET;
+	if (c->busy)
+		say("error: the operation in flight is lost");
+	c->have_buf = c->busy = c->pause_asked = false;
+	for (i = 0; i < RECONNECT_TRIES; i++) {
+		client_disconnect(c);
+		if (i)
+			usleep(RECONNECT_MS * 1000);
+		err = client_connect(c, c->addr, c->port);
+		if (!err)
+			return 0;
+	}
+	return err;
 }
 
 static int client_loop(struct client *c)
@@ -901,17 +976,14 @@ static int run_client(const char *addr, const char *port)
 
 	if (!c)
 		return 1;
+	c->addr = addr;
+	c->port = port;
 	err = client_connect(c, addr, port);
 	if (!err)
 		err = client_loop(c);
 	if (err)
 		say("error: %s", fi_err(err));
-	if (c->conn.up)
-		fi_shutdown(c->conn.ep, 0);
-	conn_destroy(&c->conn);
-	if (c->data_mr)
-		fi_close(&c->data_mr->fid);
-	fab_close(&c->fab);
+	client_disconnect(c);
 	free(c);
 	if (!err)
 		say("done");
@@ -958,6 +1030,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	server_argv = argv;
 	/* see the top of this file: fi_close() must deregister the MR */
 	if (setenv("FI_MR_CACHE_MAX_COUNT", "0", 1))
 		return 1;

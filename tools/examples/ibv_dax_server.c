@@ -16,12 +16,15 @@
  * breaks layout leases on every write): the data goes through RDMA.
  *
  * A server that does not release in time (stopped, or too slow to drain)
- * is fenced by layoutlease (revoke=fence): its verbs context is destroyed
- * and it gets IBV_EVENT_DEVICE_FATAL.  It then tears everything down and
- * starts again from scratch by executing itself: librdmacm keeps a
- * process's device contexts open for the process's life, a fenced one
- * included, so a fresh image is the way to a fresh context.  The client
- * reconnects when its server goes away.
+ * is fenced by layoutlease (revoke=fence): its MR is destroyed and every
+ * later verbs call on its context fails with EIO.  It learns it from the
+ * lease: when it comes to a break and its lease is gone already (F_GETLEASE
+ * without F_LAYOUT), or when deregistering fails with EIO (or on
+ * IBV_EVENT_DEVICE_FATAL, should the device go away).  It then tears
+ * everything down and starts again from scratch by executing itself:
+ * librdmacm keeps a process's device contexts open for the process's
+ * life, a fenced one included, so a fresh image is the way to a fresh
+ * context.  The client reconnects when its server goes away.
  *
  * Messages (SEND/RECV on the connection, struct msg, big-endian):
  *   ADVERT  server to client: the buffer's address, rkey and length;
@@ -37,6 +40,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdint.h>
@@ -46,6 +50,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+#include <linux/layout_lease.h>
 #include <rdma/rdma_cma.h>
 
 #include "leased_buf.h"
@@ -224,6 +229,23 @@ struct server {
 
 static char **server_argv;		/* to start again with */
 
+/*
+ * The registrations were revoked (fenced): nothing of the verbs context
+ * works any more.  The break signals of the lease are over, and signals
+ * survive exec: drop them.
+ */
+static int start_again(struct server *s, const char *why)
+{
+	struct signalfd_siginfo si;
+
+	say("%s: the registrations were revoked; starting again", why);
+	while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
+		;
+	s->restart = true;
+	s->stop = true;
+	return 0;
+}
+
 static int advertise(struct server *s)
 {
 	int err;
@@ -299,6 +321,10 @@ static int finish_drain(struct server *s)
 
 	timer_arm(s->tfd, 0);
 	err = ibv_dereg_mr(s->mr);
+	if (err == EIO) {
+		s->mr = NULL;
+		return start_again(s, "ibv_dereg_mr: EIO");
+	}
 	if (err) {
 		say("error: ibv_dereg_mr: %s", strerror(err));
 		return -err;
@@ -326,6 +352,11 @@ static int on_break(struct server *s, const struct signalfd_siginfo *si)
 		say("break signal for fd %d in another state: ignored",
 		    si->ssi_fd);
 		return 0;
+	}
+	/* too late: the break timed out before this server saw it */
+	if (!(fcntl(s->buf.fd, F_GETLEASE) & F_LAYOUT)) {
+		s->mr = NULL;	/* destroyed by the fence */
+		return start_again(s, "break: the lease is gone already");
 	}
 	say("break: the layout of %s is changing; draining", s->buf.path);
 	s->state = DRAINING;
@@ -467,30 +498,22 @@ static int on_completions(struct server *s)
 }
 
 /*
- * An event of the verbs context: IBV_EVENT_DEVICE_FATAL when layoutlease
- * fenced it (or the device went away).  Nothing on the context works any
- * more, the process does: start again.
+ * An event of the verbs context: on IBV_EVENT_DEVICE_FATAL (the device
+ * went away) nothing on the context works any more, the process does:
+ * start again.
  */
 static int on_async_event(struct server *s)
 {
-	struct signalfd_siginfo si;
 	struct ibv_async_event ev;
 
 	if (ibv_get_async_event(s->listen->verbs, &ev))
 		return -errno;
 	ibv_ack_async_event(&ev);
-	if (ev.event_type != IBV_EVENT_DEVICE_FATAL) {
-		say("async event: %s", ibv_event_type_str(ev.event_type));
+	say("async event: %s", ibv_event_type_str(ev.event_type));
+	if (ev.event_type != IBV_EVENT_DEVICE_FATAL)
 		return 0;
-	}
-	say("async event: %s: the verbs context is gone (fenced); starting again",
-	    ibv_event_type_str(ev.event_type));
-	/* the break of the lease that was fenced is over: signals survive exec */
-	while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
-		;
-	s->restart = true;
-	s->stop = true;
-	return 0;
+	s->mr = NULL;
+	return start_again(s, "the verbs context is gone");
 }
 
 static int server_listen(struct server *s, const char *addr,
