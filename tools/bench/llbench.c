@@ -458,6 +458,8 @@ static void a_setup(void)
 	};
 	unsigned int i;
 
+	if (a_bufs[M_ANON_1M].buf)
+		return;
 	for (i = 0; i < ARRAY_SIZE(s); i++) {
 		void *buf;
 
@@ -877,6 +879,7 @@ static void p4_pass(int arm, double *out)
 	};
 
 	out[0] = break_latency(kinds[arm], iters(64), &out[1]) / 1e3;
+	out[1] /= 1e3;
 }
 
 static void run_b(void)
@@ -1375,6 +1378,109 @@ static void run_p6(void)
 		  nl > 3 ? level[3] : 0);
 }
 
+/* ---- module functions entered per operation: ftrace's function tracer ---- */
+
+#define TRACING		"/sys/kernel/tracing/"
+
+static int tracing_write(const char *file, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), TRACING "%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* the entries in the trace buffers, -1 when some were overwritten */
+static long trace_entries(void)
+{
+	long n = 0, v;
+	char path[128], line[128];
+	int cpu;
+
+	for (cpu = 0; ; cpu++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), TRACING "per_cpu/cpu%d/stats",
+			 cpu);
+		f = fopen(path, "r");
+		if (!f)
+			break;
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "entries: %ld", &v) == 1)
+				n += v;
+			if (sscanf(line, "overrun: %ld", &v) == 1 && v)
+				n = -1e9;
+		}
+		fclose(f);
+	}
+	return n < 0 ? -1 : n;
+}
+
+static void run_calls(void)
+{
+	static const char * const names[] = {
+		"write 4 KiB (XFS)", "ftruncate (XFS)",
+		"fallocate alloc/punch 64 KiB (XFS)",
+		"open(O_TRUNC) + close (XFS)", "fcntl(F_GETLEASE) (XFS)",
+		"reg+dereg MR 1 MiB anonymous", "reg+dereg MR 1 MiB tmpfs",
+		"layout lease set + release (XFS)",
+		"classic lease set + release (XFS)",
+	};
+	const int n = 200;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	unsigned int i;
+
+	if (tracing_write("set_ftrace_filter", ":mod:layoutlease") ||
+	    tracing_write("current_tracer", "function")) {
+		say("ftrace: no function tracer; module calls not counted");
+		emit_info("calls_skipped", "no function tracer");
+		tracing_write("current_tracer", "nop");
+		return;
+	}
+	a_setup();
+	ctx = open_rxe0();
+	pd = ibv_alloc_pd(ctx);
+	if (!pd)
+		die("ibv_alloc_pd");
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		struct figure f;
+		long e;
+
+		tracing_write("trace", "");
+		if (i <= M_GETLEASE)
+			p2_op(M_WRITE + i, n);
+		else if (i == 5)
+			mr_cycle(pd, a_bufs[M_ANON_1M].buf, MIB, RW_ACCESS, n);
+		else if (i == 6)
+			mr_cycle(pd, a_bufs[M_TMPFS_1M].buf, MIB, RW_ACCESS, n);
+		else
+			lease_cycle(i == 7, n);
+		e = trace_entries();
+		memset(&f, 0, sizeof(f));
+		f.id = "F";
+		f.name = names[i];
+		f.baseline = "none";
+		f.unit = "calls";
+		f.value = e < 0 ? -1 : (double)e / n;
+		snprintf(f.note, sizeof(f.note), "functions of layoutlease "
+			 "entered per operation (ftrace)%s",
+			 e < 0 ? "; the trace buffer overflowed" : "");
+		emit(&f);
+	}
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	tracing_write("current_tracer", "nop");
+	tracing_write("set_ftrace_filter", "");
+}
+
 static void env_int(const char *name, long *v)
 {
 	const char *s = getenv(name);
@@ -1423,6 +1529,8 @@ int main(int argc, char **argv)
 			run_p5();
 		if (!only || strstr(only, "6"))
 			run_p6();
+		if (!only || strstr(only, "f"))
+			run_calls();
 	}
 	say("done");
 	return 0;
