@@ -1264,11 +1264,21 @@ static void s_pass(double *out)
 
 #define MAX_LEVELS	4
 
+/* a visit of a level: a warm-up and two passes, into @out[0] and @out[1] */
+static void s_visit(double (*out)[S_NR])
+{
+	warming = 1;
+	s_pass(out[0]);
+	warming = 0;
+	s_pass(out[0]);
+	s_pass(out[1]);
+}
+
 static void run_p6(void)
 {
 	static const long want[MAX_LEVELS] = { 1, 100, 10000, 100000 };
 	struct holder lh[MAX_LEVELS * 8], ph[MAX_LEVELS];
-	double s[MAX_LEVELS][2][S_NR];
+	double s[MAX_LEVELS][4][S_NR], col[4];
 	long level[MAX_LEVELS], pins[MAX_LEVELS];
 	long leases = 0, npins = 0, lease_mem = 0, lease_mem_n = 0;
 	int nl = 0, nlh = 0, nph = 0, lv, m, d;
@@ -1317,10 +1327,7 @@ static void run_p6(void)
 		nl = lv + 1;
 		say("P6: N = %ld leases, %ld pins (built in %.1f s)", leases,
 		    npins, t_build);
-		warming = 1;
-		s_pass(s[lv][0]);
-		warming = 0;
-		s_pass(s[lv][0]);
+		s_visit(s[lv]);
 	}
 	for (lv = nl - 1; lv >= 0; lv--) {
 		/* back down to this level: end the holders above it */
@@ -1332,10 +1339,7 @@ static void run_p6(void)
 			holder_end(&ph[--nph]);
 			npins -= ph[nph].n;
 		}
-		warming = 1;
-		s_pass(s[lv][1]);
-		warming = 0;
-		s_pass(s[lv][1]);
+		s_visit(s[lv] + 2);
 		say("P6: N = %ld leases again, down", leases);
 	}
 	while (nlh)
@@ -1344,7 +1348,11 @@ static void run_p6(void)
 		holder_end(&ph[--nph]);
 
 	for (m = 0; m < S_NR; m++) {
-		double base = (s[0][0][m] + s[0][1][m]) / 2;
+		double base;
+
+		for (d = 0; d < 4; d++)
+			col[d] = s[0][d][m];
+		base = median(col, 4);
 
 		for (lv = 0; lv < nl; lv++) {
 			struct figure f;
@@ -1359,10 +1367,12 @@ static void run_p6(void)
 			f.unit = "us";
 			f.target = m >= S_PROC_LEASES && m != S_PROC_STATS ?
 				0 : lv == nl - 1 ? 1.1 : 0;
-			for (d = 0; d < 2; d++)
-				f.ratios[d] = s[lv][d][m] / base;
-			f.n = 2;
-			f.value = (s[lv][0][m] + s[lv][1][m]) / 2;
+			for (d = 0; d < 4; d++) {
+				col[d] = s[lv][d][m];
+				f.ratios[d] = col[d] / base;
+			}
+			f.n = 4;
+			f.value = median(col, 4);
 			f.base = base;
 			if (lv == nl - 1)
 				snprintf(f.note, sizeof(f.note), "%s", note);
