@@ -49,6 +49,7 @@ static int iter_scale = 1;	/* LL_BENCH_SCALE: iterations multiplier */
 static long p6_max = 100000;	/* LL_BENCH_LEASES: the largest N */
 static long p6_pins = 10000;	/* LL_BENCH_PINS */
 static int p6_budget = 150;	/* LL_BENCH_P6_BUDGET: s to build the leases */
+static int budget = 420;	/* LL_BENCH_BUDGET: s for the whole run */
 static int warming;		/* a warm-up pass: fewer iterations */
 static double t_start;
 
@@ -734,14 +735,31 @@ typedef void (*pass_fn)(int arm, double *out);
 
 static double samples[MAX_ROUNDS][MAX_ARMS][MAX_M];
 
+static int blocks;		/* blocks done by the last compare() */
+static char cut_note[128];	/* why they were fewer than asked */
+
+/*
+ * @share of the time budget is the comparison's: blocks that would not fit
+ * are left out (two at least are run), and the figures say so.
+ */
 static void compare(int narms, int nm, arm_fn arm_setup, pass_fn pass,
-		    const char *what)
+		    const char *what, double share)
 {
-	double out[MAX_M];
+	double out[MAX_M], t0 = now_ns();
 	int b, k, m;
 
 	memset(samples, 0, sizeof(samples));
+	cut_note[0] = '\0';
 	for (b = 0; b < rounds; b++) {
+		double spent = (now_ns() - t0) / 1e9;
+
+		if (b >= 2 && spent / b * (b + 1) > share * budget) {
+			snprintf(cut_note, sizeof(cut_note), "%d blocks of %d: "
+				 "the rest would not fit in the time budget",
+				 b, rounds);
+			say("%s: %s", what, cut_note);
+			break;
+		}
 		for (k = 0; k < 2 * narms; k++) {
 			int pos = k < narms ? k : 2 * narms - 1 - k;
 			int arm = (pos + b) % narms;
@@ -756,6 +774,7 @@ static void compare(int narms, int nm, arm_fn arm_setup, pass_fn pass,
 		}
 		say("%s: block %d of %d done", what, b + 1, rounds);
 	}
+	blocks = b;
 }
 
 /* the figure of arm @x against arm @y, measure @m */
@@ -764,14 +783,16 @@ static void ratio_of(struct figure *f, int x, int y, int m)
 	double xs[MAX_ROUNDS], ys[MAX_ROUNDS];
 	int b;
 
-	for (b = 0; b < rounds; b++) {
+	for (b = 0; b < blocks; b++) {
 		xs[b] = samples[b][x][m] / 2;
 		ys[b] = samples[b][y][m] / 2;
 		f->ratios[b] = xs[b] / ys[b];
 	}
-	f->n = rounds;
-	f->value = median(xs, rounds);
-	f->base = median(ys, rounds);
+	f->n = blocks;
+	f->value = median(xs, blocks);
+	f->base = median(ys, blocks);
+	if (cut_note[0] && !f->note[0])
+		snprintf(f->note, sizeof(f->note), "%s", cut_note);
 }
 
 /* P1, P2: arm 0 module loaded, 1 not loaded, 2 not loaded (A/A) */
@@ -801,7 +822,7 @@ static void run_a(void)
 
 	a_setup();
 	compare(3, M_NR, a_arm, a_pass_arm,
-		"P1/P2 (loaded, not loaded, not loaded again)");
+		"P1/P2 (loaded, not loaded, not loaded again)", 0.45);
 	for (m = 0; m < M_NR; m++) {
 		int dax = m == M_DAX_1M || m == M_DAX_64M;
 
@@ -886,7 +907,8 @@ static void run_b(void)
 {
 	struct figure f;
 
-	compare(3, 1, b_arm, p3_pass, "P3 (layout, classic, classic again)");
+	compare(3, 1, b_arm, p3_pass, "P3 (layout, classic, classic again)",
+		0.04);
 	memset(&f, 0, sizeof(f));
 	f.id = "P3";
 	f.name = "lease set + release (XFS)";
@@ -902,7 +924,8 @@ static void run_b(void)
 	emit(&f);
 
 	compare(4, 2, b_arm, p4_pass,
-		"P4 (layout truncate, layout ftruncate, classic, classic again)");
+		"P4 (layout truncate, layout ftruncate, classic, classic again)",
+		0.06);
 	memset(&f, 0, sizeof(f));
 	f.id = "P4";
 	f.name = "break latency, truncate(2) to the owner's handler";
@@ -1210,7 +1233,7 @@ static void holder_end(struct holder *h)
 	waitpid(h->pid, NULL, 0);
 }
 
-/* ns to read a /proc/fs/layoutlease file whole: @n times, and 50 ms */
+/* ns to read a /proc/fs/layoutlease file whole: once, then for 50 ms */
 static double proc_read(const char *name, int n)
 {
 	static char buf[1 << 16];
@@ -1221,7 +1244,8 @@ static double proc_read(const char *name, int n)
 
 	snprintf(path, sizeof(path), "/proc/fs/layoutlease/%s", name);
 	chunks_start(&c);
-	for (i = 0; i < n || now_ns() - t0 < (warming ? 1e7 : 5e7); i++) {
+	for (i = 0; i < n && (!i || now_ns() - t0 < (warming ? 1e7 : 5e7));
+	     i++) {
 		int fd = open(path, O_RDONLY);
 
 		if (fd < 0)
@@ -1257,9 +1281,9 @@ static void s_pass(double *out)
 		out[m] = p2_op(M_WRITE + m, iters(p2_iters[M_WRITE + m])) / 1e3;
 	out[S_LEASE] = lease_cycle(1, iters(10000)) / 1e3;
 	out[S_BREAK] = break_latency(BRK_LAYOUT_TRUNC, iters(64), &tot) / 1e3;
-	out[S_PROC_LEASES] = proc_read("leases", iters(3)) / 1e3;
-	out[S_PROC_PINS] = proc_read("pins", iters(3)) / 1e3;
-	out[S_PROC_STATS] = proc_read("stats", iters(3)) / 1e3;
+	out[S_PROC_LEASES] = proc_read("leases", 1000) / 1e3;
+	out[S_PROC_PINS] = proc_read("pins", 1000) / 1e3;
+	out[S_PROC_STATS] = proc_read("stats", 1000) / 1e3;
 }
 
 #define MAX_LEVELS	4
@@ -1282,7 +1306,7 @@ static void run_p6(void)
 	long level[MAX_LEVELS], pins[MAX_LEVELS];
 	long leases = 0, npins = 0, lease_mem = 0, lease_mem_n = 0;
 	int nl = 0, nlh = 0, nph = 0, lv, m, d;
-	double t_build = 0, rate = 0;
+	double t_build = 0, rate = 0, t6 = now_ns();
 	char note[256] = "";
 
 	mkdir(LEASE_DIR, 0755);
@@ -1294,6 +1318,17 @@ static void run_p6(void)
 
 		if (lv && n <= level[lv - 1])
 			break;
+		/*
+		 * P6 has 30% of the time budget; the way down takes about
+		 * as long as the way up, and the next level more than this
+		 */
+		if (lv && (now_ns() - t6) / 1e9 > 0.3 * budget / 3) {
+			snprintf(note + strlen(note), sizeof(note) - strlen(note),
+				 "N = %ld not measured: the time budget ran out; ",
+				 n);
+			say("P6: %s", note);
+			break;
+		}
 		/* scale down what would not fit in the budget */
 		if (rate > 0 && t_build + (n - leases) * rate > p6_budget) {
 			long fit = leases + (p6_budget - t_build) / rate;
@@ -1531,6 +1566,9 @@ int main(int argc, char **argv)
 	v = p6_budget;
 	env_int("LL_BENCH_P6_BUDGET", &v);
 	p6_budget = v;
+	v = budget;
+	env_int("LL_BENCH_BUDGET", &v);
+	budget = v;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!module_loaded())
 		module_load();
