@@ -293,7 +293,8 @@ static int make_file(const char *path, size_t len)
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		die("open %s", path);
-	memset(buf, 0x5a, sizeof(buf));
+	if (!buf[0])
+		memset(buf, 0x5a, sizeof(buf));
 	for (done = 0; done < len; done += sizeof(buf)) {
 		size_t n = len - done < sizeof(buf) ? len - done : sizeof(buf);
 
