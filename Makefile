@@ -5,6 +5,7 @@
 # make deps       install the packages and fill the cache the builds need
 # make check      deps, build everything, run every selftest in test VMs
 # make demo       the main job: deps, build, the demo in the test VM
+# make bench      deps, build, what the module costs, measured in the test VM
 # make dkms-source [DESTDIR=]  copy the module's sources to /usr/src for DKMS
 # KVER=... or KDIR=... select another kernel; W=1 is always on.  A kernel
 # of another Debian suite (6.12.107+deb13-amd64) is built in a chroot of
@@ -17,7 +18,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SOURCES := Kbuild dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.S) \
 		$(wildcard include/*.h include/uapi/linux/*.h)
 
-.PHONY: all deps module selftests programs check demo dkms-source clean
+.PHONY: all deps module selftests programs check demo bench dkms-source clean
 
 all: module selftests programs
 
@@ -39,6 +40,7 @@ programs:
 	$(MAKE) -C tools/layoutlease
 	$(MAKE) -C tools/examples
 	$(MAKE) -C tools/demo
+	$(MAKE) -C tools/bench
 
 check: deps
 	$(MAKE) all
@@ -47,6 +49,10 @@ check: deps
 demo: deps
 	$(MAKE) all
 	tools/demo/run --kernel $(KVER)
+
+bench: deps
+	$(MAKE) all
+	tools/bench/run --kernel $(KVER)
 
 dkms-source:
 	install -d $(DESTDIR)/usr/src/layoutlease-$(VERSION)
@@ -63,3 +69,4 @@ endif
 	$(MAKE) -C tools/demo clean
 	$(MAKE) -C tools/layoutlease clean
 	$(MAKE) -C tools/examples clean
+	$(MAKE) -C tools/bench clean

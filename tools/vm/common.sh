@@ -13,6 +13,8 @@ LL_HOST_PACKAGES="gcc make kmod cpio xz-utils busybox-static qemu-system-x86
 	xfsprogs e2fsprogs iproute2 rdma-core ibverbs-utils ibverbs-providers
 	libibverbs-dev librdmacm-dev libfabric-dev libfabric-bin perftest python3-docutils dkms
 	linux-source-6.1 zstd binutils libsmartcols-dev"
+# Host packages `make bench` needs as well: the plot (tools/bench/run).
+LL_BENCH_PACKAGES="gnuplot-nox python3"
 
 # kver_suite KVER: prints the Debian suite that ships KVER when it is not
 # this system's suite, nothing when it is (or when KVER is not Debian's).
