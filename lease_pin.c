@@ -604,14 +604,13 @@ static int ll_pins_fence(struct ll_lease *ll)
 		}
 		err = ll_uverbs_fence(uverbs);
 		if (err) {
-			if (err != -EALREADY)
-				pr_warn_ratelimited("lease %llu: cannot fence MR %llu of pid %d (%s): %d\n",
-						    ll->id, pin.umem_id, pin.pid,
-						    pin.comm, err);
+			pr_warn_ratelimited("lease %llu: cannot fence MR %llu of pid %d (%s): %d\n",
+					    ll->id, pin.umem_id, pin.pid, pin.comm,
+					    err);
 			fput(uverbs);
 			continue;
 		}
-		pr_warn_ratelimited("lease %llu: fencing MR %llu of pid %d (%s), which pins %lu pages of %u:%u:%lu: its MRs over leased files are destroyed, its verbs calls fail\n",
+		pr_warn_ratelimited("lease %llu: fencing MR %llu of pid %d (%s), which pins %lu pages of %u:%u:%lu: its MRs under the lease are destroyed, its verbs calls fail\n",
 				    ll->id, pin.umem_id, pin.pid, pin.comm,
 				    pin.pages, MAJOR(pin.dev), MINOR(pin.dev),
 				    pin.ino);
@@ -650,10 +649,11 @@ static int ll_pins_kill(struct ll_lease *ll)
  * @uobjs: where to put them, each with a reference for the caller
  * @max: room in @uobjs
  *
- * The MRs made through @uverbs whose records pin a leased file, and that
- * were not handed out before.  Under ll_pin_lock a listed record's MR is
- * alive: it is deregistered only by a command (none runs on @uverbs), by
- * the file's last close (the fence holds the file) or by this fence.
+ * The MRs made through @uverbs whose records pin under a lease that is
+ * being revoked, and that were not handed out before.  Under ll_pin_lock a
+ * listed record's MR is alive: it is deregistered only by a command (none
+ * runs on @uverbs), by the file's last close (the fence holds the file) or
+ * by this fence.
  *
  * Return: how many were put in @uobjs.
  */
@@ -668,7 +668,8 @@ unsigned int ll_pins_fence_mrs(struct file *uverbs, struct ib_uobject **uobjs,
 		if (n == max)
 			break;
 		if (pin->uverbs != uverbs || !pin->lease || !pin->uobj ||
-		    pin->collected || pin->releasing)
+		    pin->collected || pin->releasing ||
+		    READ_ONCE(pin->lease->state) != LL_REVOKING)
 			continue;
 		/* the MR's other records go with it */
 		list_for_each_entry(other, &ll_pins, node)
@@ -685,7 +686,7 @@ unsigned int ll_pins_fence_mrs(struct file *uverbs, struct ib_uobject **uobjs,
  * ll_pins_revoke() - revoke the registrations that pin under a lease
  * @ll: a lease whose break timed out
  * @how: LL_REVOKE_FENCE: fence each uverbs file they were made through
- *       (its MRs over leased files are destroyed, its commands fail);
+ *       (its MRs under the lease are destroyed, its commands fail);
  *       LL_REVOKE_KILL: kill the processes that hold those files.  Either
  *       only where the lease's owner may signal every process concerned.
  *

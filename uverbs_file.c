@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * uverbs files: which command each task runs on which file, and fencing a
- * file: destroying the MRs through which it pins leased files, while the
- * processes that hold it live on.
+ * file: destroying the MRs through which it pins under a lease being
+ * revoked, while the processes that hold it live on.
  *
  * Every command on a uverbs file (write(), ioctl(), mmap()) is recorded
  * while it runs (struct ll_cmd, keyed by task).  The pin records use that
@@ -78,15 +78,16 @@ static struct ll_hook ll_ufile_hooks[];
 #define LL_DESTROY_HOOK	(&ll_ufile_hooks[0])
 #define LL_PUT_HOOK	(&ll_ufile_hooks[1])
 
-/* The MRs of a fenced file that pin leased files (ll_pins_fence_mrs()). */
+/* The MRs of a fenced file that pin under leases being revoked. */
 static unsigned int (*ll_fence_mrs)(struct file *uverbs,
 				    struct ib_uobject **uobjs,
 				    unsigned int max);
 
 /**
  * ll_uverbs_init() - set how a fence finds the MRs it destroys
- * @mrs: returns up to @max MR uobjects of @uverbs that pin leased files and
- *       were not returned before, each with a reference for the caller
+ * @mrs: returns up to @max MR uobjects of @uverbs that pin under a lease
+ *       being revoked and were not returned before, each with a reference
+ *       for the caller
  */
 void ll_uverbs_init(unsigned int (*mrs)(struct file *uverbs,
 					struct ib_uobject **uobjs,
@@ -192,15 +193,18 @@ struct ll_cmd *ll_cmd_current(void)
  *
  * From now on every command on @uverbs fails with EIO; once the commands
  * already running are over, a work item destroys the file's MRs that pin
- * leased files, which releases their pin records.
+ * under a lease being revoked, which releases their pin records.
  *
- * Return: 0, with the reference taken over; -EALREADY when @uverbs is
- * fenced already, -EOPNOTSUPP when the RDMA core's function could not be
- * hooked, -ENOMEM: then the reference stays the caller's.
+ * A file fenced already is fenced again: the MRs of another lease that is
+ * being revoked are destroyed as well.
+ *
+ * Return: 0, with the reference taken over; -EOPNOTSUPP when the RDMA
+ * core's functions could not be hooked, -ENOMEM: then the reference stays
+ * the caller's.
  */
 int ll_uverbs_fence(struct file *uverbs)
 {
-	struct ll_fence *f;
+	struct ll_fence *f, *old;
 	struct ll_cmd *c;
 	unsigned int bkt;
 	bool now;
@@ -213,10 +217,15 @@ int ll_uverbs_fence(struct file *uverbs)
 	f->uverbs = uverbs;
 	INIT_WORK(&f->work, ll_fence_fn);
 	spin_lock(&ll_cmd_lock);
-	if (ll_fence_of(uverbs)) {
+	old = ll_fence_of(uverbs);
+	if (old) {
+		/* its work holds the file while queued: this one is not needed */
+		now = !old->cmds && queue_work(system_unbound_wq, &old->work);
 		spin_unlock(&ll_cmd_lock);
 		kfree(f);
-		return -EALREADY;
+		if (!now)
+			fput(uverbs);
+		return 0;
 	}
 	hash_for_each(ll_cmd_hash, bkt, c, node)
 		if (c->uverbs == uverbs)
