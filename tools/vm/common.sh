@@ -69,11 +69,37 @@ files_hash() {
 }
 
 # dmesg_problems FILE: prints the kernel warnings in a guest's dmesg, if
-# any, and succeeds when there are some.
+# any, and succeeds when there are some.  Besides warnings, oopses and
+# lockups, it knows the reports of the debug kernel's checkers: lockdep
+# (WARNING:/BUG:/INFO: lines), KASAN and KFENCE (BUG: KASAN:/KFENCE:),
+# debugobjects (ODEBUG:), list debugging and kmemleak's messages about
+# leaks or about itself being disabled.
 dmesg_problems() {
-	local bad='WARNING:|BUG:|Oops|Call Trace|lockdep|KASAN|UBSAN|kmemleak'
+	local bad='WARNING:|BUG:|Oops|Call Trace|lockdep|KASAN|UBSAN|KFENCE'
+	bad+='|INFO: (possible|trying to register|task|rcu)|ODEBUG:'
+	bad+='|list_(add|del) corruption|DEBUG_LOCKS_WARN_ON'
+	bad+='|kmemleak: .*(suspected memory leak|[Dd]isabl|[Ee]rror|[Ff]ail|[Cc]annot|empty)'
+	bad+='|unreferenced object'
 	bad+='|general protection|soft lockup|hard LOCKUP|self-detected stall'
 	bad+='|blocked for more than'
 	[ -f "$1" ] && grep -Eq "$bad" "$1" || return 1
 	grep -E -B2 -A12 "$bad" "$1" | head -n 80
+}
+
+# kmemleak_problems FILE: prints the guest's kmemleak report (the file the
+# guest saves after its final scans, on the debug kernel only) and succeeds
+# when it lists leaks.
+kmemleak_problems() {
+	[ -s "$1" ] || return 1
+	echo "kmemleak: $(grep -c '^unreferenced object' "$1") unreferenced objects:"
+	head -n 120 "$1"
+}
+
+# guest_problems JOBDIR: the kernel problems of a finished guest run, its
+# dmesg's and kmemleak's; succeeds when there are some.
+guest_problems() {
+	local rc=1
+	dmesg_problems "$1/dmesg" && rc=0
+	kmemleak_problems "$1/kmemleak" && rc=0
+	return $rc
 }
