@@ -30,6 +30,19 @@ kver_suite() {
 	fi
 }
 
+# kver_release KVER: the kernel release of KVER, the name of its modules'
+# directory and its modules' vermagic: KVER itself for Debian's kernels;
+# for "debug", the debug kernel of tools/vm/debug-kernel, the release it
+# was built as (after tools/vm/prepare --kernel debug).
+kver_release() {
+	if [ "$1" = debug ]; then
+		cat "$LL_CACHE/debug/image/release" 2>/dev/null ||
+			die "no debug kernel in $LL_CACHE/debug (tools/vm/prepare --kernel debug)"
+	else
+		echo "$1"
+	fi
+}
+
 die() {
 	echo "${0##*/}: $*" >&2
 	exit 1
