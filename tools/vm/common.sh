@@ -84,12 +84,14 @@ files_hash() {
 # dmesg_problems FILE: prints the kernel warnings in a guest's dmesg, if
 # any, and succeeds when there are some.  Besides warnings, oopses and
 # lockups, it knows the reports of the debug kernel's checkers: lockdep
-# (WARNING:/BUG:/INFO: lines), KASAN and KFENCE (BUG: KASAN:/KFENCE:),
+# (WARNING:/BUG:/INFO: lines, lockdep turning itself off; not its boot
+# banner), KASAN and KFENCE (BUG: KASAN:/KFENCE:),
 # debugobjects (ODEBUG:), list debugging and kmemleak's messages about
 # leaks or about itself being disabled.
 dmesg_problems() {
-	local bad='WARNING:|BUG:|Oops|Call Trace|lockdep|KASAN|UBSAN|KFENCE'
+	local bad='WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|KFENCE'
 	bad+='|INFO: (possible|trying to register|task|rcu)|ODEBUG:'
+	bad+='|lockdep is turned off|turning off the locking correctness validator'
 	bad+='|list_(add|del) corruption|DEBUG_LOCKS_WARN_ON'
 	bad+='|kmemleak: .*(suspected memory leak|[Dd]isabl|[Ee]rror|[Ff]ail|[Cc]annot|empty)'
 	bad+='|unreferenced object'
