@@ -9,9 +9,15 @@
 # make dkms-source [DESTDIR=]  copy the module's sources to /usr/src for DKMS
 # KVER=... or KDIR=... select another kernel; W=1 is always on.  A kernel
 # of another Debian suite (6.12.107+deb13-amd64) is built in a chroot of
-# that suite, which tools/vm/prepare creates (tools/vm/chroot).
+# that suite, which tools/vm/prepare creates (tools/vm/chroot).  KVER=debug
+# is the debug kernel (lockdep, KASAN, KFENCE, kmemleak) that `make deps
+# KVER=debug` builds from Debian's linux-source-6.1 (tools/vm/debug-kernel):
+# its build tree in the cache is KDIR.
 
 KVER ?= 6.1.0-56-amd64
+ifeq ($(KVER),debug)
+KDIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/layoutlease/debug/build
+endif
 KDIR ?= /usr/src/linux-headers-$(KVER)
 SUITE := $(shell tools/vm/chroot --suite $(KVER))
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)

@@ -32,6 +32,19 @@ kver_suite() {
 	fi
 }
 
+# kver_release KVER: the kernel release of KVER, the name of its modules'
+# directory and its modules' vermagic: KVER itself for Debian's kernels;
+# for "debug", the debug kernel of tools/vm/debug-kernel, the release it
+# was built as (after tools/vm/prepare --kernel debug).
+kver_release() {
+	if [ "$1" = debug ]; then
+		cat "$LL_CACHE/debug/image/release" 2>/dev/null ||
+			die "no debug kernel in $LL_CACHE/debug (tools/vm/prepare --kernel debug)"
+	else
+		echo "$1"
+	fi
+}
+
 die() {
 	echo "${0##*/}: $*" >&2
 	exit 1
@@ -71,11 +84,39 @@ files_hash() {
 }
 
 # dmesg_problems FILE: prints the kernel warnings in a guest's dmesg, if
-# any, and succeeds when there are some.
+# any, and succeeds when there are some.  Besides warnings, oopses and
+# lockups, it knows the reports of the debug kernel's checkers: lockdep
+# (WARNING:/BUG:/INFO: lines, lockdep turning itself off; not its boot
+# banner), KASAN and KFENCE (BUG: KASAN:/KFENCE:),
+# debugobjects (ODEBUG:), list debugging and kmemleak's messages about
+# leaks or about itself being disabled.
 dmesg_problems() {
-	local bad='WARNING:|BUG:|Oops|Call Trace|lockdep|KASAN|UBSAN|kmemleak'
+	local bad='WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|KFENCE'
+	bad+='|INFO: (possible|trying to register|task|rcu)|ODEBUG:'
+	bad+='|lockdep is turned off|turning off the locking correctness validator'
+	bad+='|list_(add|del) corruption|DEBUG_LOCKS_WARN_ON'
+	bad+='|kmemleak: .*(suspected memory leak|[Dd]isabl|[Ee]rror|[Ff]ail|[Cc]annot|empty)'
+	bad+='|unreferenced object'
 	bad+='|general protection|soft lockup|hard LOCKUP|self-detected stall'
 	bad+='|blocked for more than'
 	[ -f "$1" ] && grep -Eq "$bad" "$1" || return 1
 	grep -E -B2 -A12 "$bad" "$1" | head -n 80
+}
+
+# kmemleak_problems FILE: prints the guest's kmemleak report (the file the
+# guest saves after its final scans, on the debug kernel only) and succeeds
+# when it lists leaks.
+kmemleak_problems() {
+	[ -s "$1" ] || return 1
+	echo "kmemleak: $(grep -c '^unreferenced object' "$1") unreferenced objects:"
+	head -n 120 "$1"
+}
+
+# guest_problems JOBDIR: the kernel problems of a finished guest run, its
+# dmesg's and kmemleak's; succeeds when there are some.
+guest_problems() {
+	local rc=1
+	dmesg_problems "$1/dmesg" && rc=0
+	kmemleak_problems "$1/kmemleak" && rc=0
+	return $rc
 }
