@@ -76,6 +76,11 @@ struct fence_report {
 	int dereg;		/* ibv_dereg_mr() of the fenced MR */
 };
 
+/* What the holder's own QP saw of the peer's write to the fenced MR. */
+struct qp_report {
+	int wc_status;		/* its receive posted before: -1 if none */
+};
+
 /*
  * The holder: leases @path, registers all of it, connects a QP to the
  * peer's and ignores the break; reports 'R' and its target, 'S' at the
@@ -127,8 +132,17 @@ static void holder(const char *path, int in, int out)
 			     .addr = (uintptr_t)r.buf };
 	if (write(out, "R", 1) != 1 || write(out, &t, sizeof(t)) != sizeof(t) ||
 	    ll_read_full(in, &peer, sizeof(peer), LL_REPORT_MS) ||
-	    connect_qp(qp, peer, &gid) || write(out, "C", 1) != 1)
+	    connect_qp(qp, peer, &gid))
 		_exit(4);
+	{
+		/* work in flight over the MR when the fence comes */
+		struct ibv_sge sge = { .addr = (uintptr_t)r.buf, .length = 64,
+				       .lkey = r.mr->lkey };
+		struct ibv_recv_wr wr = { .sg_list = &sge, .num_sge = 1 }, *bad;
+
+		if (ibv_post_recv(qp, &wr, &bad) || write(out, "C", 1) != 1)
+			_exit(4);
+	}
 	if (read(sfd, &si, sizeof(si)) != sizeof(si) || write(out, "S", 1) != 1)
 		_exit(5);
 	/* ignore the break; the lease goes once the fence is done */
@@ -151,8 +165,25 @@ static void holder(const char *path, int in, int out)
 	if (write(out, "F", 1) != 1 ||
 	    write(out, &rep, sizeof(rep)) != sizeof(rep))
 		_exit(7);
+	/* the peer wrote to the old rkey: what this side saw of it */
 	if (read(in, &c, 1) != 1)
 		_exit(8);
+	{
+		struct qp_report q = { .wc_status = -1 };
+		double end = ll_now() + 10;
+		struct ibv_wc wc;
+		int n;
+
+		/* a CQ is polled in user space: it answers, or hangs */
+		while ((n = ibv_poll_cq(cq, 1, &wc)) == 0 && ll_now() < end)
+			;
+		if (n == 1)
+			q.wc_status = wc.status;
+		if (write(out, &q, sizeof(q)) != sizeof(q))
+			_exit(9);
+	}
+	if (read(in, &c, 1) != 1)
+		_exit(10);
 	_exit(0);
 }
 
@@ -243,6 +274,7 @@ TEST_F_TIMEOUT(fence, holder_is_fenced_and_lives, 120)
 	int to[2], from[2], fd, st;
 	long fences = ll_stat("fences");
 	struct fence_report rep;
+	struct qp_report q;
 	struct peer p = { 0 };
 	char re[96], c, page[4096];
 	struct target t;
@@ -295,6 +327,12 @@ TEST_F_TIMEOUT(fence, holder_is_fenced_and_lives, 120)
 	/* the old rkey takes nothing more */
 	EXPECT_EQ(-IBV_WC_REM_ACCESS_ERR, peer_write(&p, &t, 'Q'))
 		TH_LOG("the peer's write fails");
+	/* the holder's work in flight completes with an error */
+	ASSERT_EQ(1, write(to[1], "q", 1));
+	ASSERT_EQ(0, ll_read_full(from[0], &q, sizeof(q), LL_REPORT_MS));
+	EXPECT_EQ(IBV_WC_WR_FLUSH_ERR, q.wc_status)
+		TH_LOG("its receive: %s", q.wc_status < 0 ? "no completion" :
+		       ibv_wc_status_str(q.wc_status));
 	/* and the bytes written before the fence are in the file */
 	fd = open(self->path, O_RDONLY);
 	ASSERT_LE(0, fd);
