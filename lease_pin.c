@@ -467,34 +467,43 @@ static bool ll_task_holds(struct task_struct *t, struct file *filp)
 }
 
 /*
- * SIGKILL every process with a thread that has @uverbs in its table, if
- * @cred (the lease's setter's) may signal it: the kernel's rule for a
- * signal sent with another task's credentials, the LSM's task_kill hook
- * included (kill_pid_usb_asyncio(), the one exported way to send a signal
- * as given credentials).  Threads are looked at one by one: a thread that
+ * The next process after @p with a thread that has @uverbs in its table,
+ * or NULL; under RCU.  Threads are looked at one by one: a thread that
  * unshared its table, or a process whose main thread exited, is found.
+ */
+static struct task_struct *ll_next_holder(struct task_struct *p,
+					  struct file *uverbs)
+{
+	struct task_struct *t;
+
+	while ((p = next_task(p)) != &init_task) {
+		if (p->flags & PF_KTHREAD)
+			continue;
+		for_each_thread(p, t)
+			if (ll_task_holds(t, uverbs))
+				return p;
+	}
+	return NULL;
+}
+
+/*
+ * SIGKILL every process that holds @uverbs, if @cred (the lease's
+ * setter's) may signal it: the kernel's rule for a signal sent with
+ * another task's credentials, the LSM's task_kill hook included
+ * (kill_pid_usb_asyncio(), the one exported way to send a signal as given
+ * credentials).
  * Return: how many processes were killed.
  */
 static int ll_kill_holders(struct file *uverbs, struct ll_pin *pin,
 			   const struct cred *cred)
 {
-	struct task_struct *p, *t;
 	sigval_t none = { .sival_int = 0 };
+	struct task_struct *p;
 	int n = 0, err;
-	bool held;
 
 	rcu_read_lock();
-	for_each_process(p) {
-		if (p->flags & PF_KTHREAD)
-			continue;
-		held = false;
-		for_each_thread(p, t) {
-			held = ll_task_holds(t, uverbs);
-			if (held)
-				break;
-		}
-		if (!held)
-			continue;
+	for (p = ll_next_holder(&init_task, uverbs); p;
+	     p = ll_next_holder(p, uverbs)) {
 		err = kill_pid_usb_asyncio(SIGKILL, 0, none, task_tgid(p), cred);
 		if (err) {
 			pr_warn_ratelimited("revoking MR %llu: pid %d (%s) holds it, but the lease's owner may not kill it (%d); left alone\n",
@@ -519,27 +528,20 @@ struct ll_who {
 };
 
 /*
- * May @cred (the lease's setter's) signal every process with a thread that
- * has @uverbs in its table?  Probed with signal 0 through the same check
- * as ll_kill_holders().  On a refusal, @who is the first process refused.
+ * May @cred (the lease's setter's) signal every process that holds
+ * @uverbs?  Probed with signal 0 through the same check as
+ * ll_kill_holders().  On a refusal, @who is the first process refused.
  */
 static int ll_holders_signalable(struct file *uverbs, const struct cred *cred,
 				 struct ll_who *who)
 {
-	struct task_struct *p, *t;
 	sigval_t none = { .sival_int = 0 };
+	struct task_struct *p;
 	int err = 0;
 
 	rcu_read_lock();
-	for_each_process(p) {
-		if (p->flags & PF_KTHREAD)
-			continue;
-		for_each_thread(p, t) {
-			if (ll_task_holds(t, uverbs))
-				break;
-		}
-		if (!t)
-			continue;
+	for (p = ll_next_holder(&init_task, uverbs); p;
+	     p = ll_next_holder(p, uverbs)) {
 		err = kill_pid_usb_asyncio(0, 0, none, task_tgid(p), cred);
 		if (err) {
 			who->pid = task_tgid_nr(p);
@@ -553,9 +555,10 @@ static int ll_holders_signalable(struct file *uverbs, const struct cred *cred,
 
 /*
  * The next uverbs file through which a not yet fenced registration pins
- * under @ll, with a counted reference, or NULL.  Every record made through
- * that file is marked: the fence takes them all.  *@log is a copy of the
- * record found, for the log line.
+ * under @ll, with a counted reference, or NULL.  The file's records under
+ * @ll are marked: the fence takes them all.  Its records under another
+ * lease are not: that lease's revocation fences the file again.  *@log is
+ * a copy of the record found, for the log line.
  */
 static struct file *ll_pins_next_to_fence(struct ll_lease *ll,
 					  struct ll_pin *log)
@@ -573,7 +576,7 @@ static struct file *ll_pins_next_to_fence(struct ll_lease *ll,
 	}
 	if (uverbs) {
 		list_for_each_entry(pin, &ll_pins, node)
-			if (pin->uverbs == uverbs)
+			if (pin->uverbs == uverbs && pin->lease == ll)
 				pin->fenced = true;
 		/* a file in its last close is releasing its MRs anyway */
 		if (!ll_get_file_unless_zero(uverbs))
@@ -671,9 +674,10 @@ unsigned int ll_pins_fence_mrs(struct file *uverbs, struct ib_uobject **uobjs,
 		    pin->collected || pin->releasing ||
 		    READ_ONCE(pin->lease->state) != LL_REVOKING)
 			continue;
-		/* the MR's other records go with it */
-		list_for_each_entry(other, &ll_pins, node)
-			if (other->uobj == pin->uobj)
+		/* the MR's records of its other files go with it */
+		hash_for_each_possible(ll_pin_hash, other, hnode,
+				       (unsigned long)pin->umem)
+			if (other->umem == pin->umem)
 				other->collected = true;
 		kref_get(&pin->uobj->ref);
 		uobjs[n++] = pin->uobj;

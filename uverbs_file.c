@@ -188,7 +188,7 @@ struct ll_cmd *ll_cmd_current(void)
 }
 
 /**
- * ll_uverbs_fence() - destroy the verbs context of a uverbs file
+ * ll_uverbs_fence() - fence a uverbs file
  * @uverbs: the file; the caller's counted reference passes to the fence
  *
  * From now on every command on @uverbs fails with EIO; once the commands

@@ -81,12 +81,6 @@ struct qp_report {
 	int wc_status;		/* its receive posted before: -1 if none */
 };
 
-/*
- * The holder: leases @path, registers all of it, connects a QP to the
- * peer's and ignores the break; reports 'R' and its target, 'S' at the
- * break signal, then, once its lease is gone, what its verbs calls get.
- * Exits 0 when told 'x'.
- */
 /* Wait up to @ms for @fd's layout lease to go. */
 static int ll_wait_unleased(int fd, int ms)
 {
@@ -100,6 +94,12 @@ static int ll_wait_unleased(int fd, int ms)
 	return 0;
 }
 
+/*
+ * The holder: leases @path, registers all of it, connects a QP to the
+ * peer's and ignores the break; reports 'R' and its target, 'S' at the
+ * break signal, then, once its lease is gone, what its verbs calls get,
+ * and after 'q' what its receive in flight got.  Exits 0 when told 'x'.
+ */
 static void holder(const char *path, int in, int out)
 {
 	struct fence_report rep = { 0 };
@@ -110,16 +110,12 @@ static void holder(const char *path, int in, int out)
 	struct target t;
 	union ibv_gid gid;
 	uint32_t peer;
-	sigset_t set;
 	int fd, sfd;
 	void *anon;
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	sigemptyset(&set);
-	sigaddset(&set, LL_SIG);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sfd = signalfd(-1, &set, 0);
+	sfd = ll_sig_fd(LL_SIG);
 	fd = open(path, O_RDWR);
 	if (sfd < 0 || fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
 	    ll_setlease(fd, LL_SHARED) || file_mr_reg(&r, fd, LEN))
