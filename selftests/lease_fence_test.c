@@ -430,6 +430,79 @@ TEST_F_TIMEOUT(fence, scm_rights_receiver_is_fenced_and_lives, 120)
 	fence_handoff(_metadata, self->path, true);
 }
 
+/*
+ * One verbs context registers two files, each under a lease of its own.
+ * The first lease's revocation fences the context; the second's, later,
+ * fences it again for its own MR: its breaker goes on too.
+ */
+TEST_F_TIMEOUT(fence, second_lease_of_a_fenced_context, 120)
+{
+	long fences = ll_stat("fences");
+	char other[PATH_MAX], dir[PATH_MAX];
+	int up[2], st, fd;
+	pid_t h, breaker;
+	char c;
+
+	snprintf(dir, sizeof(dir), "%s", variant->dir);
+	fd = ll_make_file(dir, "fence2.dat", LEN, 'g', other, sizeof(other));
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, pipe(up));
+	h = fork();
+	ASSERT_LE(0, h);
+	if (!h) {
+		const char *paths[2] = { self->path, other };
+		struct ibv_context *ctx;
+		struct ibv_pd *pd;
+		int i, sfd = ll_sig_fd(LL_SIG);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		ctx = open_rxe0();
+		pd = ctx ? ibv_alloc_pd(ctx) : NULL;
+		if (sfd < 0 || !pd)
+			_exit(2);
+		for (i = 0; i < 2; i++) {
+			void *buf;
+
+			fd = open(paths[i], O_RDWR);
+			if (fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
+			    ll_setlease(fd, LL_SHARED))
+				_exit(3);
+			buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0);
+			if (buf == MAP_FAILED ||
+			    !ibv_reg_mr(pd, buf, LEN, RDMA_ACCESS))
+				_exit(4);
+		}
+		if (write(up[1], "R", 1) != 1)
+			_exit(5);
+		for (;;)
+			pause();	/* breaks ignored */
+	}
+	close(up[1]);
+	ASSERT_EQ(0, ll_read_full(up[0], &c, 1, LL_REPORT_MS));
+	ASSERT_EQ(2, ll_stat("pins"));
+
+	breaker = ll_truncate_elsewhere(self->path, 0);
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(fences + 1, ll_stat("fences"));
+	EXPECT_EQ(1, ll_stat("pins")) TH_LOG("the other lease's MR stays");
+
+	breaker = ll_truncate_elsewhere(other, 0);
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("the second truncate: %s",
+					     strerror(WEXITSTATUS(st)));
+	EXPECT_EQ(fences + 2, ll_stat("fences"));
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_file_size(other));
+	EXPECT_EQ(0, waitpid(h, &st, WNOHANG)) TH_LOG("the holder lives");
+	kill(h, SIGKILL);
+	waitpid(h, &st, 0);
+	close(up[0]);
+	unlink(other);
+}
+
 /* What the holder of a race round does at the break. */
 enum race {
 	RACE_DEREG,		/* deregisters and closes the device */
