@@ -118,20 +118,34 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
  * @end: last such byte, inclusive; @start > @end when it frees none
  * @nonblock: fail with -EWOULDBLOCK instead of waiting
  *
+ * Implicit leases stand in the way only of a change that frees or moves
+ * their pins: implicit=deny refuses it, implicit=fence breaks them.
+ *
  * Return: 0 once no layout lease conflicts, -ETXTBSY for an exclusive
- * lease that is not the caller's, -EDEADLK when the caller holds an MR
+ * lease that is not the caller's or pins under an implicit lease
+ * (implicit=deny), -EDEADLK when the caller holds an MR
  * pinning DAX blocks in [@start, @end] (the filesystem would wait for it
  * forever), -EWOULDBLOCK, or -ERESTARTSYS.
  */
 static int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
 			   bool nonblock)
 {
+	bool leases = ll_inode_has_leases(inode);
+	enum ll_implicit implicit = ll_implicit_mode();
 	int ret;
 
+	/* implicit leases: only a change that frees or moves their pins */
+	if (leases && start <= end && implicit == LL_IMPLICIT_DENY) {
+		ret = ll_pins_implicit_deny(inode, start, end);
+		if (ret)
+			return ret;
+	}
 	if (IS_DAX(inode) && start <= end &&
 	    ll_pins_block_current(inode, start, end))
 		return -EDEADLK;
-	if (ll_inode_has_leases(inode)) {
+	if (leases && start <= end && implicit == LL_IMPLICIT_FENCE)
+		ll_pins_break_implicit(inode, start, end);
+	if (leases) {
 		ret = ll_exclusive_conflict(inode);
 		if (!ret)
 			ret = ll_break_wait(inode, nonblock);

@@ -36,7 +36,6 @@ static bool ll_work_stopped;		/* under ll_lock: no more expiry work */
 
 static DEFINE_HASHTABLE(ll_changes, 6);	/* struct ll_change, by inode */
 static DEFINE_SPINLOCK(ll_change_lock);
-static bool ll_changing(struct inode *inode);
 
 static void ll_expire_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ll_expire_work, ll_expire_fn);
@@ -87,6 +86,56 @@ static const struct kernel_param_ops ll_revoke_ops = {
 module_param_cb(revoke, &ll_revoke_ops, NULL, 0644);
 MODULE_PARM_DESC(revoke,
 		 "At the break timeout, for a lease with pins: fence (default), kill, wait or unlock");
+
+static const char * const ll_implicit_names[] = {
+	[LL_IMPLICIT_DENY] = "deny",
+	[LL_IMPLICIT_FENCE] = "fence",
+	[LL_IMPLICIT_OFF] = "off",
+};
+
+static int ll_implicit = LL_IMPLICIT_DENY;
+
+static int ll_implicit_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(ll_implicit_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	WRITE_ONCE(ll_implicit, i);
+	return 0;
+}
+
+static int ll_implicit_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  ll_implicit_names[READ_ONCE(ll_implicit)]);
+}
+
+static const struct kernel_param_ops ll_implicit_ops = {
+	.set = ll_implicit_set,
+	.get = ll_implicit_get,
+};
+
+module_param_cb(implicit, &ll_implicit_ops, NULL, 0644);
+MODULE_PARM_DESC(implicit,
+		 "Registrations without a layout lease get an implicit one; layout changes over their pins: deny (default), fence, or off (no implicit leases)");
+
+/**
+ * ll_implicit_mode() - the implicit parameter, now
+ *
+ * Return: what a layout change meets over an implicit lease's pins, or
+ * LL_IMPLICIT_OFF when no implicit lease is to be made.
+ */
+enum ll_implicit ll_implicit_mode(void)
+{
+	return READ_ONCE(ll_implicit);
+}
+
+/* How @ll's pins are revoked at its deadline: an implicit lease's fenced. */
+static enum ll_revoke ll_how(struct ll_lease *ll)
+{
+	return ll->implicit ? LL_REVOKE_FENCE : READ_ONCE(ll_revoke);
+}
 
 static const struct ll_lease_manager_operations ll_lm_ops;
 static const struct file_lock_operations ll_fl_ops;
@@ -313,17 +362,51 @@ int ll_lease_pin(struct ll_lease *ll, unsigned long pages)
 	return ret;
 }
 
+static struct file *ll_get_file(struct ll_lease *ll);
+static int ll_lease_unlock(struct ll_lease *ll, struct file *filp);
+
+/*
+ * The last pin of implicit lease @ll went: remove it now, as the kernel,
+ * so that it is gone when the deregistration returns.
+ */
+static void ll_implicit_release(struct ll_lease *ll)
+{
+	const struct cred *old;
+	struct file *filp;
+	bool release;
+
+	spin_lock(&ll_lock);
+	release = ll->implicit && !atomic_read(&ll->pins) &&
+		  ll_state_listed(ll->state) && ll_set_state(ll, LL_RELEASED);
+	spin_unlock(&ll_lock);
+	if (!release)
+		return;
+	/* none: its file is being closed, which removes it */
+	filp = ll_get_file(ll);
+	if (!filp)
+		return;
+	old = override_creds(ll_cred);
+	ll_lease_unlock(ll, filp);
+	revert_creds(old);
+	fput(filp);
+}
+
 /**
  * ll_lease_unpin() - count pins released under a lease
  * @ll: the lease
  * @pages: how many pages they pinned
+ *
+ * Process context: the last pin of an implicit lease removes it.
  */
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages)
 {
 	atomic_long_sub(pages, &ll->pages);
+	if (!atomic_dec_and_test(&ll->pins))
+		return;
 	/* a broken lease kept for its pins goes once the last is gone */
-	if (atomic_dec_and_test(&ll->pins) &&
-	    ll_state_broken(READ_ONCE(ll->state)))
+	if (READ_ONCE(ll->implicit))
+		ll_implicit_release(ll);
+	else if (ll_state_broken(READ_ONCE(ll->state)))
 		mod_delayed_work(system_wq, &ll_expire_work, 0);
 }
 
@@ -342,7 +425,7 @@ static int ll_lease_set_mode(struct ll_lease *ll, bool exclusive, bool other)
 }
 
 static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
-				       bool exclusive,
+				       bool exclusive, bool implicit,
 				       struct ll_file_lease **flp)
 {
 	struct inode *inode = file_inode(filp);
@@ -369,6 +452,9 @@ static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
 	ll->tgid = get_pid(task_tgid(current));
 	ll->cred = get_current_cred();
 	ll->exclusive = exclusive;
+	ll->implicit = implicit;
+	/* an implicit lease's first pin: its registration, in progress */
+	atomic_set(&ll->pins, implicit);
 	ll->state = LL_SETTING;
 
 	ll_lease_init(fl, filp, FL_LAYOUT, F_RDLCK, ll, ll->pid);
@@ -377,19 +463,24 @@ static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
 	return ll;
 }
 
-static int ll_lease_create(struct file *filp, int fd, bool exclusive)
+/*
+ * Insert a new lease on @filp.  An implicit one has no fasync entry and no
+ * owner: it is returned with a reference and its registration's pin.
+ */
+static int ll_lease_create(struct file *filp, int fd, bool exclusive,
+			   bool implicit, struct ll_lease **implicitp)
 {
 	struct ll_file_lease *fl;
 	struct ll_lease *ll;
 	int ret;
 
-	ret = ll_fown_prepare(filp);
+	ret = implicit ? 0 : ll_fown_prepare(filp);
 	if (ret)
 		return ret;
-	ll = ll_lease_alloc(filp, fd, exclusive, &fl);
+	ll = ll_lease_alloc(filp, fd, exclusive, implicit, &fl);
 	if (!ll)
 		return -ENOMEM;
-	ret = ll_owner_attach(fl, fd);
+	ret = implicit ? 0 : ll_owner_attach(fl, fd);
 	if (ret) {
 		ll_free_lease(fl);
 		ll_lease_put(ll);
@@ -407,7 +498,8 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 		/* consumed, then failed (NFSv4's nfs4_add_lease()): freed */
 		ll_lease_unlisted(ll);
 	} else if (ret) {
-		ll_owner_detach(fl);
+		if (!implicit)
+			ll_owner_detach(fl);
 		ll_free_lease(fl);
 		ll_lease_unlisted(ll);
 	} else {
@@ -417,9 +509,159 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 		/* a breaker waiting for other leases must break this one too */
 		wake_up_all(&ll_gone_wq);
 		trace_layoutlease_set(ll);
+		if (implicit) {
+			kref_get(&ll->ref);
+			*implicitp = ll;
+		}
 	}
 	ll_lease_put(ll);
 	return ret;
+}
+
+/*
+ * An explicit lease set on a file that carries an implicit one takes it
+ * over: the same lease, from now on the setter's, told of breaks through
+ * @fd.  Only an active one: a broken implicit lease is being fenced.
+ */
+static int ll_lease_adopt(struct ll_lease *ll, struct file *filp, int fd,
+			  bool exclusive, bool other)
+{
+	struct file_lock_context *ctx = locks_inode_context(ll->inode);
+	const struct cred *cred = get_current_cred(), *old_cred = NULL;
+	struct pid *tgid = get_pid(task_tgid(current)), *old_tgid = NULL;
+	struct ll_file_lease *fl;
+	int ret;
+
+	/* its registration's pin keeps it in place meanwhile */
+	ret = exclusive && other ? -EAGAIN : ll_lease_pin(ll, 0);
+	if (ret)
+		goto out;
+	ret = ll_fown_prepare(filp);
+	if (ret)
+		goto unpin;
+	spin_lock(&ctx->flc_lock);
+	fl = ll_listed(ll);
+	spin_unlock(&ctx->flc_lock);
+	ret = fl ? ll_owner_attach(fl, fd) : -EAGAIN;
+	if (ret)
+		goto unpin;
+	spin_lock(&ctx->flc_lock);
+	spin_lock(&ll_lock);
+	if (ll->state != LL_ACTIVE || ll_listed(ll) != fl) {
+		ret = -EAGAIN;
+	} else {
+		WRITE_ONCE(ll->implicit, false);
+		ll->exclusive = exclusive;
+		ll->fd = fd;
+		ll->pid = task_tgid_nr(current);
+		old_tgid = ll->tgid;
+		ll->tgid = tgid;
+		old_cred = ll->cred;
+		ll->cred = cred;
+		ll_fl_set_pid(fl, ll->pid);
+	}
+	spin_unlock(&ll_lock);
+	if (!ret)
+		ll_owner_default(fl);
+	spin_unlock(&ctx->flc_lock);
+	if (ret) {
+		ll_owner_detach(fl);
+	} else {
+		tgid = old_tgid;
+		cred = old_cred;
+		trace_layoutlease_set(ll);
+	}
+unpin:
+	ll_lease_unpin(ll, 0);
+out:
+	put_pid(tgid);
+	put_cred(cred);
+	return ret;
+}
+
+/**
+ * ll_lease_implicit() - the layout lease a registration pins under
+ * @filp: a regular file, mapped shared over the registration's range
+ *
+ * For a registration by a process that took no layout lease: the lease
+ * of @filp, or a new implicit one, made as the caller (which must own the
+ * file or have CAP_LEASE, as for F_SETLEASE).  It carries one more pin,
+ * the registration's, until ll_lease_unpin(ll, 0): an implicit lease goes
+ * with its last pin.
+ *
+ * Return: the lease with a reference, NULL when @filp carries an explicit
+ * lease already, or ERR_PTR(): -EACCES, -EAGAIN (a layout change is under
+ * way, the lease is broken, or an exclusive lease of another file),
+ * -ENODEV (unloading), -ENOMEM.
+ */
+struct ll_lease *ll_lease_implicit(struct file *filp)
+{
+	struct ll_lease *ll = NULL;
+	bool other, other_excl;
+	int ret;
+
+	if (!ll_owner_ok(filp) && !capable(CAP_LEASE))
+		return ERR_PTR(-EACCES);
+	mutex_lock(&ll_set_mutex);
+again:
+	ll = ll_lookup(filp, &other, &other_excl);
+	if (ll && !ll->implicit) {
+		ll_lease_put(ll);
+		ll = NULL;
+		ret = 0;
+	} else if (ll) {
+		ret = ll_lease_pin(ll, 0);
+		/*
+		 * Its last pin went a moment ago: it is being removed, at
+		 * once (ll_implicit_release()), and a new one takes its
+		 * place.  Bounded: a lease that is still there after a
+		 * second gets EAGAIN.
+		 */
+		if (ret && READ_ONCE(ll->state) == LL_RELEASED &&
+		    wait_event_timeout(ll_gone_wq,
+				       READ_ONCE(ll->state) == LL_GONE, HZ)) {
+			ll_lease_put(ll);
+			goto again;
+		}
+	} else if (ll_unloading) {
+		ret = -ENODEV;
+	} else if (other_excl || ll_inode_changing(file_inode(filp))) {
+		ret = -EAGAIN;
+	} else {
+		ret = ll_lease_create(filp, -1, false, true, &ll);
+		if (!ret && ll_inode_changing(file_inode(filp))) {
+			ll_lease_unpin(ll, 0);
+			ret = -EAGAIN;
+		}
+	}
+	mutex_unlock(&ll_set_mutex);
+	if (ret && ll)
+		ll_lease_put(ll);
+	return ret ? ERR_PTR(ret) : ll;
+}
+
+/**
+ * ll_lease_break_implicit() - break an implicit lease, for implicit=fence
+ * @ll: an implicit lease whose pins a layout change would free or move
+ *
+ * Nobody is told (the registering program knows nothing of leases): the
+ * deadline runs, and the lease's MRs are fenced at it.
+ *
+ * Return: whether @ll was active and is now broken.
+ */
+bool ll_lease_break_implicit(struct ll_lease *ll)
+{
+	bool broken;
+
+	spin_lock(&ll_lock);
+	broken = ll->implicit && ll->state == LL_ACTIVE &&
+		 ll_set_state(ll, LL_BREAKING);
+	spin_unlock(&ll_lock);
+	if (broken) {
+		atomic64_inc(&ll_stats.breaks);
+		trace_layoutlease_break(ll);
+	}
+	return broken;
 }
 
 /**
@@ -456,21 +698,25 @@ int ll_lease_set(struct file *filp, int fd, long arg)
 
 	mutex_lock(&ll_set_mutex);
 	ll = ll_lookup(filp, &other, &other_excl);
-	if (ll) {
+	if (ll && ll->implicit) {
+		ret = ll_lease_adopt(ll, filp, fd, exclusive, other);
+		ll_lease_put(ll);
+	} else if (ll) {
 		ret = ll_lease_set_mode(ll, exclusive, other);
 		ll_lease_put(ll);
 	} else if (ll_unloading) {
 		ret = -ENODEV;
-	} else if (other_excl || (exclusive && other) || ll_changing(inode)) {
+	} else if (other_excl || (exclusive && other) ||
+		   ll_inode_changing(inode)) {
 		ret = -EAGAIN;
 	} else {
-		ret = ll_lease_create(filp, fd, exclusive);
+		ret = ll_lease_create(filp, fd, exclusive, false, NULL);
 		/*
 		 * A layout change that began between the check above and the
 		 * insertion may have looked for leases to break before this
 		 * one was there: withdraw it.
 		 */
-		if (!ret && ll_changing(inode)) {
+		if (!ret && ll_inode_changing(inode)) {
 			ll_lease_release(filp);
 			ret = -EAGAIN;
 		}
@@ -490,21 +736,50 @@ static int ll_lease_unlock(struct ll_lease *ll, struct file *filp)
  * ll_lease_release() - release the layout lease of an open file
  * @filp: the open file description
  *
- * Return: 0; -EAGAIN when @filp holds no layout lease; -EACCES, as for
+ * Return: 0; -EAGAIN when @filp holds no layout lease, or an implicit one
+ * (it goes with its registrations); -EACCES, as for
  * classic leases, when the caller neither owns the file nor has CAP_LEASE.
  */
 int ll_lease_release(struct file *filp)
 {
 	bool other, other_excl;
 	struct ll_lease *ll;
-	int ret;
+	int ret = -EAGAIN;
 
 	ll = ll_lookup(filp, &other, &other_excl);
 	if (!ll)
 		return -EAGAIN;
-	ret = ll_lease_unlock(ll, filp);
+	/* an implicit lease is its registrations', not the file's */
+	if (!READ_ONCE(ll->implicit))
+		ret = ll_lease_unlock(ll, filp);
 	ll_lease_put(ll);
 	return ret;
+}
+
+/*
+ * What F_GETLEASE says of @filp's leases other than the module's, as the
+ * kernel's fcntl_getlease() would (target_leasetype()): F_UNLCK for none.
+ */
+static int ll_classic_type(struct file *filp)
+{
+	struct file_lock_context *ctx = locks_inode_context(file_inode(filp));
+	struct ll_file_lease *fl;
+	int type = F_UNLCK;
+
+	spin_lock(&ctx->flc_lock);
+	ll_for_each_lease(fl, ctx) {
+		if (ll_is_ours(fl) || ll_fl_file(fl) != filp)
+			continue;
+		if (ll_fl_flags(fl) & FL_UNLOCK_PENDING)
+			type = F_UNLCK;
+		else if (ll_fl_flags(fl) & FL_DOWNGRADE_PENDING)
+			type = F_RDLCK;
+		else
+			type = ll_fl_type(fl);
+		break;
+	}
+	spin_unlock(&ctx->flc_lock);
+	return type;
 }
 
 /**
@@ -512,8 +787,9 @@ int ll_lease_release(struct file *filp)
  * @filp: the open file description
  *
  * Return: F_LAYOUT with F_RDLCK, or with F_UNLCK while the lease is being
- * broken, and F_EXCLUSIVE for an exclusive lease; -ENOENT when @filp holds
- * no layout lease.
+ * broken, and F_EXCLUSIVE for an exclusive lease; for an implicit lease (a
+ * registration's, not the caller's), what F_GETLEASE says without it;
+ * -ENOENT when @filp holds no layout lease.
  */
 int ll_lease_get(struct file *filp)
 {
@@ -528,6 +804,8 @@ int ll_lease_get(struct file *filp)
 	ret = F_LAYOUT | (ll->exclusive ? F_EXCLUSIVE : 0) |
 	      (ll_state_broken(ll->state) ? F_UNLCK : F_RDLCK);
 	spin_unlock(&ll_lock);
+	if (READ_ONCE(ll->implicit))
+		ret = ll_classic_type(filp);
 	ll_lease_put(ll);
 	return ret;
 }
@@ -563,10 +841,14 @@ int ll_exclusive_conflict(struct inode *inode)
 }
 
 /**
- * ll_inode_has_ours() - does @inode carry a layout lease of the module?
+ * ll_inode_has_ours() - does @inode carry an explicit lease of the module?
  * @inode: the inode
  *
- * Return: true when one of the module's leases is on @inode's list.
+ * Implicit leases do not count: a filesystem's own layout break (XFS's
+ * write) never conflicts with them.
+ *
+ * Return: true when one of the module's leases set with F_SETLEASE is on
+ * @inode's list.
  */
 bool ll_inode_has_ours(struct inode *inode)
 {
@@ -578,7 +860,9 @@ bool ll_inode_has_ours(struct inode *inode)
 		return false;
 	spin_lock(&ctx->flc_lock);
 	ll_for_each_lease(fl, ctx) {
-		if (ll_is_ours(fl)) {
+		struct ll_lease *ll = ll_fl_lease(fl);
+
+		if (ll_is_ours(fl) && !READ_ONCE(ll->implicit)) {
 			ours = true;
 			break;
 		}
@@ -591,7 +875,9 @@ bool ll_inode_has_ours(struct inode *inode)
  * Where a break of the module's leases on @inode stands for the caller:
  * 0 when none conflicts, 1 while a broken one does, 2 when one conflicts
  * that nobody broke yet (set since), -ETXTBSY when one with pins is
- * refusing (its deadline passed and its pins could not be revoked).
+ * refusing (its deadline passed and its pins could not be revoked).  An
+ * implicit lease conflicts only once broken (ll_lease_break_implicit()),
+ * whoever the caller is.
  */
 static int ll_break_state(struct inode *inode)
 {
@@ -604,8 +890,21 @@ static int ll_break_state(struct inode *inode)
 	spin_lock(&ctx->flc_lock);
 	ll_for_each_lease(fl, ctx) {
 		struct ll_lease *ll = ll_fl_lease(fl);
+		enum ll_state st;
 
-		if (!ll_is_ours(fl) || ll_current_owns(ll_fl_file(fl)))
+		if (!ll_is_ours(fl))
+			continue;
+		if (READ_ONCE(ll->implicit)) {
+			st = READ_ONCE(ll->state);
+			if (st == LL_REFUSING && atomic_read(&ll->pins)) {
+				state = -ETXTBSY;
+				break;
+			}
+			if (ll_state_broken(st) && !state)
+				state = 1;
+			continue;
+		}
+		if (ll_current_owns(ll_fl_file(fl)))
 			continue;
 		if (READ_ONCE(ll->state) == LL_REFUSING &&
 		    atomic_read(&ll->pins)) {
@@ -642,13 +941,16 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 	for (;;) {
 		/* a call from the module: the __break_lease() hook lets it by */
 		ret = __break_lease(inode, O_WRONLY | O_NONBLOCK, FL_LAYOUT);
-		if (ret != -EWOULDBLOCK || nonblock)
+		if (ret && ret != -EWOULDBLOCK)
 			return ret;
+		/* broken implicit leases conflict with no kernel breaker */
 		state = ll_break_state(inode);
 		if (state < 0)
 			return state;
 		if (!state)
-			return __break_lease(inode, O_WRONLY, FL_LAYOUT);
+			return ret ? __break_lease(inode, O_WRONLY, FL_LAYOUT) : 0;
+		if (nonblock)
+			return -EWOULDBLOCK;
 		if (state == 2)
 			continue;	/* break the new one too */
 		ret = wait_event_interruptible(ll_gone_wq,
@@ -768,7 +1070,13 @@ bool ll_change_widen(struct inode *inode, loff_t start, loff_t end)
 	return found;
 }
 
-static bool ll_changing(struct inode *inode)
+/**
+ * ll_inode_changing() - is a layout change of @inode under way?
+ * @inode: the inode
+ *
+ * Return: true between ll_change_begin() and ll_change_end() of anyone.
+ */
+bool ll_inode_changing(struct inode *inode)
 {
 	struct ll_change *change;
 	bool changing = false;
@@ -829,23 +1137,35 @@ static bool ll_lm_break(struct ll_file_lease *fl)
 
 	/*
 	 * The signal first: whoever sees the break counted or traced may
-	 * count on the owner's signal being queued already.
+	 * count on the owner's signal being queued already.  An implicit
+	 * lease (broken by an administrator) has nobody to tell.
 	 */
-	ll_owner_notify(fl);
+	if (!READ_ONCE(ll->implicit))
+		ll_owner_notify(fl);
 	atomic64_inc(&ll_stats.breaks);
 	trace_layoutlease_break(ll);
 	return false;		/* keep the lease until released or expired */
 }
 
-/* The owner's own layout changes do not break its own lease. */
+/*
+ * The owner's own layout changes do not break its own lease.  An implicit
+ * lease conflicts with no breaker of the kernel's: the module breaks it
+ * for the changes that free or move its pins (ll_lease_break_implicit()).
+ */
 static bool ll_lm_breaker_owns_lease(struct ll_file_lease *fl)
 {
-	return ll_current_owns(ll_fl_file(fl));
+	struct ll_lease *ll = ll_fl_lease(fl);
+
+	return READ_ONCE(ll->implicit) || ll_current_owns(ll_fl_file(fl));
 }
 
+/* An implicit lease leaves the file's owner (F_SETOWN) alone. */
 static void ll_lm_setup(struct ll_file_lease *fl, void **priv)
 {
-	ll_owner_default(fl);
+	struct ll_lease *ll = ll_fl_lease(fl);
+
+	if (!ll->implicit)
+		ll_owner_default(fl);
 }
 
 /*
@@ -1197,12 +1517,12 @@ static bool ll_expired(struct ll_lease *ll)
 	if (ll->state == LL_REVOKING || ll->state == LL_REFUSING)
 		return !atomic_read(&ll->pins);
 	return ll_past(ll) &&
-	       (!atomic_read(&ll->pins) || READ_ONCE(ll_revoke) == LL_REVOKE_UNLOCK);
+	       (!atomic_read(&ll->pins) || ll_how(ll) == LL_REVOKE_UNLOCK);
 }
 
 static bool ll_to_revoke(struct ll_lease *ll)
 {
-	int how = READ_ONCE(ll_revoke);
+	enum ll_revoke how = ll_how(ll);
 
 	return ll_past(ll) && atomic_read(&ll->pins) &&
 	       (how == LL_REVOKE_FENCE || how == LL_REVOKE_KILL);
@@ -1219,7 +1539,7 @@ static bool ll_to_refuse(struct ll_lease *ll)
 		return false;
 	if (ll->state == LL_REVOKING)
 		return !time_before(jiffies, ll->revoke_end);
-	return ll_past(ll) && READ_ONCE(ll_revoke) == LL_REVOKE_WAIT;
+	return ll_past(ll) && ll_how(ll) == LL_REVOKE_WAIT;
 }
 
 /* Breakers of leases whose pins stay get ETXTBSY: wake them. */
@@ -1250,7 +1570,7 @@ static void ll_revoke_expired(void)
 	int killed;
 
 	while ((ll = ll_next(ll_to_revoke, LL_REVOKING))) {
-		how = READ_ONCE(ll_revoke);
+		how = ll_how(ll);
 		trace_layoutlease_revoke(ll);
 		killed = ll_revoke_pins(ll, how);
 		atomic64_add(killed, how == LL_REVOKE_FENCE ?

@@ -35,6 +35,7 @@
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 #include <rdma/ib_umem.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/restrack.h>
@@ -52,6 +53,43 @@ static bool dax_pins = true;
 module_param(dax_pins, bool, 0644);
 MODULE_PARM_DESC(dax_pins,
 		 "Allow long-term pins of fsdax files under a layout lease (default: on)");
+
+/* Which registrations without a lease get an implicit one (parameter). */
+enum ll_scope {
+	LL_SCOPE_DAX,		/* shared mappings of fsdax files */
+	LL_SCOPE_ALL,		/* shared mappings of any regular file */
+};
+
+static const char * const ll_scope_names[] = {
+	[LL_SCOPE_DAX] = "dax",
+	[LL_SCOPE_ALL] = "all",
+};
+
+static int ll_scope = LL_SCOPE_DAX;
+
+static int ll_scope_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(ll_scope_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	WRITE_ONCE(ll_scope, i);
+	return 0;
+}
+
+static int ll_scope_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", ll_scope_names[READ_ONCE(ll_scope)]);
+}
+
+static const struct kernel_param_ops ll_scope_ops = {
+	.set = ll_scope_set,
+	.get = ll_scope_get,
+};
+
+module_param_cb(implicit_scope, &ll_scope_ops, NULL, 0644);
+MODULE_PARM_DESC(implicit_scope,
+		 "Implicit leases for registrations over shared mappings of: dax (fsdax files, default) or all (any regular file)");
 
 struct ll_pin {
 	struct hlist_node hnode;	/* ll_pin_hash, by umem */
@@ -273,7 +311,8 @@ static bool ll_pins_unleased(struct list_head *list, struct ll_pin **which)
  * @access: the registration's IB_ACCESS_* flags
  *
  * Return: 0; -EPERM when require_lease is set and a file range is not
- * under a layout lease of the caller; -ENOMEM.  On an error nothing is
+ * under a layout lease of the caller; -EAGAIN when its lease is broken,
+ * or is implicit and a layout change of the file is under way; -ENOMEM.  On an error nothing is
  * recorded and the caller must release @umem.
  */
 static int ll_pins_record(struct ib_umem *umem, int access)
@@ -306,6 +345,23 @@ static int ll_pins_record(struct ib_umem *umem, int access)
 		}
 	}
 	spin_lock(&ll_pin_lock);
+	/*
+	 * Nor a new pin under an implicit lease while a layout change of its
+	 * file is under way: that change was not refused for pins it did not
+	 * see.  It begins before it looks for pins (ll_pins_implicit_deny()),
+	 * under this lock: either it sees these, or this sees it.
+	 */
+	list_for_each_entry(pin, &list, node) {
+		if (pin->lease && READ_ONCE(pin->lease->implicit) &&
+		    ll_inode_changing(file_inode(pin->file))) {
+			spin_unlock(&ll_pin_lock);
+			list_for_each_entry(pin, &list, node)
+				if (pin->lease)
+					ll_lease_unpin(pin->lease, pin->pages);
+			ll_pins_free_list(&list, false);
+			return -EAGAIN;
+		}
+	}
 	list_for_each_entry_safe(pin, tmp, &list, node) {
 		/* no unload, so no unhooked unpinning, while pins exist */
 		__module_get(THIS_MODULE);
@@ -755,6 +811,91 @@ bool ll_pins_in(struct inode *inode, loff_t start, loff_t end)
 	return in;
 }
 
+static bool ll_pin_implicit_in(struct ll_pin *pin, struct inode *inode,
+			       loff_t start, loff_t end)
+{
+	return pin->lease && READ_ONCE(pin->lease->implicit) &&
+	       file_inode(pin->file) == inode &&
+	       pin->end > start && pin->start <= end;
+}
+
+/**
+ * ll_pins_implicit_deny() - refuse a layout change over implicit pins
+ * @inode: the inode whose blocks the caller is about to free or move
+ * @start: first byte of the range
+ * @end: last byte of the range, inclusive
+ *
+ * For implicit=deny.  Call after the change began (ll_change_begin()), so
+ * that no pin is recorded under an implicit lease of @inode from then on
+ * without this seeing it.
+ *
+ * Return: -ETXTBSY, logged with the registration that holds the range,
+ * when a pin under an implicit lease overlaps [@start, @end]; else 0.
+ */
+int ll_pins_implicit_deny(struct inode *inode, loff_t start, loff_t end)
+{
+	char comm[TASK_COMM_LEN];
+	loff_t from = 0, to = 0;
+	struct ll_pin *pin;
+	u64 umem = 0;		/* ids start at 1 */
+	pid_t pid = 0;
+
+	spin_lock(&ll_pin_lock);
+	list_for_each_entry(pin, &ll_pins, node) {
+		if (ll_pin_implicit_in(pin, inode, start, end)) {
+			umem = pin->umem_id;
+			pid = pin->pid;
+			memcpy(comm, pin->comm, sizeof(comm));
+			from = pin->start;
+			to = pin->end;
+			break;
+		}
+	}
+	spin_unlock(&ll_pin_lock);
+	if (!umem)
+		return 0;
+	pr_info_ratelimited("pid %d (%s): layout change of %u:%u:%lu refused: bytes %lld-%lld pinned by MR %llu of pid %d (%s) under an implicit lease (implicit=deny)\n",
+			    task_tgid_nr(current), current->comm,
+			    MAJOR(inode->i_sb->s_dev), MINOR(inode->i_sb->s_dev),
+			    inode->i_ino, from, to, umem, pid, comm);
+	return -ETXTBSY;
+}
+
+/**
+ * ll_pins_break_implicit() - break the implicit leases a change concerns
+ * @inode: the inode whose blocks the caller is about to free or move
+ * @start: first byte of the range
+ * @end: last byte of the range, inclusive
+ *
+ * For implicit=fence: each active implicit lease with a pin overlapping
+ * [@start, @end] is broken (ll_lease_break_implicit()); the caller then
+ * waits for it as for any broken lease.
+ */
+void ll_pins_break_implicit(struct inode *inode, loff_t start, loff_t end)
+{
+	struct ll_lease *ll;
+	struct ll_pin *pin;
+
+	do {
+		ll = NULL;
+		spin_lock(&ll_pin_lock);
+		list_for_each_entry(pin, &ll_pins, node) {
+			if (ll_pin_implicit_in(pin, inode, start, end) &&
+			    READ_ONCE(pin->lease->state) == LL_ACTIVE) {
+				ll = pin->lease;
+				kref_get(&ll->ref);
+				break;
+			}
+		}
+		spin_unlock(&ll_pin_lock);
+		if (ll) {
+			/* not active afterwards, whatever it was meanwhile */
+			ll_lease_break_implicit(ll);
+			ll_lease_put(ll);
+		}
+	} while (ll);
+}
+
 /**
  * ll_pins_any() - are any pages pinned?  Lockless, for the ftrace filters.
  *
@@ -833,14 +974,103 @@ static struct ib_umem *(*orig_umem_get)(struct ib_device *device,
 					int access);
 static void (*orig_umem_release)(struct ib_umem *umem);
 
+/* The implicit leases one registration pins under, at most this many files. */
+#define LL_IMPLICIT_FILES	8
+
+struct ll_implicit_set {
+	unsigned int n;
+	struct ll_lease *leases[LL_IMPLICIT_FILES];
+};
+
+/* Does a registration over @vma get an implicit lease if it has none? */
+static bool ll_vma_implicit(struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_SHARED) || !vma->vm_file ||
+	    !S_ISREG(file_inode(vma->vm_file)->i_mode))
+		return false;
+	return vma_is_fsdax(vma) || READ_ONCE(ll_scope) == LL_SCOPE_ALL;
+}
+
+static void ll_pins_implicit_end(struct ll_implicit_set *set)
+{
+	while (set->n) {
+		set->n--;
+		ll_lease_unpin(set->leases[set->n], 0);
+		ll_lease_put(set->leases[set->n]);
+	}
+}
+
+/*
+ * A registration of [addr, addr + size) begins: each file the caller maps
+ * shared there (ll_vma_implicit()) that carries no explicit lease gets an
+ * implicit one, or pins the one it has, until ll_pins_implicit_end(), so
+ * that the DAX gate lets its pages be pinned and ll_pins_record() finds
+ * it.  A file the caller may not lease is left as without the module.
+ */
+static int ll_pins_implicit_begin(unsigned long addr, size_t size,
+				  struct ll_implicit_set *set)
+{
+	struct file *files[LL_IMPLICIT_FILES];
+	struct mm_struct *mm = current->mm;
+	unsigned long end = addr + size;
+	struct vm_area_struct *vma;
+	struct inode *inode;
+	unsigned int i, n = 0;
+	struct ll_lease *ll;
+	int ret = 0;
+
+	set->n = 0;
+	if (ll_implicit_mode() == LL_IMPLICIT_OFF || !mm || !size ||
+	    end < addr)
+		return 0;
+	mmap_read_lock(mm);
+	for (vma = find_vma(mm, addr); vma && vma->vm_start < end &&
+	     n < LL_IMPLICIT_FILES; vma = find_vma(mm, vma->vm_end)) {
+		if (!ll_vma_implicit(vma))
+			continue;
+		for (i = 0; i < n && files[i] != vma->vm_file; i++)
+			;
+		if (i == n)
+			files[n++] = get_file(vma->vm_file);
+	}
+	mmap_read_unlock(mm);
+	for (i = 0; i < n; i++) {
+		ll = ret ? NULL : ll_lease_implicit(files[i]);
+		if (IS_ERR(ll) && PTR_ERR(ll) == -EACCES) {
+			inode = file_inode(files[i]);
+			pr_info_ratelimited("pid %d (%s): no implicit lease on %u:%u:%lu for its registration: not the file's owner, no CAP_LEASE\n",
+					    task_tgid_nr(current),
+					    current->comm,
+					    MAJOR(inode->i_sb->s_dev),
+					    MINOR(inode->i_sb->s_dev),
+					    inode->i_ino);
+		} else if (IS_ERR(ll) && PTR_ERR(ll) != -ENODEV) {
+			ret = PTR_ERR(ll);
+		} else if (!IS_ERR_OR_NULL(ll)) {
+			set->leases[set->n++] = ll;
+		}
+		fput(files[i]);
+	}
+	if (ret)
+		ll_pins_implicit_end(set);
+	return ret;
+}
+
 static struct ib_umem *ll_umem_get(struct ib_device *device,
 				   unsigned long addr, size_t size, int access)
 {
+	struct ll_implicit_set set = { 0 };
 	struct ib_umem *umem;
 	struct ll_cmd *c;
 	int ret;
 
 	ll_hook_enter();
+	/* only registrations from user space, through a uverbs command */
+	ret = ll_cmd_current() ? ll_pins_implicit_begin(addr, size, &set) : 0;
+	if (ret) {
+		ll_hook_leave();
+		return ERR_PTR(ret);
+	}
 	c = ll_umem_get_begin();
 	umem = orig_umem_get(device, addr, size, access);
 	ll_umem_get_end(c);
@@ -853,6 +1083,7 @@ static struct ib_umem *ll_umem_get(struct ib_device *device,
 			c->umem = umem;		/* its MR comes next */
 		}
 	}
+	ll_pins_implicit_end(&set);
 	ll_hook_leave();
 	return umem;
 }

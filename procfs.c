@@ -44,14 +44,19 @@ static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 	fl = ll_listed(ll);
 	if (!fl)
 		goto out;
-	owner = ll_owner_pid(ll_fl_file(fl), ll->tgid, ns);
-	if (!owner)
-		goto out;
 	spin_lock(&ll_lock);
+	/* an implicit lease's owner is the process that registered */
+	owner = ll->implicit ? pid_nr_ns(ll->tgid, ns) :
+		ll_owner_pid(ll_fl_file(fl), ll->tgid, ns);
+	if (!owner) {
+		spin_unlock(&ll_lock);
+		goto out;
+	}
 	if (ll_state_broken(ll->state))
 		ms = jiffies_to_msecs(jiffies - ll->break_start);
 	seq_printf(m, "%llu %d %d %u:%u:%lu %s %s %u %d %ld\n", ll->id, owner,
 		   ll->fd, MAJOR(ll->dev), MINOR(ll->dev), ll->ino,
+		   ll->implicit ? "implicit" :
 		   ll->exclusive ? "exclusive" : "shared",
 		   ll_state_names[ll->state], ms, atomic_read(&ll->pins),
 		   atomic_long_read(&ll->pages));

@@ -72,6 +72,10 @@ struct ll_lease {
 	struct pid *tgid;		/* counted: the setter, for /proc */
 	const struct cred *cred;	/* the setter's: whom revocation may kill */
 	bool exclusive;
+	bool implicit;			/* made for a registration, not set by
+					 * F_SETLEASE: no signal, no owner; goes
+					 * with its last pin.  Under ll_lock.
+					 */
 	enum ll_state state;		/* under ll_lock */
 	unsigned long break_start;	/* jiffies */
 	unsigned long deadline;		/* jiffies */
@@ -94,6 +98,13 @@ enum ll_revoke {
 	LL_REVOKE_KILL,		/* kill the processes that hold them */
 	LL_REVOKE_WAIT,		/* neither: breakers get ETXTBSY */
 	LL_REVOKE_UNLOCK,	/* remove the lease, leave the pins */
+};
+
+/* What a layout change meets over the pins of an implicit lease. */
+enum ll_implicit {
+	LL_IMPLICIT_DENY,	/* the change fails at once with ETXTBSY */
+	LL_IMPLICIT_FENCE,	/* the lease breaks; its MRs are fenced */
+	LL_IMPLICIT_OFF,	/* no implicit leases are made */
 };
 
 /* A command running on a uverbs file, on its task's stack (uverbs_file.c) */
@@ -139,6 +150,10 @@ struct ll_file_lease *ll_listed(struct ll_lease *ll);
 bool ll_is_ours(struct ll_file_lease *fl);
 struct ll_lease *ll_lease_of_file(struct file *filp);
 bool ll_file_leased(struct file *filp);
+enum ll_implicit ll_implicit_mode(void);
+struct ll_lease *ll_lease_implicit(struct file *filp);
+bool ll_lease_break_implicit(struct ll_lease *ll);
+bool ll_inode_changing(struct inode *inode);
 void ll_break_layout_nowait(struct inode *inode);
 struct ll_hook_table *ll_lease_hooks_init(void);
 struct ll_lease **ll_leases_snapshot(unsigned int states, unsigned int *count);
@@ -173,6 +188,8 @@ unsigned int ll_pins_fence_mrs(struct file *uverbs, struct ib_uobject **uobjs,
 bool ll_pins_any(void);
 bool ll_pins_block_current(struct inode *inode, loff_t start, loff_t end);
 bool ll_pins_in(struct inode *inode, loff_t start, loff_t end);
+int ll_pins_implicit_deny(struct inode *inode, loff_t start, loff_t end);
+void ll_pins_break_implicit(struct inode *inode, loff_t start, loff_t end);
 void ll_pins_shutdown(void);
 void ll_pins_stats(struct seq_file *m);
 int ll_pins_procfs_init(struct proc_dir_entry *dir);

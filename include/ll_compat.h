@@ -81,6 +81,17 @@ static inline void ll_fl_add_flags(struct file_lease *fl, unsigned int flags)
 	fl->c.flc_flags |= flags;
 }
 
+/* The pid /proc/locks shows, for a lease taken over by another process. */
+static inline void ll_fl_set_pid(struct file_lease *fl, pid_t pid)
+{
+	fl->c.flc_pid = pid;
+}
+
+static inline int ll_fl_type(struct file_lease *fl)
+{
+	return fl->c.flc_type;
+}
+
 /**
  * ll_lease_init() - fill in a lease not yet inserted, as lease_init() does
  * @fl: the lease, from ll_alloc_lease()
@@ -128,6 +139,17 @@ static inline unsigned int ll_fl_flags(struct file_lock *fl)
 static inline void ll_fl_add_flags(struct file_lock *fl, unsigned int flags)
 {
 	fl->fl_flags |= flags;
+}
+
+/* The pid /proc/locks shows, for a lease taken over by another process. */
+static inline void ll_fl_set_pid(struct file_lock *fl, pid_t pid)
+{
+	fl->fl_pid = pid;
+}
+
+static inline int ll_fl_type(struct file_lock *fl)
+{
+	return fl->fl_type;
 }
 
 /**

@@ -19,15 +19,18 @@ DECLARE_EVENT_CLASS(layoutlease_lease,
 				     __field(pid_t, pid)
 				     __field(dev_t, dev)
 				     __field(unsigned long, ino)
-				     __field(bool, exclusive)),
+				     __field(bool, exclusive)
+				     __field(bool, implicit)),
 		    TP_fast_assign(__entry->id = ll->id;
 				   __entry->pid = ll->pid;
 				   __entry->dev = ll->dev;
 				   __entry->ino = ll->ino;
-				   __entry->exclusive = ll->exclusive;),
+				   __entry->exclusive = ll->exclusive;
+				   __entry->implicit = ll->implicit;),
 		    TP_printk("lease=%llu pid=%d dev=%u:%u ino=%lu mode=%s",
 			      __entry->id, __entry->pid, MAJOR(__entry->dev),
 			      MINOR(__entry->dev), __entry->ino,
+			      __entry->implicit ? "implicit" :
 			      __entry->exclusive ? "exclusive" : "shared")
 );
 

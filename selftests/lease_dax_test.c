@@ -51,15 +51,17 @@ FIXTURE_TEARDOWN(dax)
 {
 	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
 	ll_sh("echo fence > " LL_PARAM("revoke") "; echo 1 > "
-	      LL_PARAM("dax_pins"));
+	      LL_PARAM("dax_pins") "; echo deny > " LL_PARAM("implicit"));
 	unlink(self->path);
 }
 
-TEST_F(dax, no_lease_no_pin)
+/* Without implicit leases, a stock kernel's answer: no long-term pin. */
+TEST_F(dax, no_lease_no_pin_with_implicit_off)
 {
 	struct file_mr r = { 0 };
 	int fd = open(self->path, O_RDWR);
 
+	ASSERT_EQ(0, ll_sh("echo off > " LL_PARAM("implicit")));
 	EXPECT_EQ(-EOPNOTSUPP, file_mr_reg(&r, fd, LEN));
 	EXPECT_EQ(0, ll_stat("pins"));
 	file_mr_unreg(&r);

@@ -280,7 +280,10 @@ TEST_F_TIMEOUT(dax, owner_grows_pinned_file, 120)
 	close(fd);
 }
 
-/* Rule 3: a pin counts under a lease only through the leased file. */
+/*
+ * Rule 3: a pin counts under a lease only through the leased file (with
+ * implicit leases, the other open file gets its own: lease_implicit_test).
+ */
 TEST_F(dax, pin_of_another_open_is_not_under_the_lease)
 {
 	struct file_mr r = { 0 };
@@ -289,6 +292,7 @@ TEST_F(dax, pin_of_another_open_is_not_under_the_lease)
 
 	ASSERT_LE(0, leased);
 	ASSERT_LE(0, other);
+	ASSERT_EQ(0, ll_sh("echo off > " LL_PARAM("implicit")));
 	ASSERT_EQ(0, ll_setlease(leased, LL_SHARED));
 	EXPECT_EQ(-EOPNOTSUPP, file_mr_reg(&r, other, LEN));
 	EXPECT_EQ(0, ll_stat("pins"));

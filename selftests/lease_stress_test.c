@@ -29,6 +29,8 @@ FIXTURE_SETUP(stress)
 	ASSERT_LE(0, fd);
 	close(fd);
 	self->timeout = ll_read_long(LL_PARAM("break_timeout_ms"));
+	/* registrations here are under explicit leases, or refused */
+	ASSERT_EQ(0, ll_sh("echo off > " LL_PARAM("implicit")));
 	ASSERT_EQ(0, pipe(self->stop));
 	self->breaker = -1;
 }
@@ -36,7 +38,8 @@ FIXTURE_SETUP(stress)
 FIXTURE_TEARDOWN(stress)
 {
 	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
-	ll_sh("echo fence > " LL_PARAM("revoke"));
+	ll_sh("echo fence > " LL_PARAM("revoke") "; echo deny > "
+	      LL_PARAM("implicit"));
 	unlink(self->path);
 }
 

@@ -381,6 +381,8 @@ static inline void ll_module_restore(void)
 	ll_write_long(LL_PARAM("break_timeout_ms"), timeout);
 	ll_sh("echo fence > " LL_PARAM("revoke") "; echo 0 > "
 	      LL_PARAM("require_lease") "; echo 1 > " LL_PARAM("dax_pins"));
+	ll_sh("echo deny > " LL_PARAM("implicit") "; echo dax > "
+	      LL_PARAM("implicit_scope"));
 }
 
 /* Wait for @pid to exit for up to @secs; its status, or -ETIMEDOUT. */

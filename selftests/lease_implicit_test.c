@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Implicit layout leases: a program that knows nothing of F_LAYOUT maps a
+ * DAX file shared and registers it.  The registration gets an implicit
+ * lease (mode "implicit" in /proc/fs/layoutlease/leases, a LEASE line in
+ * /proc/locks) that no signal is ever sent for and that goes with its
+ * last pin.  implicit=deny refuses, with ETXTBSY, a layout change by
+ * anyone over the pinned bytes and lets every other change through;
+ * implicit=fence breaks the lease and fences the registration at the
+ * break timeout; implicit=off is a stock kernel's EOPNOTSUPP.
+ */
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "lease_util.h"
+#include "rdma_util.h"
+
+#define LEN	(1 << 20)		/* registered: [0, LEN) */
+#define FILE_LEN (2 * LEN)		/* the file: [LEN, 2 * LEN) is free */
+#define PAGES	(LEN / 4096)
+#define BREAK_MS 300
+
+FIXTURE(implicit) {
+	char path[PATH_MAX];
+	struct stat st;
+	long timeout;
+};
+
+FIXTURE_VARIANT(implicit) {
+	const char *dir;
+};
+
+FIXTURE_VARIANT_ADD(implicit, dax_xfs) {
+	.dir = MNT_DAX_XFS,
+};
+
+FIXTURE_VARIANT_ADD(implicit, dax_ext4) {
+	.dir = MNT_DAX_EXT4,
+};
+
+FIXTURE_SETUP(implicit)
+{
+	int fd = ll_make_file(variant->dir, "implicit.dat", FILE_LEN, 'i',
+			      self->path, sizeof(self->path));
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fsync(fd));
+	ASSERT_EQ(0, fstat(fd, &self->st));
+	close(fd);
+	self->timeout = ll_read_long(LL_PARAM("break_timeout_ms"));
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), BREAK_MS));
+	ASSERT_EQ(0, ll_sh("grep -qx deny " LL_PARAM("implicit")))
+		TH_LOG("deny is the default");
+}
+
+FIXTURE_TEARDOWN(implicit)
+{
+	ll_module_restore();
+	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
+	unlink(self->path);
+}
+
+/* Are all @len bytes of @path from @off equal to @c? */
+static bool file_is(const char *path, off_t off, size_t len, char c)
+{
+	static char buf[LEN];
+	int fd = open(path, O_RDONLY);
+	bool same = fd >= 0 && len <= sizeof(buf) &&
+		    pread(fd, buf, len, off) == (ssize_t)len;
+	size_t i;
+
+	for (i = 0; same && i < len; i++)
+		same = buf[i] == c;
+	if (fd >= 0)
+		close(fd);
+	return same;
+}
+
+/* fallocate() in another process; its exit status is the errno. */
+static pid_t fallocate_elsewhere(const char *path, int mode, off_t off,
+				 off_t len)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd;
+
+		close_range(3, ~0U, 0);
+		fd = open(path, O_RDWR);
+		_exit(fd >= 0 && !fallocate(fd, mode, off, len) ? 0 : errno);
+	}
+	return pid;
+}
+
+/* open(O_TRUNC) in another process; its exit status is the errno. */
+static pid_t open_trunc_elsewhere(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		close_range(3, ~0U, 0);
+		_exit(open(path, O_RDWR | O_TRUNC) >= 0 ? 0 : errno);
+	}
+	return pid;
+}
+
+/* The errno a child of the *_elsewhere() helpers exited with, or -1. */
+static int child_errno(pid_t pid)
+{
+	int st = ll_wait_exit(pid, 60);
+
+	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST_F(implicit, registration_gets_an_implicit_lease)
+{
+	struct file_mr r = { 0 };
+	struct ll_lease_line l;
+	struct pin_line p;
+	char id[24];
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN)) TH_LOG("ibv_reg_mr: %s",
+					      strerror(errno));
+	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_STREQ("implicit", l.mode);
+	EXPECT_STREQ("active", l.state);
+	EXPECT_EQ(getpid(), l.pid) TH_LOG("the registering process");
+	EXPECT_EQ(-1, l.fd);
+	EXPECT_EQ(1, l.pins);
+	EXPECT_EQ(PAGES, l.pages);
+	ASSERT_EQ(1, pin_lines(self->st.st_ino, &p));
+	snprintf(id, sizeof(id), "%llu", l.id);
+	EXPECT_STREQ(id, p.lease);
+	EXPECT_EQ(0, p.start);
+	EXPECT_EQ(LEN, p.end);
+	/* the program's own view: no lease of its own to see or release */
+	EXPECT_EQ(F_UNLCK, ll_getlease(fd));
+	EXPECT_EQ(-EAGAIN, ll_setlease(fd, F_LAYOUT | F_UNLCK));
+	EXPECT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+
+	/* gone with its last pin, when the deregistration returns */
+	file_mr_unreg(&r);
+	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_stat("pins"));
+	close(fd);
+}
+
+TEST_F(implicit, lease_goes_with_its_last_pin)
+{
+	struct file_mr r = { 0 };
+	struct ll_lease_line l;
+	struct ibv_mr *second;
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	second = ibv_reg_mr(r.pd, r.buf, LEN / 2, RDMA_ACCESS);
+	ASSERT_NE(NULL, second);
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(2, l.pins) TH_LOG("one lease for both");
+	EXPECT_EQ(0, ibv_dereg_mr(r.mr));
+	r.mr = NULL;
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(1, l.pins);
+	EXPECT_EQ(0, ibv_dereg_mr(second));
+	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	/* and a new registration gets a new one */
+	r.mr = ibv_reg_mr(r.pd, r.buf, LEN, RDMA_ACCESS);
+	ASSERT_NE(NULL, r.mr);
+	EXPECT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	file_mr_unreg(&r);
+	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	close(fd);
+}
+
+TEST_F(implicit, deny_refuses_changes_over_the_pins)
+{
+	long breaks = ll_stat("breaks");
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	memset(r.buf, 'w', LEN);
+	ll_dmesg_mark();
+
+	/* over the pinned bytes, by anyone: ETXTBSY at once */
+	EXPECT_EQ(ETXTBSY, child_errno(ll_truncate_elsewhere(self->path, 0)));
+	EXPECT_EQ(ETXTBSY,
+		  child_errno(ll_truncate_elsewhere(self->path, LEN / 2)));
+	EXPECT_EQ(ETXTBSY, child_errno(open_trunc_elsewhere(self->path)));
+	EXPECT_EQ(ETXTBSY, child_errno(fallocate_elsewhere(self->path,
+			   FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			   LEN - 4096, 8192)));
+	EXPECT_EQ(-1, ftruncate(fd, 0)) TH_LOG("the registrant itself");
+	EXPECT_EQ(ETXTBSY, errno);
+	EXPECT_EQ(0, ll_dmesg_wait("refused: bytes 0-1048576 pinned by MR"));
+
+	/* elsewhere, and growing: as without the module */
+	EXPECT_EQ(0, child_errno(fallocate_elsewhere(self->path,
+		  FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, LEN, 8192)));
+	EXPECT_EQ(0, child_errno(ll_truncate_elsewhere(self->path,
+						       3 * LEN)));
+	EXPECT_EQ(0, child_errno(fallocate_elsewhere(self->path, 0,
+						     3 * LEN, LEN)));
+	EXPECT_EQ(0, child_errno(ll_truncate_elsewhere(self->path, LEN)));
+
+	/* the file is intact, the lease is as it was */
+	EXPECT_EQ(LEN, ll_file_size(self->path));
+	EXPECT_TRUE(file_is(self->path, 0, LEN, 'w'));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	file_mr_unreg(&r);
+	EXPECT_EQ(0, child_errno(ll_truncate_elsewhere(self->path, 0)));
+	close(fd);
+}
+
+/* What a registrant child saw after its MR's fence. */
+struct after {
+	int reg;		/* errno of a new ibv_reg_mr(), or 0 */
+	int dereg;		/* ibv_dereg_mr() of the fenced MR */
+	int getlease;
+};
+
+/*
+ * A program without leases: registers @path's first LEN bytes, says 'R',
+ * and after a byte from the test reports what its verbs calls get.  SIGIO
+ * keeps its default action: a signal would kill it.
+ */
+static void registrant(const char *path, int in, int out)
+{
+	struct file_mr r = { 0 };
+	struct after a = { 0 };
+	struct ibv_mr *mr;
+	int fd;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fd = open(path, O_RDWR);
+	if (fd < 0 || file_mr_reg(&r, fd, LEN))
+		_exit(2);
+	if (write(out, "R", 1) != 1 || read(in, &c, 1) != 1)
+		_exit(3);
+	mr = ibv_reg_mr(r.pd, r.buf, LEN, RDMA_ACCESS);
+	a.reg = mr ? 0 : errno;
+	a.dereg = ibv_dereg_mr(r.mr);
+	a.getlease = ll_getlease(fd);
+	if (write(out, &a, sizeof(a)) != sizeof(a))
+		_exit(4);
+	_exit(0);
+}
+
+TEST_F_TIMEOUT(implicit, fence_breaks_and_fences_the_registrant, 120)
+{
+	long fences = ll_stat("fences"), breaks = ll_stat("breaks");
+	int down[2], up[2], st;
+	struct ll_lease_line l;
+	struct after a;
+	double t0, t;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, ll_sh("echo fence > " LL_PARAM("implicit")));
+	ASSERT_EQ(0, pipe(down));
+	ASSERT_EQ(0, pipe(up));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		registrant(self->path, down[0], up[1]);
+	ASSERT_EQ(0, ll_read_full(up[0], &c, 1, LL_REPORT_MS));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_STREQ("implicit", l.mode);
+	EXPECT_EQ(pid, l.pid);
+	ll_dmesg_mark();
+
+	/* a change beside the pins goes through at once, breaking nothing */
+	EXPECT_EQ(0, child_errno(ll_truncate_elsewhere(self->path, LEN)));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+
+	/* over them: waits out the timeout, then the fence lets it by */
+	t0 = ll_now();
+	EXPECT_EQ(0, child_errno(ll_truncate_elsewhere(self->path, 0)));
+	t = ll_now() - t0;
+	EXPECT_LE(BREAK_MS / 1000.0, t);
+	EXPECT_EQ(0, ll_file_size(self->path));
+	EXPECT_EQ(breaks + 1, ll_stat("breaks"));
+	EXPECT_EQ(fences + 1, ll_stat("fences"));
+	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_dmesg_wait("fencing MR"));
+	TH_LOG("the truncate took %.0f ms", t * 1000);
+
+	/* the registrant lives, told by EIO */
+	ASSERT_EQ(1, write(down[1], "g", 1));
+	ASSERT_EQ(0, ll_read_full(up[0], &a, sizeof(a), LL_REPORT_MS));
+	EXPECT_EQ(EIO, a.reg);
+	EXPECT_EQ(EIO, a.dereg);
+	EXPECT_EQ(F_UNLCK, a.getlease);
+	st = ll_wait_exit(pid, 60);
+	EXPECT_TRUE(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("status 0x%x", st);
+	EXPECT_EQ(0, ll_stat("pins"));
+	close(down[1]);
+	close(up[0]);
+}
+
+/*
+ * implicit=fence: while a change waits for the lease, neither the broken
+ * lease nor a new implicit one (another open file) takes a new pin.
+ */
+TEST_F_TIMEOUT(implicit, no_new_pin_while_a_change_is_under_way, 120)
+{
+	long breaks = ll_stat("breaks");
+	int fd = open(self->path, O_RDWR), other = open(self->path, O_RDWR);
+	struct file_mr r = { 0 }, r2 = { 0 };
+	struct ll_lease_line l;
+	pid_t breaker;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, ll_sh("echo fence > " LL_PARAM("implicit")));
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 5000));
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	breaker = ll_truncate_elsewhere(self->path, 0);
+	ASSERT_LT(0, breaker);
+	ASSERT_EQ(0, ll_wait_stat("breaks", breaks + 1));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_STREQ("breaking", l.state);
+	EXPECT_EQ(NULL, ibv_reg_mr(r.pd, r.buf, LEN, RDMA_ACCESS));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-EAGAIN, file_mr_reg(&r2, other, LEN));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(1, l.pins);
+	/* the fence comes at the deadline; the change completes */
+	EXPECT_EQ(0, child_errno(breaker));
+	EXPECT_EQ(0, ll_file_size(self->path));
+	EXPECT_EQ(0, ll_stat("pins"));
+	file_mr_unreg(&r2);
+	file_mr_unreg(&r);
+	close(other);
+	close(fd);
+}
+
+TEST_F(implicit, explicit_lease_takes_over)
+{
+	struct file_mr r = { 0 };
+	struct ll_lease_line l;
+	unsigned long long id;
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	id = l.id;
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(id, l.id) TH_LOG("the same lease");
+	EXPECT_STREQ("shared", l.mode);
+	EXPECT_EQ(fd, l.fd);
+	EXPECT_EQ(1, l.pins);
+	EXPECT_EQ(LL_SHARED, ll_getlease(fd));
+	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
+	/* now the program's: it outlives the MR, until F_UNLCK */
+	EXPECT_EQ(0, ibv_dereg_mr(r.mr));
+	r.mr = NULL;
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, l.pins);
+	EXPECT_EQ(0, ll_setlease(fd, F_LAYOUT | F_UNLCK));
+	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	file_mr_unreg(&r);
+	close(fd);
+}
+
+/* Rule 3's counterpart: another open file of the inode gets its own. */
+TEST_F(implicit, another_open_gets_its_own_lease)
+{
+	int leased = open(self->path, O_RDWR), other = open(self->path, O_RDWR);
+	struct file_mr r = { 0 };
+	struct ll_lease_line l;
+	struct pin_line p;
+	char id[24];
+
+	ASSERT_LE(0, leased);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, ll_setlease(leased, LL_SHARED));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(0, file_mr_reg(&r, other, LEN));
+	ASSERT_EQ(1, pin_lines(self->st.st_ino, &p));
+	snprintf(id, sizeof(id), "%llu", l.id);
+	EXPECT_STRNE(id, p.lease) TH_LOG("not the explicit lease");
+	EXPECT_EQ(2, ll_proc_locks_leases(self->st.st_ino));
+	file_mr_unreg(&r);
+	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_setlease(leased, F_LAYOUT | F_UNLCK));
+	close(other);
+	close(leased);
+}
+
+TEST_F(implicit, private_mapping_gets_none)
+{
+	int fd = open(self->path, O_RDWR);
+	struct ibv_context *ctx = open_rxe0();
+	struct ibv_pd *pd = ctx ? ibv_alloc_pd(ctx) : NULL;
+	void *buf;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, pd);
+	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	EXPECT_EQ(NULL, ibv_reg_mr(pd, buf, LEN, RDMA_ACCESS));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	munmap(buf, LEN);
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	close(fd);
+}
+
+/* Leasing needs the file's ownership or CAP_LEASE, implicitly too. */
+TEST_F(implicit, other_user_gets_none)
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, chmod(self->path, 0666));
+	ll_dmesg_mark();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct file_mr r = { 0 };
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		fd = open(self->path, O_RDWR);
+		_exit(fd < 0 ? 101 : -file_mr_reg(&r, fd, LEN));
+	}
+	EXPECT_EQ(EOPNOTSUPP, child_errno(pid));
+	EXPECT_EQ(0, ll_dmesg_wait("not the file.s owner, no CAP_LEASE"));
+	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_stat("pins"));
+}
+
+TEST_F(implicit, off_is_a_stock_kernel)
+{
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ll_sh("echo off > " LL_PARAM("implicit")));
+	EXPECT_EQ(-EOPNOTSUPP, file_mr_reg(&r, fd, LEN));
+	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	file_mr_unreg(&r);
+	close(fd);
+}
+
+TEST_F(implicit, rmmod_refused_under_an_implicit_pin)
+{
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	EXPECT_NE(0, syscall(__NR_delete_module, "layoutlease", O_NONBLOCK));
+	EXPECT_TRUE(ll_module_loaded());
+	file_mr_unreg(&r);
+	close(fd);
+}
+
+TEST_F(implicit, bad_values_are_refused)
+{
+	EXPECT_NE(0, ll_sh("echo maybe > " LL_PARAM("implicit") " 2>/dev/null"));
+	EXPECT_NE(0, ll_sh("echo some > " LL_PARAM("implicit_scope")
+			   " 2>/dev/null"));
+	EXPECT_EQ(0, ll_sh("grep -qx deny " LL_PARAM("implicit")));
+	EXPECT_EQ(0, ll_sh("grep -qx dax " LL_PARAM("implicit_scope")));
+}
+
+/* implicit_scope: page-cache files (tmpfs here). */
+FIXTURE(scope) {
+	char path[PATH_MAX];
+	struct stat st;
+};
+
+FIXTURE_SETUP(scope)
+{
+	int fd = ll_make_file(MNT_TMPFS, "scope.dat", FILE_LEN, 's',
+			      self->path, sizeof(self->path));
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &self->st));
+	close(fd);
+}
+
+FIXTURE_TEARDOWN(scope)
+{
+	ll_module_restore();
+	unlink(self->path);
+}
+
+TEST_F(scope, dax_leaves_page_cache_alone)
+{
+	struct file_mr r = { 0 };
+	struct pin_line p;
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	ASSERT_EQ(1, pin_lines(self->st.st_ino, &p));
+	EXPECT_STREQ("-", p.lease);
+	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	file_mr_unreg(&r);
+	close(fd);
+}
+
+TEST_F(scope, all_protects_page_cache)
+{
+	struct file_mr r = { 0 };
+	struct ll_lease_line l;
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ll_sh("echo all > " LL_PARAM("implicit_scope")));
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	memset(r.buf, 'w', LEN);
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_STREQ("implicit", l.mode);
+	EXPECT_EQ(ETXTBSY, child_errno(ll_truncate_elsewhere(self->path, 0)));
+	EXPECT_EQ(0, child_errno(ll_truncate_elsewhere(self->path, LEN)));
+	EXPECT_TRUE(file_is(self->path, 0, LEN, 'w'));
+	file_mr_unreg(&r);
+	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, child_errno(ll_truncate_elsewhere(self->path, 0)));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
