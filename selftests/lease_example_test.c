@@ -14,6 +14,13 @@
  * lease, the server has the client pause, deregisters and releases, the
  * truncate completes, and the server registers the new size again for a
  * second WRITE.  The test follows the programs' output lines.
+ *
+ * rpma: rpma_dax_server, a librpma program that knows nothing of leases,
+ * serves a file on /mnt/dax-xfs: its rpma_mr_reg() gets an implicit
+ * lease, a second process's rpma_write() lands in the file and its
+ * rpma_read() returns it, and a truncate of the file fails with ETXTBSY
+ * while it runs; with implicit=off the registration fails, as on a stock
+ * kernel.
  */
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -167,6 +174,7 @@ FIXTURE_TEARDOWN(reg)
 	close(self->fd);
 	close(self->sfd);
 	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
+	ll_sh("echo deny > " LL_PARAM("implicit"));
 	unlink(self->path);
 }
 
@@ -195,8 +203,9 @@ static int dereg_file(FIXTURE_DATA(reg) *self, bool fabric)
 	return -err;
 }
 
-TEST_F(reg, dax_without_lease_is_refused)
+TEST_F(reg, dax_without_lease_is_refused_with_implicit_off)
 {
+	ASSERT_EQ(0, ll_sh("echo off > " LL_PARAM("implicit")));
 	/* the verbs provider passes ibv_reg_mr()'s errno on */
 	EXPECT_EQ(variant->fabric ? -FI_EOPNOTSUPP : -EOPNOTSUPP,
 		  reg_file(self, variant->fabric));
@@ -522,6 +531,103 @@ TEST_F_TIMEOUT(example, stopped_server_is_fenced_and_recovers, 240)
 			       "wrote 11 bytes at 100"));
 	EXPECT_TRUE(file_has(self->fd, 0, "before-fence"));
 	EXPECT_TRUE(file_has(self->fd, 100, "after-fence"));
+}
+
+FIXTURE(rpma) {
+	char path[PATH_MAX];
+	char prog[PATH_MAX];
+	struct stat st;
+	struct child server, client;
+};
+
+FIXTURE_SETUP(rpma)
+{
+	int fd = ll_make_file(MNT_DAX_XFS, "rpma.dat", LEN, 'R', self->path,
+			      sizeof(self->path));
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fsync(fd));
+	ASSERT_EQ(0, fstat(fd, &self->st));
+	close(fd);
+	ll_tree_path(self->prog, sizeof(self->prog),
+		     "tools/examples/rpma_dax_server");
+	ASSERT_EQ(0, access(self->prog, X_OK))
+		TH_LOG("%s: run make in tools/examples", self->prog);
+}
+
+FIXTURE_TEARDOWN(rpma)
+{
+	child_stop(&self->client);
+	child_stop(&self->server);
+	ll_module_restore();
+	unlink(self->path);
+}
+
+TEST_F_TIMEOUT(rpma, unmodified_server_is_protected, 300)
+{
+	char *server[] = { self->prog, "-l", ADDR, "-p", "7473", self->path,
+			   NULL };
+	char *client[] = { self->prog, "-c", ADDR, "-p", "7473", NULL };
+	struct ll_lease_line l;
+	char line[256], got[16] = "";
+	int fd, st;
+
+	ASSERT_EQ(0, child_start(&self->server, "server", server));
+	ASSERT_EQ(0, child_expect(&self->server, "serving", line,
+				  sizeof(line), LINE_MS));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_STREQ("implicit", l.mode);
+	EXPECT_EQ(self->server.pid, l.pid);
+	EXPECT_EQ(1, l.pins);
+
+	/* a second process writes and reads the file over RDMA */
+	ASSERT_EQ(0, child_start(&self->client, "client", client));
+	ASSERT_EQ(0, child_expect(&self->client, "connected: 1048576 bytes",
+				  line, sizeof(line), LINE_MS));
+	ASSERT_EQ(0, child_send(&self->client, "write 4000 over-rpma"));
+	ASSERT_EQ(0, child_expect(&self->client, "wrote 9 bytes at 4000",
+				  line, sizeof(line), LINE_MS));
+	ASSERT_EQ(0, child_send(&self->client, "read 3998 12"));
+	ASSERT_EQ(0, child_expect(&self->client, "read: ", line,
+				  sizeof(line), LINE_MS));
+	EXPECT_STREQ("read: RRover-rpmaR", line);
+	fd = open(self->path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(9, pread(fd, got, 9, 4000));
+	EXPECT_STREQ("over-rpma", got);
+	close(fd);
+
+	/* the layout stays: a truncate is refused, the bytes stay */
+	EXPECT_EQ(ETXTBSY, WEXITSTATUS(ll_wait_exit(
+		  ll_truncate_elsewhere(self->path, 0), 60)));
+	EXPECT_EQ(LEN, ll_file_size(self->path));
+	ASSERT_EQ(0, child_send(&self->client, "read 4000 9"));
+	ASSERT_EQ(0, child_expect(&self->client, "read: over-rpma", line,
+				  sizeof(line), LINE_MS));
+
+	ASSERT_EQ(0, child_send(&self->client, "quit"));
+	st = child_wait(&self->client, LINE_MS);
+	EXPECT_EQ(0, child_status(st));
+	ASSERT_EQ(0, child_expect(&self->server, "client gone", line,
+				  sizeof(line), LINE_MS));
+	/* the lease goes with the server's registration */
+	child_end(&self->server, SIGTERM, LINE_MS);
+	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_wait_exit(ll_truncate_elsewhere(self->path, 0), 60));
+}
+
+TEST_F_TIMEOUT(rpma, implicit_off_refuses_the_registration, 120)
+{
+	char *server[] = { self->prog, "-l", ADDR, "-p", "7473", self->path,
+			   NULL };
+	char line[256];
+
+	ASSERT_EQ(0, ll_sh("echo off > " LL_PARAM("implicit")));
+	ASSERT_EQ(0, child_start(&self->server, "server", server));
+	ASSERT_EQ(0, child_expect(&self->server, "error: rpma_mr_reg", line,
+				  sizeof(line), LINE_MS));
+	EXPECT_EQ(1, child_status(child_wait(&self->server, LINE_MS)));
+	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
 }
 
 TEST_HARNESS_MAIN
