@@ -291,6 +291,7 @@ FIXTURE_TEARDOWN(cli)
 	unlink(self->path);
 	unlink(self->plain);
 	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout_ms);
+	ll_sh("echo dax > " LL_PARAM("implicit_scope"));
 }
 
 static void *map_file(int fd)
@@ -434,6 +435,56 @@ TEST_F(cli, list_pins_stats)
 	EXPECT_EQ(0, json_check(p.out.buf, "pins", "0", NULL));
 	/* the checker itself tells JSON from text */
 	EXPECT_EQ(3, json_check("{\"leases\": [}", "leases", "0", NULL));
+}
+
+/* An implicit lease: mode implicit, the registering process, no fd. */
+TEST_F(cli, implicit_lease_listed)
+{
+	struct ll_lease_line l;
+	struct want w = { 0 };
+	char line[PATH_MAX * 2];
+	struct ibv_mr *mr;
+	struct proc p;
+	void *buf;
+	int fd = open(self->plain, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	/* tmpfs here: page-cache files get implicit leases with scope all */
+	ASSERT_EQ(0, ll_sh("echo all > " LL_PARAM("implicit_scope")));
+	buf = map_file(fd);
+	ASSERT_NE(MAP_FAILED, buf);
+	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
+	ASSERT_NE(NULL, mr);
+	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
+
+	ASSERT_EQ(0, cli(&p, "list", "--json"));
+	want(&w, "id=%llu", l.id);
+	want(&w, "pid=%d", getpid());
+	want(&w, "comm=%s", self->comm);
+	want(&w, "fd=-1");
+	want(&w, "path=%s", self->plain);
+	want(&w, "mode=implicit");
+	want(&w, "state=active");
+	want(&w, "pins=1");
+	want(&w, "pages=%d", PAGES);
+	EXPECT_EQ(0, json_check(p.out.buf, "leases", "1", &w))
+		TH_LOG("%s", p.out.buf);
+	ASSERT_EQ(0, cli(&p, "list", "--noheadings", "-o", "ID,PID,MODE"));
+	squeeze(p.out.buf);
+	snprintf(line, sizeof(line), "%llu %d implicit\n", l.id, getpid());
+	EXPECT_STREQ(line, p.out.buf);
+	ASSERT_EQ(0, cli(&p, "pins", "--json"));
+	memset(&w, 0, sizeof(w));
+	want(&w, "pid=%d", getpid());
+	want(&w, "lease=%llu", l.id);
+	EXPECT_EQ(0, json_check(p.out.buf, "pins", "1", &w))
+		TH_LOG("%s", p.out.buf);
+
+	EXPECT_EQ(0, ibv_dereg_mr(mr));
+	ASSERT_EQ(0, cli(&p, "list", "--json"));
+	EXPECT_EQ(0, json_check(p.out.buf, "leases", "0", NULL));
+	munmap(buf, LEN);
+	close(fd);
 }
 
 /* --output: the columns asked for, in that order, in every format. */

@@ -337,8 +337,8 @@ TEST_F_TIMEOUT(dax, write_bw_is_fenced_not_hung_with_implicit_fence, 400)
 	EXPECT_EQ(0, ll_file_size(self->path[0]));
 	EXPECT_EQ(fences + 1, ll_stat("fences"));
 	/* the client's writes to the fenced MR fail: it says so and exits */
-	EXPECT_EQ(0, child_expect(&self->side[1], "rror", line, sizeof(line),
-				  RUN_MS));
+	EXPECT_EQ(0, child_expect(&self->side[1], "Completion with error",
+				  line, sizeof(line), RUN_MS));
 	TH_LOG("client: %s", line);
 	for (i = 0; i < 2; i++) {
 		st = child_status(child_wait(&self->side[i], RUN_MS));
