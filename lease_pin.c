@@ -982,11 +982,21 @@ struct ll_implicit_set {
 	struct ll_lease *leases[LL_IMPLICIT_FILES];
 };
 
-/* Does a registration over @vma get an implicit lease if it has none? */
+/*
+ * Does a registration over @vma get an implicit lease if it has none?
+ * MAP_SHARED (VM_MAYSHARE: a read-only file's shared mapping has no
+ * VM_SHARED, and pins the file's own pages all the same) of a regular file
+ * that has a name to change it by (not SysV shm or a shared anonymous
+ * mapping, whose shmem files are S_PRIVATE).
+ */
 static bool ll_vma_implicit(struct vm_area_struct *vma)
 {
-	if (!(vma->vm_flags & VM_SHARED) || !vma->vm_file ||
-	    !S_ISREG(file_inode(vma->vm_file)->i_mode))
+	struct inode *inode;
+
+	if (!(vma->vm_flags & VM_MAYSHARE) || !vma->vm_file)
+		return false;
+	inode = file_inode(vma->vm_file);
+	if (!S_ISREG(inode->i_mode) || IS_PRIVATE(inode))
 		return false;
 	return vma_is_fsdax(vma) || READ_ONCE(ll_scope) == LL_SCOPE_ALL;
 }

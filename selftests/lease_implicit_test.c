@@ -401,6 +401,40 @@ TEST_F(implicit, another_open_gets_its_own_lease)
 	close(leased);
 }
 
+/* A read-only file's shared mapping (no VM_SHARED) pins the file too. */
+TEST_F(implicit, read_only_shared_mapping_is_protected)
+{
+	int fd = open(self->path, O_RDONLY);
+	struct ibv_context *ctx = open_rxe0();
+	struct ibv_pd *pd = ctx ? ibv_alloc_pd(ctx) : NULL;
+	struct ll_lease_line l;
+	struct ibv_mr *mr;
+	void *buf;
+
+	/* 6.1's ib_umem_get() pins with FOLL_FORCE | FOLL_WRITE (until 6.2) */
+	if (!ll_kernel_at_least(6, 2))
+		SKIP(goto out, "no read-only registration of a shared mapping before 6.2");
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, pd);
+	buf = mmap(NULL, LEN, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	mr = ibv_reg_mr(pd, buf, LEN, IBV_ACCESS_REMOTE_READ);
+	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_STREQ("implicit", l.mode);
+	/* a peer reads these blocks: they must not be freed and reused */
+	EXPECT_EQ(ETXTBSY, child_errno(ll_truncate_elsewhere(self->path, 0)));
+	EXPECT_EQ(0, ibv_dereg_mr(mr));
+	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	munmap(buf, LEN);
+out:
+	if (pd)
+		ibv_dealloc_pd(pd);
+	if (ctx)
+		ibv_close_device(ctx);
+	close(fd);
+}
+
 TEST_F(implicit, private_mapping_gets_none)
 {
 	int fd = open(self->path, O_RDWR);
