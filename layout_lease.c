@@ -23,6 +23,7 @@
 
 #include "layoutlease.h"
 #include "ll_hook.h"
+#include "ll_param.h"
 #include "ll_trace.h"
 
 struct ll_stats ll_stats;
@@ -58,34 +59,17 @@ static const char * const ll_revoke_names[] = {
 
 static int ll_revoke = LL_REVOKE_FENCE;
 
-static int ll_revoke_set(const char *val, const struct kernel_param *kp)
+/* leases past their deadline follow the new policy now */
+static void ll_revoke_changed(void)
 {
-	int i = sysfs_match_string(ll_revoke_names, val);
-
-	if (i < 0)
-		return -EINVAL;
-	WRITE_ONCE(ll_revoke, i);
-	/* leases past their deadline follow the new policy now */
 	spin_lock(&ll_lock);
 	if (!ll_work_stopped)
 		mod_delayed_work(system_wq, &ll_expire_work, 0);
 	spin_unlock(&ll_lock);
-	return 0;
 }
 
-static int ll_revoke_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", ll_revoke_names[READ_ONCE(ll_revoke)]);
-}
-
-static const struct kernel_param_ops ll_revoke_ops = {
-	.set = ll_revoke_set,
-	.get = ll_revoke_get,
-};
-
-module_param_cb(revoke, &ll_revoke_ops, NULL, 0644);
-MODULE_PARM_DESC(revoke,
-		 "At the break timeout, for a lease with pins: fence (default), kill, wait or unlock");
+LL_ENUM_PARAM(revoke, ll_revoke, ll_revoke_names, ll_revoke_changed,
+	      "At the break timeout, for a lease with pins: fence (default), kill, wait or unlock");
 
 static const char * const ll_implicit_names[] = {
 	[LL_IMPLICIT_DENY] = "deny",
@@ -95,30 +79,8 @@ static const char * const ll_implicit_names[] = {
 
 static int ll_implicit = LL_IMPLICIT_DENY;
 
-static int ll_implicit_set(const char *val, const struct kernel_param *kp)
-{
-	int i = sysfs_match_string(ll_implicit_names, val);
-
-	if (i < 0)
-		return -EINVAL;
-	WRITE_ONCE(ll_implicit, i);
-	return 0;
-}
-
-static int ll_implicit_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n",
-			  ll_implicit_names[READ_ONCE(ll_implicit)]);
-}
-
-static const struct kernel_param_ops ll_implicit_ops = {
-	.set = ll_implicit_set,
-	.get = ll_implicit_get,
-};
-
-module_param_cb(implicit, &ll_implicit_ops, NULL, 0644);
-MODULE_PARM_DESC(implicit,
-		 "Registrations without a layout lease get an implicit one; layout changes over their pins: deny (default), fence, or off (no implicit leases)");
+LL_ENUM_PARAM(implicit, ll_implicit, ll_implicit_names, NULL,
+	      "Registrations without a layout lease get an implicit one; layout changes over their pins: deny (default), fence, or off (no implicit leases)");
 
 /**
  * ll_implicit_mode() - the implicit parameter, now

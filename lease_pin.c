@@ -35,13 +35,13 @@
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/sysfs.h>
 #include <rdma/ib_umem.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/restrack.h>
 
 #include "layoutlease.h"
 #include "ll_hook.h"
+#include "ll_param.h"
 #include "ll_trace.h"
 
 static bool require_lease;
@@ -67,29 +67,8 @@ static const char * const ll_scope_names[] = {
 
 static int ll_scope = LL_SCOPE_DAX;
 
-static int ll_scope_set(const char *val, const struct kernel_param *kp)
-{
-	int i = sysfs_match_string(ll_scope_names, val);
-
-	if (i < 0)
-		return -EINVAL;
-	WRITE_ONCE(ll_scope, i);
-	return 0;
-}
-
-static int ll_scope_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", ll_scope_names[READ_ONCE(ll_scope)]);
-}
-
-static const struct kernel_param_ops ll_scope_ops = {
-	.set = ll_scope_set,
-	.get = ll_scope_get,
-};
-
-module_param_cb(implicit_scope, &ll_scope_ops, NULL, 0644);
-MODULE_PARM_DESC(implicit_scope,
-		 "Implicit leases for registrations over shared mappings of: dax (fsdax files, default) or all (any regular file)");
+LL_ENUM_PARAM(implicit_scope, ll_scope, ll_scope_names, NULL,
+	      "Implicit leases for registrations over shared mappings of: dax (fsdax files, default) or all (any regular file)");
 
 struct ll_pin {
 	struct hlist_node hnode;	/* ll_pin_hash, by umem */
