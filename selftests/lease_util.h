@@ -114,7 +114,14 @@ static inline void holder_child(const char *path, int arg,
 	p[1] = (struct pollfd){ .fd = in, .events = POLLIN };
 	if (poll(p, 2, -1) < 1)
 		_exit(4);
-	if (!(p[0].revents & POLLIN))
+	/*
+	 * poll() looks at sfd, then at in, in one pass: a break queued
+	 * after the look at sfd and before the parent's word is seen with
+	 * only in ready.  The parent writes 'x' after what it expects to
+	 * break the lease, whose signal is queued before that returns: once
+	 * 'x' is there, a look at sfd again sees every break there was.
+	 */
+	if (!(p[0].revents & POLLIN) && poll(p, 1, 0) != 1)
 		_exit(0);		/* told to exit, never broken */
 	if (read(sfd, &si, sizeof(si)) != sizeof(si))
 		_exit(5);
@@ -159,6 +166,8 @@ static inline int holder_start(struct holder *h, const char *path, int arg,
 /*
  * Tell the holder to finish and collect its report.  Returns 1 when it
  * saw a break (h->rep filled in), 0 when it saw none, -errno on failure.
+ * A break counts when its signal was queued before this call: call it
+ * once what should (or should not) break the lease has returned.
  */
 static inline int holder_finish(struct holder *h)
 {
