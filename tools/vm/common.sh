@@ -25,6 +25,7 @@ kver_suite() {
 	local suite=
 	case $1 in
 	*+deb13-*) suite=trixie ;;
+	*+deb14-*) suite=sid ;;
 	esac
 	if [ -n "$suite" ] &&
 		[ "$suite" != "$(. /etc/os-release && echo "$VERSION_CODENAME")" ]; then
