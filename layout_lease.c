@@ -641,14 +641,14 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 
 	for (;;) {
 		/* a call from the module: the __break_lease() hook lets it by */
-		ret = __break_lease(inode, O_WRONLY | O_NONBLOCK, FL_LAYOUT);
+		ret = ll_break_layout_leases(inode, true);
 		if (ret != -EWOULDBLOCK || nonblock)
 			return ret;
 		state = ll_break_state(inode);
 		if (state < 0)
 			return state;
 		if (!state)
-			return __break_lease(inode, O_WRONLY, FL_LAYOUT);
+			return ll_break_layout_leases(inode, false);
 		if (state == 2)
 			continue;	/* break the new one too */
 		ret = wait_event_interruptible(ll_gone_wq,
@@ -667,7 +667,7 @@ int ll_break_wait(struct inode *inode, bool nonblock)
  */
 void ll_break_layout_nowait(struct inode *inode)
 {
-	__break_lease(inode, O_WRONLY | O_NONBLOCK, FL_LAYOUT);
+	ll_break_layout_leases(inode, true);
 }
 
 /**
@@ -960,6 +960,7 @@ static const struct ll_lease_manager_operations ll_lm_ops = {
 	.lm_change = ll_lm_change,
 	.lm_setup = ll_lm_setup,
 	.lm_breaker_owns_lease = ll_lm_breaker_owns_lease,
+	LL_LM_OPEN_CONFLICT
 };
 
 /**
