@@ -374,11 +374,11 @@ static inline int ll_lm_open_conflict(struct file *filp, int arg)
  * one, and dax_layout_busy_page_range() looks only while the file is
  * mapped (mapping_mapped()), so a pin that outlives munmap() is invisible
  * to it.  From 6.15 ("fs/dax: properly refcount fs dax pages") an fsdax
- * folio is
- * refcounted like any other: idle at 0, each mapping and each pin holds a
- * reference, dax_layout_busy_page_range() reports a folio whose count
- * exceeds its mapcount whether or not the file is mapped, and a large
- * (PMD) DAX folio is a compound folio, waited for through its head page.
+ * folio is refcounted like any other: idle at 0, each mapping and each pin
+ * holds a reference, dax_layout_busy_page_range() reports a folio whose
+ * count exceeds its mapcount whether or not the file is mapped, and a
+ * large (PMD) DAX folio is a compound folio, waited for through its head
+ * page.
  *
  * LL_DAX_PINS_SEEN: the kernel's busy check sees every long-term pin.
  * ll_dax_page(): the page a filesystem waits on for a pinned @page, or
@@ -386,7 +386,7 @@ static inline int ll_lm_open_conflict(struct file *filp, int arg)
  * the zero page).
  *
  * No header macro marks the change (the devmap PTE bit, whose removal it
- * allowed, went later, in 6.17): the test is the version.
+ * allowed, went in a later release): the test is the version.
  */
 #if KERNEL_VERSION(6, 15, 0) <= LINUX_VERSION_CODE
 #define LL_DAX_PINS_SEEN	true
