@@ -188,7 +188,7 @@ static unsigned long ll_hook_site(const char *module, const char *name)
 /*
  * The first byte of the function whose fentry site is @site, and whether
  * the module may call it through a pointer: only if it starts with an
- * ENDBR64 the kernel did not seal (is_endbr() also accepts the seal).
+ * ENDBR64 the kernel did not seal (ll_is_endbr() also accepts the seal).
  */
 static unsigned long ll_hook_entry(unsigned long site, bool *callable)
 {
@@ -199,7 +199,7 @@ static unsigned long ll_hook_entry(unsigned long site, bool *callable)
 	if (!IS_ENABLED(CONFIG_X86_KERNEL_IBT))
 		return entry;
 	if (!get_kernel_nofault(insn, (u32 *)(site - ENDBR_INSN_SIZE)) &&
-	    is_endbr(insn))
+	    ll_is_endbr(insn))
 		entry = site - ENDBR_INSN_SIZE;
 	*callable = !get_kernel_nofault(insn, (u32 *)entry) &&
 		    insn == LL_ENDBR64;
@@ -213,7 +213,7 @@ static unsigned long ll_stub_site(void *func)
 	u32 insn;
 
 	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT) &&
-	    !get_kernel_nofault(insn, (u32 *)entry) && is_endbr(insn))
+	    !get_kernel_nofault(insn, (u32 *)entry) && ll_is_endbr(insn))
 		return entry + ENDBR_INSN_SIZE;
 	return entry;
 }

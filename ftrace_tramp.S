@@ -15,11 +15,14 @@
  * RET, which CET-IBT does not check, so its ENDBR need not be there.
  */
 #include <linux/linkage.h>
+#include <asm/ibt.h>
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
 
 	.text
 SYM_FUNC_START(ll_pre_tramp)
+	/* its address is taken (register_ftrace_direct()): objtool wants one */
+	ENDBR
 	pushq	%rbp
 	movq	%rsp, %rbp
 	/* args[0..5] from -48(%rbp) up, then the return value's slot */

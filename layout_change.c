@@ -14,8 +14,12 @@
  *   __break_lease                    WRAP  a filesystem's own layout break
  *                                          (XFS write): ETXTBSY for an
  *                                          exclusive lease
- *   dax_layout_busy_page_range       WRAP  pinned DAX pages stay busy after
- *                                          munmap
+ *   dax_layout_busy_page_range       WRAP  wait only for the pins of the
+ *                                          changed range; before 6.15,
+ *                                          pinned DAX pages stay busy
+ *                                          after munmap
+ *   dax_delete_mapping_range (6.15+) WRAP  keep the DAX entries outside
+ *                                          the changed range
  *
  * do_truncate() is sealed on CET-IBT kernels, so it is never called through
  * a pointer: its PRE hook breaks the leases and then lets it run, or makes
@@ -32,8 +36,7 @@
 #include "layoutlease.h"
 #include "ll_hook.h"
 
-static int (*orig_break_lease)(struct inode *inode, unsigned int mode,
-			       unsigned int type);
+static ll_break_lease_fn orig_break_lease;
 static int (*orig_vfs_fallocate)(struct file *file, int mode, loff_t offset,
 				 loff_t len);
 /* reflink and dedupe: (src, src_pos, dst, dst_pos, len, remap_flags) */
@@ -43,6 +46,8 @@ typedef loff_t (*ll_remap_fn)(struct file *src, loff_t src_pos,
 static ll_remap_fn orig_clone_file_range, orig_dedupe_file_range_one;
 static struct page *(*orig_dax_busy_page)(struct address_space *mapping,
 					  loff_t start, loff_t end);
+static void (*orig_dax_delete_range)(struct address_space *mapping,
+				     loff_t start, loff_t end);
 
 /* A layout change that lasts until its task returns to user space. */
 struct ll_task_change {
@@ -89,6 +94,7 @@ static void ll_task_change_begin(struct inode *inode, loff_t start,
  * holder that leases again as soon as it has released would be broken
  * again by the same write, which might never get through.  A file with
  * only classic leases (Samba's, on every XFS write) needs no change.
+ * @mode and @type are __break_lease()'s arguments (ll_compat.h).
  */
 static int ll_break_lease(struct inode *inode, unsigned int mode,
 			  unsigned int type)
@@ -103,9 +109,9 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 	ret = ll_exclusive_conflict(inode);
 	/* the module's own bounded wait for its leases (ll_break_wait()) */
 	if (!ret && ours)
-		ret = ll_break_wait(inode, mode & O_NONBLOCK);
+		ret = ll_break_wait(inode, ll_break_is_nonblock(mode));
 	else if (!ret)
-		ret = orig_break_lease(inode, mode, type);
+		ret = ll_break_lease_call(orig_break_lease, inode, mode, type);
 	ll_hook_leave();
 	return ret;
 }
@@ -325,25 +331,35 @@ static loff_t ll_dedupe_file_range_one(struct file *src, loff_t src_pos,
 			dst_pos, len, flags);
 }
 
+/*
+ * The filesystem asks about the whole file (and, from 6.15, deletes the
+ * DAX entries of the whole file once nothing is busy): narrow [*start,
+ * *end] to the bytes whose blocks the caller's layout change frees or
+ * moves.  A truncate that grows the file, or an allocation, then waits for
+ * no pin, and a pinned folio outside the change keeps its entry.
+ */
+static void ll_dax_change_range(struct inode *inode, loff_t *start,
+				loff_t *end)
+{
+	loff_t from, to;
+
+	if (ll_change_of_current(inode, &from, &to)) {
+		*start = max(*start, from & ~(loff_t)(PAGE_SIZE - 1));
+		*end = min(*end, to);
+	}
+}
+
 static struct page *ll_dax_busy_page(struct address_space *mapping,
 				     loff_t start, loff_t end)
 {
 	struct page *page = NULL;
-	loff_t from, to;
 
 	ll_hook_enter();
-	/*
-	 * The filesystem asks about the whole file; wait only for the pages
-	 * whose blocks the caller's change frees or moves.  A truncate that
-	 * grows the file, or an allocation, then waits for no pin.
-	 */
-	if (ll_change_of_current(mapping->host, &from, &to)) {
-		start = max(start, from & ~(loff_t)(PAGE_SIZE - 1));
-		end = min(end, to);
-	}
+	ll_dax_change_range(mapping->host, &start, &end);
 	if (start <= end) {
 		page = orig_dax_busy_page(mapping, start, end);
-		if (!page)
+		/* before 6.15 the kernel does not see a pin after munmap */
+		if (!page && !LL_DAX_PINS_SEEN)
 			page = ll_pins_busy_page(mapping->host, start, end);
 	}
 	/*
@@ -359,12 +375,26 @@ static struct page *ll_dax_busy_page(struct address_space *mapping,
 }
 
 /*
+ * dax_delete_mapping_range(), from 6.15 the end of dax_break_layout(): the
+ * DAX entries of the range the busy check found idle, and only those.
+ */
+static void ll_dax_delete_range(struct address_space *mapping, loff_t start,
+				loff_t end)
+{
+	ll_hook_enter();
+	ll_dax_change_range(mapping->host, &start, &end);
+	if (start <= end)
+		orig_dax_delete_range(mapping, start, end);
+	ll_hook_leave();
+}
+
+/*
  * Filters, run in the ftrace callback: redirect only the calls the module
  * has business with, so that everything else runs at full speed.
  */
 static bool ll_want_break(struct pt_regs *regs)
 {
-	return ll_hook_arg(regs, 2) & FL_LAYOUT;
+	return ll_break_is_layout(ll_hook_arg(regs, 1), ll_hook_arg(regs, 2));
 }
 
 static bool ll_want_fallocate(struct pt_regs *regs)
@@ -403,6 +433,9 @@ static struct ll_hook ll_change_hooks[] = {
 		&orig_break_lease),
 	LL_WRAP("dax_layout_busy_page_range", ll_want_dax_busy,
 		ll_dax_busy_page, &orig_dax_busy_page),
+	LL_WRAP_IF(LL_DAX_PINS_SEEN, "dax_delete_mapping_range",
+		   ll_want_dax_busy, ll_dax_delete_range,
+		   &orig_dax_delete_range),
 };
 
 struct ll_hook_table ll_change_hook_table = {

@@ -68,8 +68,13 @@ static void ll_revoke_changed(void)
 	spin_unlock(&ll_lock);
 }
 
-LL_ENUM_PARAM(revoke, ll_revoke, ll_revoke_names, ll_revoke_changed,
-	      "At the break timeout, for a lease with pins: fence (default), kill, wait or unlock");
+static const struct ll_enum_param ll_revoke_param = {
+	ll_revoke_names, ARRAY_SIZE(ll_revoke_names), &ll_revoke, ll_revoke_changed
+};
+
+module_param_cb(revoke, &ll_enum_param_ops, (void *)&ll_revoke_param, 0644);
+MODULE_PARM_DESC(revoke,
+		 "At the break timeout, for a lease with pins: fence (default), kill, wait or unlock");
 
 static const char * const ll_implicit_names[] = {
 	[LL_IMPLICIT_DENY] = "deny",
@@ -79,8 +84,13 @@ static const char * const ll_implicit_names[] = {
 
 static int ll_implicit = LL_IMPLICIT_DENY;
 
-LL_ENUM_PARAM(implicit, ll_implicit, ll_implicit_names, NULL,
-	      "Registrations without a layout lease get an implicit one; layout changes over their pins: deny (default), fence, or off (no implicit leases)");
+static const struct ll_enum_param ll_implicit_param = {
+	ll_implicit_names, ARRAY_SIZE(ll_implicit_names), &ll_implicit, NULL
+};
+
+module_param_cb(implicit, &ll_enum_param_ops, (void *)&ll_implicit_param, 0644);
+MODULE_PARM_DESC(implicit,
+		 "Registrations without a layout lease get an implicit one; layout changes over their pins: deny (default), fence, or off (no implicit leases)");
 
 /**
  * ll_implicit_mode() - the implicit parameter, now
@@ -902,7 +912,7 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 
 	for (;;) {
 		/* a call from the module: the __break_lease() hook lets it by */
-		ret = __break_lease(inode, O_WRONLY | O_NONBLOCK, FL_LAYOUT);
+		ret = ll_break_layout_leases(inode, true);
 		if (ret && ret != -EWOULDBLOCK)
 			return ret;
 		/* broken implicit leases conflict with no kernel breaker */
@@ -910,7 +920,7 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 		if (state < 0)
 			return state;
 		if (!state)
-			return ret ? __break_lease(inode, O_WRONLY, FL_LAYOUT) : 0;
+			return ret ? ll_break_layout_leases(inode, false) : 0;
 		if (nonblock)
 			return -EWOULDBLOCK;
 		if (state == 2)
@@ -931,7 +941,7 @@ int ll_break_wait(struct inode *inode, bool nonblock)
  */
 void ll_break_layout_nowait(struct inode *inode)
 {
-	__break_lease(inode, O_WRONLY | O_NONBLOCK, FL_LAYOUT);
+	ll_break_layout_leases(inode, true);
 }
 
 /**
@@ -1242,6 +1252,7 @@ static const struct ll_lease_manager_operations ll_lm_ops = {
 	.lm_change = ll_lm_change,
 	.lm_setup = ll_lm_setup,
 	.lm_breaker_owns_lease = ll_lm_breaker_owns_lease,
+	LL_LM_OPEN_CONFLICT
 };
 
 /**

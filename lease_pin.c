@@ -67,8 +67,13 @@ static const char * const ll_scope_names[] = {
 
 static int ll_scope = LL_SCOPE_DAX;
 
-LL_ENUM_PARAM(implicit_scope, ll_scope, ll_scope_names, NULL,
-	      "Implicit leases for registrations over shared mappings of: dax (fsdax files, default) or all (any regular file)");
+static const struct ll_enum_param ll_implicit_scope_param = {
+	ll_scope_names, ARRAY_SIZE(ll_scope_names), &ll_scope, NULL
+};
+
+module_param_cb(implicit_scope, &ll_enum_param_ops, (void *)&ll_implicit_scope_param, 0644);
+MODULE_PARM_DESC(implicit_scope,
+		 "Implicit leases for registrations over shared mappings of: dax (fsdax files, default) or all (any regular file)");
 
 struct ll_pin {
 	struct hlist_node hnode;	/* ll_pin_hash, by umem */
@@ -113,15 +118,19 @@ static struct ll_cmd *ll_umem_get_begin(void)
 {
 	struct ll_cmd *c = ll_cmd_current();
 
-	if (c)
+	if (c) {
 		c->umem_get = true;
+		c->dax_allowed = false;
+	}
 	return c;
 }
 
 static void ll_umem_get_end(struct ll_cmd *c)
 {
-	if (c)
+	if (c) {
 		c->umem_get = false;
+		c->dax_allowed = false;
+	}
 }
 
 static DEFINE_HASHTABLE(ll_pin_hash, 8);
@@ -177,32 +186,22 @@ static struct ll_pin *ll_pin_for(struct list_head *list, struct ib_umem *umem,
 }
 
 /*
- * Only an fsdax page holds file blocks.  A MAP_PRIVATE registration pins
- * its copy-on-write copies, and from 6.2 one without write access pins the
- * zero page over a hole.  A filesystem waits for a busy DAX page's count
- * to fall to 1, and only an fsdax page's count is watched (the wake-up
- * comes from __put_devmap_managed_*_refs()): any other page would keep it
- * waiting, or spinning, after the MR is gone.
- */
-static bool ll_pin_waitable(struct page *page)
-{
-	return is_zone_device_page(page) &&
-	       page->pgmap->type == MEMORY_DEVICE_FS_DAX;
-}
-
-/*
- * The first page from the @n-th of @umem's pages on, among @pages, that a
- * filesystem can wait for (ll_pin_waitable()), or NULL.
+ * The first page from the @n-th of @umem's pages on, among @pages, that
+ * holds file blocks: an fsdax page, as a filesystem waits on it
+ * (ll_dax_page(): from 6.15 the head of a large folio), or NULL.  A
+ * MAP_PRIVATE registration pins its copy-on-write copies, and from 6.2
+ * one without write access pins the zero page over a hole: a filesystem
+ * never waits for those, and would wait, or spin, if told to.
  */
 static struct page *ll_umem_page(struct ib_umem *umem, unsigned long n,
 				 unsigned long pages)
 {
 	struct sg_page_iter iter;
+	struct page *page;
 
 	for_each_sgtable_page(&umem->sgt_append.sgt, &iter, n) {
-		struct page *page = sg_page_iter_page(&iter);
-
-		if (ll_pin_waitable(page))
+		page = ll_dax_page(sg_page_iter_page(&iter));
+		if (page)
 			return page;
 		if (!--pages)
 			break;
@@ -376,7 +375,8 @@ static void ll_pins_release_begin(struct ib_umem *umem, struct hlist_head *relea
 		hash_del(&pin->hnode);
 		hlist_add_head(&pin->hnode, released);
 		pin->releasing = true;
-		if (pin->busy)
+		/* from 6.15 the kernel sees every pinned page itself */
+		if (pin->busy && !LL_DAX_PINS_SEEN)
 			get_page(pin->busy);
 	}
 	spin_unlock(&ll_pin_lock);
@@ -405,7 +405,7 @@ static void ll_pins_release_end(struct hlist_head *released)
 	hlist_for_each_entry_safe(pin, tmp, released, hnode) {
 		hlist_del(&pin->hnode);
 		list_move(&pin->node, &list);
-		if (pin->busy)
+		if (pin->busy && !LL_DAX_PINS_SEEN)
 			put_page(pin->busy);
 	}
 	spin_unlock(&ll_pin_lock);
@@ -944,13 +944,12 @@ int ll_pins_procfs_init(struct proc_dir_entry *dir)
 }
 
 /*
- * The RDMA core's umem entry points (module ib_uverbs), exported, so they
- * begin with an ENDBR on CET-IBT kernels, and check_vma_flags(), which has
- * none and is filtered in the ftrace callback instead.
+ * The RDMA core's umem entry points (ib_umem_get() of ib_uverbs, or
+ * ib_umem_get_desc() of ib_core: ll_compat.h), exported, so they begin
+ * with an ENDBR on CET-IBT kernels, and check_vma_flags(), which has none
+ * and is filtered in the ftrace callback instead.
  */
-static struct ib_umem *(*orig_umem_get)(struct ib_device *device,
-					unsigned long addr, size_t size,
-					int access);
+static ll_umem_get_fn orig_umem_get;
 static void (*orig_umem_release)(struct ib_umem *umem);
 
 /* The implicit leases one registration pins under, at most this many files. */
@@ -1045,26 +1044,36 @@ static int ll_pins_implicit_begin(unsigned long addr, size_t size,
 	return ret;
 }
 
+/*
+ * The replacement of LL_UMEM_GET: its arguments after @device, whatever
+ * they are on this kernel, go back to it unchanged (ll_umem_get_call()).
+ * Only a registration of user virtual memory pins pages; a dma-buf one is
+ * not recorded.
+ */
 static struct ib_umem *ll_umem_get(struct ib_device *device,
-				   unsigned long addr, size_t size, int access)
+				   unsigned long a1, unsigned long a2,
+				   unsigned long a3)
 {
+	struct ll_umem_req req = ll_umem_req(a1, a2, a3);
 	struct ll_implicit_set set = { 0 };
+	struct ll_cmd *c = NULL;
 	struct ib_umem *umem;
-	struct ll_cmd *c;
 	int ret;
 
 	ll_hook_enter();
-	/* only registrations from user space, through a uverbs command */
-	ret = ll_cmd_current() ? ll_pins_implicit_begin(addr, size, &set) : 0;
+	/* only registrations of user memory, through a uverbs command */
+	ret = req.va && ll_cmd_current() ?
+	      ll_pins_implicit_begin(req.addr, req.size, &set) : 0;
 	if (ret) {
 		ll_hook_leave();
 		return ERR_PTR(ret);
 	}
-	c = ll_umem_get_begin();
-	umem = orig_umem_get(device, addr, size, access);
+	if (req.va)
+		c = ll_umem_get_begin();
+	umem = ll_umem_get_call(orig_umem_get, device, a1, a2, a3);
 	ll_umem_get_end(c);
-	if (!IS_ERR(umem)) {
-		ret = ll_pins_record(umem, access);
+	if (!IS_ERR(umem) && req.va) {
+		ret = ll_pins_record(umem, req.access);
 		if (ret) {
 			orig_umem_release(umem);
 			umem = ERR_PTR(ret);
@@ -1147,6 +1156,8 @@ static bool ll_want_all(struct pt_regs *regs)
 /*
  * check_vma_flags(vma, gup_flags): long-term pins of fsdax pages, for a
  * holder of a layout lease, by dropping FOLL_LONGTERM from the check.
+ * This is the DAX gate on every kernel: a VMA it does not let through
+ * fails the whole pin with -EOPNOTSUPP.
  */
 static bool ll_filter_longterm_fsdax(struct pt_regs *regs)
 {
@@ -1154,13 +1165,40 @@ static bool ll_filter_longterm_fsdax(struct pt_regs *regs)
 	unsigned long gup_flags = ll_hook_arg(regs, 1);
 
 	if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(vma) &&
-	    ll_pins_dax_allowed(vma))
+	    ll_pins_dax_allowed(vma)) {
 		ll_hook_set_arg(regs, 1, gup_flags & ~FOLL_LONGTERM);
+		ll_cmd_current()->dax_allowed = true;
+	}
 	return false;
+}
+
+/*
+ * From 6.15, collect_longterm_unpinnable_folios(movable, pofs)
+ * (LL_GUP_KEEP_FN) would collect fsdax folios as not pinnable long-term,
+ * and the kernel would unpin the range and pin it again without end, as
+ * they cannot move.  When the caller's ib_umem_get() went through the
+ * gate, and the only folios to collect are fsdax ones, it reports none: 0,
+ * and the pins are kept, as when everything is pinnable.  Those fsdax
+ * folios are of VMAs the gate let through, as any other fsdax VMA in the
+ * range failed check_vma_flags(), and GUP-fast never pins an fsdax folio
+ * long-term.  Other folios to move: the kernel collects and moves them,
+ * with the fsdax ones unpinned and pinned again, and the next round comes
+ * here again.
+ */
+static bool ll_gup_keep_fsdax(const unsigned long *args, long *ret)
+{
+	struct ll_cmd *c = ll_cmd_current();
+
+	if (!c || !c->umem_get || !c->dax_allowed ||
+	    !ll_gup_unpinnable_only_fsdax((void *)args[1]))
+		return false;
+	*ret = 0;
+	return true;
 }
 
 static struct ll_hook ll_gup_hooks[] = {
 	LL_FILTER("check_vma_flags", ll_filter_longterm_fsdax),
+	LL_PRE_IF(LL_GUP_KEEP_FN, LL_GUP_KEEP_FN, ll_gup_keep_fsdax),
 };
 
 struct ll_hook_table ll_gup_hook_table = {
@@ -1170,13 +1208,13 @@ struct ll_hook_table ll_gup_hook_table = {
 };
 
 static struct ll_hook ll_uverbs_hooks[] = {
-	LL_WRAP("ib_umem_get", ll_want_all, ll_umem_get, &orig_umem_get),
+	LL_WRAP(LL_UMEM_GET, ll_want_all, ll_umem_get, &orig_umem_get),
 	LL_WRAP("ib_umem_release", ll_want_all, ll_umem_release,
 		&orig_umem_release),
 };
 
 struct ll_hook_table ll_uverbs_hook_table = {
-	.module = "ib_uverbs",
+	.module = LL_UMEM_MODULE,
 	.hooks = ll_uverbs_hooks,
 	.count = ARRAY_SIZE(ll_uverbs_hooks),
 };

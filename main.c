@@ -73,7 +73,7 @@ static void ll_default_timeout(void)
 }
 
 /* Every hook of the module, by the part that owns it. */
-static struct ll_hook_table *ll_tables[6];
+static struct ll_hook_table *ll_tables[7];
 
 static int __init layoutlease_init(void)
 {
@@ -93,6 +93,7 @@ static int __init layoutlease_init(void)
 	ll_tables[3] = &ll_uverbs_hook_table;
 	ll_tables[4] = &ll_ufile_hook_table;
 	ll_tables[5] = &ll_core_hook_table;
+	ll_tables[6] = &ll_uobj_hook_table;
 	err = ll_hooks_install(ll_tables, ARRAY_SIZE(ll_tables));
 	if (err)
 		goto out_procfs;

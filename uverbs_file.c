@@ -74,9 +74,9 @@ static __noipa noinline void ll_uobject_put(struct ib_uobject *uobj)
 	WARN_ONCE(1, "uverbs_uobject_put() is not hooked\n");
 }
 
-static struct ll_hook ll_ufile_hooks[];
-#define LL_DESTROY_HOOK	(&ll_ufile_hooks[0])
-#define LL_PUT_HOOK	(&ll_ufile_hooks[1])
+static struct ll_hook ll_uobj_hooks[];
+#define LL_DESTROY_HOOK	(&ll_uobj_hooks[0])
+#define LL_PUT_HOOK	(&ll_uobj_hooks[1])
 
 /* The MRs of a fenced file that pin under leases being revoked. */
 static unsigned int (*ll_fence_mrs)(struct file *uverbs,
@@ -330,9 +330,19 @@ static bool ll_want_all(struct pt_regs *regs)
 	return true;
 }
 
-static struct ll_hook ll_ufile_hooks[] = {
+/* the uverbs object code: in ib_uverbs, or ib_uverbs_support (ll_compat.h) */
+static struct ll_hook ll_uobj_hooks[] = {
 	LL_CALL("uobj_destroy", ll_uobj_destroy),
 	LL_CALL("uverbs_uobject_put", ll_uobject_put),
+};
+
+struct ll_hook_table ll_uobj_hook_table = {
+	.module = LL_UOBJ_MODULE,
+	.hooks = ll_uobj_hooks,
+	.count = ARRAY_SIZE(ll_uobj_hooks),
+};
+
+static struct ll_hook ll_ufile_hooks[] = {
 	LL_WRAP("ib_uverbs_write", ll_want_all, ll_uverbs_write,
 		&orig_uverbs_write),
 	LL_WRAP("ib_uverbs_ioctl", ll_want_all, ll_uverbs_ioctl,

@@ -113,6 +113,9 @@ struct ll_cmd {
 	struct task_struct *task;
 	struct file *uverbs;
 	bool umem_get;			/* in ib_umem_get(); only task uses it */
+	bool dax_allowed;		/* ... and the DAX gate let an fsdax
+					 * VMA through; only task uses it
+					 */
 	struct ib_umem *umem;		/* recorded by this command, until its
 					 * MR is known; only task uses it
 					 */
@@ -203,7 +206,7 @@ int ll_uverbs_fence(struct file *uverbs);
 void ll_uverbs_init(unsigned int (*mrs)(struct file *uverbs,
 					struct ib_uobject **uobjs,
 					unsigned int max));
-extern struct ll_hook_table ll_ufile_hook_table;
+extern struct ll_hook_table ll_ufile_hook_table, ll_uobj_hook_table;
 
 /* layout_change.c */
 extern struct ll_hook_table ll_change_hook_table;

@@ -14,7 +14,12 @@
 #include <linux/falloc.h>
 #include <linux/ftrace.h>
 #include <linux/mm.h>
+#include <linux/memremap.h>
 #include <linux/ptrace.h>
+#include <asm/ibt.h>
+#include <rdma/ib_umem.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/uverbs_ioctl.h>
 
 #if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
 #include <linux/filelock.h>
@@ -300,5 +305,286 @@ static inline struct pt_regs *ll_ftrace_regs(struct ftrace_regs *fregs)
 #define ll_ftrace_direct_unregister(ops, addr)	\
 	unregister_ftrace_direct_multi(ops, addr)
 #endif
+
+/*
+ * Breaking leases: __break_lease(inode, mode, type) took an open mode
+ * (O_NONBLOCK: do not wait) and a lease type (FL_LAYOUT: layout leases
+ * only) until filelock.h gained LEASE_BREAK_* (7.x, with the directory
+ * delegations): __break_lease(inode, flags), LEASE_BREAK_LAYOUT and
+ * LEASE_BREAK_NONBLOCK.  The module's replacement of __break_lease()
+ * keeps the old three parameters; on a kernel with the flags @type is not
+ * an argument and is never read.
+ */
+#ifdef LEASE_BREAK_LAYOUT
+typedef int (*ll_break_lease_fn)(struct inode *inode, unsigned int flags);
+
+/* Does a __break_lease() call with these arguments break layout leases? */
+static inline bool ll_break_is_layout(unsigned long mode, unsigned long type)
+{
+	return mode & LEASE_BREAK_LAYOUT;
+}
+
+static inline bool ll_break_is_nonblock(unsigned int mode)
+{
+	return mode & LEASE_BREAK_NONBLOCK;
+}
+
+static inline int ll_break_lease_call(ll_break_lease_fn orig,
+				      struct inode *inode, unsigned int mode,
+				      unsigned int type)
+{
+	return orig(inode, mode);
+}
+
+/* __break_lease() of the layout leases of @inode, as break_layout() does */
+static inline int ll_break_layout_leases(struct inode *inode, bool nonblock)
+{
+	return __break_lease(inode, LEASE_BREAK_LAYOUT |
+				    (nonblock ? LEASE_BREAK_NONBLOCK : 0));
+}
+#else
+typedef int (*ll_break_lease_fn)(struct inode *inode, unsigned int mode,
+				 unsigned int type);
+
+static inline bool ll_break_is_layout(unsigned long mode, unsigned long type)
+{
+	return type & FL_LAYOUT;
+}
+
+static inline bool ll_break_is_nonblock(unsigned int mode)
+{
+	return mode & O_NONBLOCK;
+}
+
+static inline int ll_break_lease_call(ll_break_lease_fn orig,
+				      struct inode *inode, unsigned int mode,
+				      unsigned int type)
+{
+	return orig(inode, mode, type);
+}
+
+static inline int ll_break_layout_leases(struct inode *inode, bool nonblock)
+{
+	return __break_lease(inode, O_WRONLY | (nonblock ? O_NONBLOCK : 0),
+			     FL_LAYOUT);
+}
+#endif
+
+/*
+ * Setting a lease: with LEASE_BREAK_* came lm_open_conflict, which
+ * generic_add_lease() calls without a NULL check.  Before, the kernel's
+ * own check_conflicting_open() found no conflict for an FL_LAYOUT lease;
+ * the module's lm_open_conflict says the same, as nfsd's layouts do.
+ * LL_LM_OPEN_CONFLICT is the initializer of that member, with its comma,
+ * or nothing on older kernels.  No kernel the module builds for
+ * has one change without the other (6.1 and 6.12: neither, 7.2: both).
+ */
+#ifdef LEASE_BREAK_LAYOUT
+static inline int ll_lm_open_conflict(struct file *filp, int arg)
+{
+	return 0;
+}
+
+#define LL_LM_OPEN_CONFLICT	.lm_open_conflict = ll_lm_open_conflict,
+#else
+#define LL_LM_OPEN_CONFLICT
+#endif
+
+/*
+ * fsdax pages.  Until 6.15 an fsdax page is idle at refcount 1: the
+ * filesystem's DAX entry holds that reference, a mapping or a pin adds
+ * one, and dax_layout_busy_page_range() looks only while the file is
+ * mapped (mapping_mapped()), so a pin that outlives munmap() is invisible
+ * to it.  From 6.15 ("fs/dax: properly refcount fs dax pages") an fsdax
+ * folio is refcounted like any other: idle at 0, each mapping and each pin
+ * holds a reference, dax_layout_busy_page_range() reports a folio whose
+ * count exceeds its mapcount whether or not the file is mapped, and a
+ * large (PMD) DAX folio is a compound folio, waited for through its head
+ * page.
+ *
+ * LL_DAX_PINS_SEEN: the kernel's busy check sees every long-term pin.
+ * ll_dax_page(): the page a filesystem waits on for a pinned @page, or
+ * NULL when @page holds no file blocks (not fsdax: a MAP_PRIVATE copy,
+ * the zero page).
+ *
+ * No header macro marks the change (the devmap PTE bit, whose removal it
+ * allowed, went in a later release): the test is the version.
+ */
+#if KERNEL_VERSION(6, 15, 0) <= LINUX_VERSION_CODE
+#define LL_DAX_PINS_SEEN	true
+
+static inline struct page *ll_dax_page(struct page *page)
+{
+	return is_fsdax_page(page) ? &page_folio(page)->page : NULL;
+}
+#else
+#define LL_DAX_PINS_SEEN	false
+
+static inline struct page *ll_dax_page(struct page *page)
+{
+	return is_zone_device_page(page) &&
+	       page->pgmap->type == MEMORY_DEVICE_FS_DAX ? page : NULL;
+}
+#endif
+
+/*
+ * Long-term pins of fsdax pages.  check_vma_flags() refuses FOLL_LONGTERM
+ * on an fsdax VMA (-EOPNOTSUPP), on every kernel: the module's filter lets
+ * an allowed VMA through there.  Until 6.15 that is all.  From 6.15,
+ * folio_is_longterm_pinnable() is false for an fsdax folio as well, so
+ * __gup_longterm_locked() collects the pinned fsdax folios as unpinnable
+ * (collect_longterm_unpinnable_folios()) and hands them to
+ * migrate_longterm_unpinnable_folios(), which unpins the whole range and
+ * returns -EAGAIN to have it pinned again: for fsdax folios, which cannot
+ * move, without end.  LL_GUP_KEEP_FN is the collecting function, which the
+ * module's PRE hook makes report nothing to collect when the folios it
+ * would collect are fsdax folios of VMAs the gate allowed (NULL: no such
+ * step).  Not the migrating one: gcc knows that it never returns 0, and
+ * its caller returns its result as is.  The second argument is mm/gup.c's
+ * private struct pages_or_folios, mirrored by struct ll_pages_or_folios.
+ * Same version test as LL_DAX_PINS_SEEN: the same change.
+ */
+#if KERNEL_VERSION(6, 15, 0) <= LINUX_VERSION_CODE
+#define LL_GUP_KEEP_FN		"collect_longterm_unpinnable_folios"
+
+struct ll_pages_or_folios {
+	union {
+		struct page **pages;
+		struct folio **folios;
+		void **entries;
+	};
+	bool has_folios;
+	long nr_entries;
+};
+
+/*
+ * Are the folios of @pofs that the kernel would refuse to pin long-term
+ * fsdax folios, and some are?  The kernel's own test,
+ * folio_is_longterm_pinnable(), reads the pageblock's migrate type through
+ * a function it does not export: the other folios it would move are
+ * recognised here by their zone (ZONE_MOVABLE) and by device-coherent
+ * memory, not a folio of a CMA pageblock in a normal zone
+ * (Documentation/layout-leases.rst, "Known limits").
+ */
+static inline bool ll_gup_unpinnable_only_fsdax(void *pofs)
+{
+	struct ll_pages_or_folios *p = pofs;
+	struct folio *folio;
+	bool fsdax = false;
+	long i;
+
+	for (i = 0; i < p->nr_entries; i++) {
+		folio = p->has_folios ? p->folios[i] : page_folio(p->pages[i]);
+		if (folio_is_fsdax(folio))
+			fsdax = true;
+		else if (folio_is_device_coherent(folio) ||
+			 folio_is_zone_movable(folio))
+			return false;
+	}
+	return fsdax;
+}
+#else
+#define LL_GUP_KEEP_FN		NULL
+
+static inline bool ll_gup_unpinnable_only_fsdax(void *pofs)
+{
+	return false;
+}
+#endif
+
+/*
+ * RDMA user memory: ib_umem_get(device, addr, size, access) of ib_uverbs,
+ * until the buffer descriptors (7.x; uverbs_ioctl.h defines
+ * IB_UVERBS_BUFFER_DESC_FLAGS_KNOWN_MASK): umem.o moved to ib_core, and
+ * every registration goes through the exported ib_umem_get_desc(device,
+ * desc, access), which pins user memory for a desc of type
+ * IB_UVERBS_BUFFER_TYPE_VA and imports a dma-buf for the others.
+ * struct ll_umem_req is what the module needs of the request.
+ * In the same kernels, the uverbs object code (rdma_core.o: uobj_destroy(),
+ * uverbs_uobject_put()) left ib_uverbs for ib_uverbs_support:
+ * LL_UOBJ_MODULE.
+ */
+struct ll_umem_req {
+	bool va;		/* pins user virtual memory */
+	int access;		/* IB_ACCESS_* */
+	unsigned long addr;	/* the user memory, when @va */
+	size_t size;
+};
+
+#ifdef IB_UVERBS_BUFFER_DESC_FLAGS_KNOWN_MASK
+#define LL_UMEM_MODULE		"ib_core"
+#define LL_UMEM_GET		"ib_umem_get_desc"
+#define LL_UOBJ_MODULE		"ib_uverbs_support"
+
+typedef struct ib_umem *(*ll_umem_get_fn)(struct ib_device *device,
+					  const struct ib_uverbs_buffer_desc *desc,
+					  int access);
+
+/* The arguments of ib_umem_get_desc(), in the order of its registers */
+static inline struct ll_umem_req ll_umem_req(unsigned long a1,
+					     unsigned long a2,
+					     unsigned long a3)
+{
+	const struct ib_uverbs_buffer_desc *desc = (void *)a1;
+
+	return (struct ll_umem_req){
+		.va = desc->type == IB_UVERBS_BUFFER_TYPE_VA,
+		.access = (int)a2,
+		.addr = desc->addr,
+		.size = desc->length,
+	};
+}
+
+static inline struct ib_umem *ll_umem_get_call(ll_umem_get_fn orig,
+					       struct ib_device *device,
+					       unsigned long a1,
+					       unsigned long a2,
+					       unsigned long a3)
+{
+	return orig(device, (void *)a1, (int)a2);
+}
+#else
+#define LL_UMEM_MODULE		"ib_uverbs"
+#define LL_UMEM_GET		"ib_umem_get"
+#define LL_UOBJ_MODULE		"ib_uverbs"
+
+typedef struct ib_umem *(*ll_umem_get_fn)(struct ib_device *device,
+					  unsigned long addr, size_t size,
+					  int access);
+
+static inline struct ll_umem_req ll_umem_req(unsigned long a1,
+					     unsigned long a2,
+					     unsigned long a3)
+{
+	return (struct ll_umem_req){
+		.va = true, .access = (int)a3, .addr = a1, .size = a2,
+	};
+}
+
+static inline struct ib_umem *ll_umem_get_call(ll_umem_get_fn orig,
+					       struct ib_device *device,
+					       unsigned long a1,
+					       unsigned long a2,
+					       unsigned long a3)
+{
+	return orig(device, a1, a2, (int)a3);
+}
+#endif
+
+/*
+ * Is @insn, a function's first four bytes, an ENDBR, sealed (the kernel's
+ * poison) or not?  is_endbr() answered that until its argument became the
+ * address to read (7.x), and that one is not exported; the test is made
+ * here from gen_endbr() and gen_endbr_poison(), as both do.
+ */
+static inline bool ll_is_endbr(u32 insn)
+{
+#if HAS_KERNEL_IBT
+	return insn == gen_endbr_poison() ||
+	       (insn & ~0x01000000U) == gen_endbr();	/* ENDBR32 too */
+#else
+	return false;
+#endif
+}
 
 #endif /* _LL_COMPAT_H */

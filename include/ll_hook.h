@@ -71,6 +71,12 @@ struct ll_hook_table {
 	  .func = _func, .orig = (void **)(_orig) }
 #define LL_PRE(_name, _pre)						\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre }
+/* the same, installed only when @_on: a hook some kernels need */
+#define LL_WRAP_IF(_on, _name, _wanted, _func, _orig)			\
+	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
+	  .func = _func, .orig = (void **)(_orig), .off = !(_on) }
+#define LL_PRE_IF(_on, _name, _pre)					\
+	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .off = !(_on) }
 #define LL_FILTER(_name, _filter)					\
 	{ .name = _name, .kind = LL_HOOK_FILTER, .wanted = _filter }
 #define LL_CALL(_name, _stub)						\

@@ -41,20 +41,10 @@ static inline int ll_enum_param_get(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%s\n", p->names[READ_ONCE(*p->value)]);
 }
 
-/*
- * LL_ENUM_PARAM() - a writable (0644) parameter @name over int @var, one of
- * the strings of array @names; @changed runs after each write, or NULL.
- */
-#define LL_ENUM_PARAM(name, var, names, changed, desc)			\
-	static const struct ll_enum_param ll_enum_##name = {		\
-		names, ARRAY_SIZE(names), &(var), changed		\
-	};								\
-	static const struct kernel_param_ops ll_enum_ops_##name = {	\
-		.set = ll_enum_param_set,				\
-		.get = ll_enum_param_get,				\
-	};								\
-	module_param_cb(name, &ll_enum_ops_##name,			\
-			(void *)&ll_enum_##name, 0644);			\
-	MODULE_PARM_DESC(name, desc)
+/* The ops of such a parameter, whose arg is its struct ll_enum_param */
+static const struct kernel_param_ops ll_enum_param_ops = {
+	.set = ll_enum_param_set,
+	.get = ll_enum_param_get,
+};
 
 #endif /* _LL_PARAM_H */

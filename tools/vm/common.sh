@@ -25,9 +25,15 @@ kver_suite() {
 	local suite=
 	case $1 in
 	*+deb13-*) suite=trixie ;;
+	*+deb14-*) suite=sid ;;
 	esac
-	if [ -n "$suite" ] &&
-		[ "$suite" != "$(. /etc/os-release && echo "$VERSION_CODENAME")" ]; then
+	local this
+	this=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	# sid goes by the next release's name; its debian_version says sid
+	case $(cat /etc/debian_version 2>/dev/null) in
+	*/sid) this=sid ;;
+	esac
+	if [ -n "$suite" ] && [ "$suite" != "$this" ]; then
 		echo "$suite"
 	fi
 }
