@@ -833,10 +833,11 @@ int ll_pins_implicit_deny(struct inode *inode, loff_t start, loff_t end)
 	spin_unlock(&ll_pin_lock);
 	if (!umem)
 		return 0;
-	pr_info_ratelimited("pid %d (%s): layout change of %u:%u:%lu refused: bytes %lld-%lld pinned by MR %llu of pid %d (%s) under an implicit lease (implicit=deny)\n",
+	pr_info_ratelimited("pid %d (%s): layout change of %u:%u:%llu refused: bytes %lld-%lld pinned by MR %llu of pid %d (%s) under an implicit lease (implicit=deny)\n",
 			    task_tgid_nr(current), current->comm,
 			    MAJOR(inode->i_sb->s_dev), MINOR(inode->i_sb->s_dev),
-			    inode->i_ino, from, to, umem, pid, comm);
+			    (unsigned long long)inode->i_ino, from, to, umem,
+			    pid, comm);
 	return -ETXTBSY;
 }
 
@@ -1026,12 +1027,12 @@ static int ll_pins_implicit_begin(unsigned long addr, size_t size,
 		ll = ret ? NULL : ll_lease_implicit(files[i]);
 		if (IS_ERR(ll) && PTR_ERR(ll) == -EACCES) {
 			inode = file_inode(files[i]);
-			pr_info_ratelimited("pid %d (%s): no implicit lease on %u:%u:%lu for its registration: not the file's owner, no CAP_LEASE\n",
+			pr_info_ratelimited("pid %d (%s): no implicit lease on %u:%u:%llu for its registration: not the file's owner, no CAP_LEASE\n",
 					    task_tgid_nr(current),
 					    current->comm,
 					    MAJOR(inode->i_sb->s_dev),
 					    MINOR(inode->i_sb->s_dev),
-					    inode->i_ino);
+					    (unsigned long long)inode->i_ino);
 		} else if (IS_ERR(ll) && PTR_ERR(ll) != -ENODEV) {
 			ret = PTR_ERR(ll);
 		} else if (!IS_ERR_OR_NULL(ll)) {
