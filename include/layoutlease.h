@@ -62,6 +62,9 @@ static inline bool ll_state_listed(enum ll_state state)
 
 struct ll_lease {
 	struct list_head node;		/* in ll_leases, under ll_lock */
+	struct hlist_head pin_list;	/* its pin records, under ll_pin_lock
+					 * (lease_pin.c); empty when zeroed
+					 */
 	struct kref ref;
 	u64 id;
 	struct inode *inode;		/* counted */
