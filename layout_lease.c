@@ -50,6 +50,18 @@ static bool ll_changing(struct inode *inode);
 static void ll_expire_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ll_expire_work, ll_expire_fn);
 
+/*
+ * Wake the waiters for a lease's change (ll_break_wait(), unload): most
+ * changes have none, and then cost no lock.  Their wait_event() puts them
+ * on the queue before testing their condition; wq_has_sleeper() orders
+ * the change before the test of the queue.
+ */
+static void ll_wake_gone(void)
+{
+	if (wq_has_sleeper(&ll_gone_wq))
+		wake_up_all(&ll_gone_wq);
+}
+
 #define LL_SET_FLAGS	(F_LAYOUT | F_EXCLUSIVE)
 
 /*
@@ -455,7 +467,7 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive)
 		ll_set_state(ll, LL_ACTIVE);
 		spin_unlock(&ll_lock);
 		/* a breaker waiting for other leases must break this one too */
-		wake_up_all(&ll_gone_wq);
+		ll_wake_gone();
 		trace_layoutlease_set(ll);
 	}
 	ll_lease_put(ll);
@@ -955,7 +967,7 @@ static void ll_lease_gone(struct ll_lease *ll)
 
 	if (was != LL_SETTING)
 		ll_report_end(ll, timed_out);
-	wake_up_all(&ll_gone_wq);
+	ll_wake_gone();
 	ll_lease_put(ll);
 }
 
@@ -1077,7 +1089,7 @@ static bool ll_setlease_pre(const unsigned long *args, long *ret)
 		if (err == -EAGAIN)
 			return false;	/* no layout lease: the kernel's F_UNLCK */
 		/* a classic lease of the same file goes too, as it would */
-		if (!err)
+		if (!err && ll_inode_has_leases(file_inode(filp)))
 			vfs_setlease(filp, F_UNLCK, NULL, (void **)&filp);
 		*ret = err;
 		return true;
@@ -1283,7 +1295,7 @@ static void ll_refuse_stuck(void)
 	}
 	spin_unlock(&ll_lock);
 	if (any)
-		wake_up_all(&ll_gone_wq);
+		ll_wake_gone();
 }
 
 /* Fence or kill the holders of the pins under expired leases. */
