@@ -181,12 +181,18 @@ bool ll_pre_dispatch(const unsigned long *args, unsigned long site,
 		     long *ret)
 {
 	struct ll_hook *hook;
-	bool done = false;
+	bool done;
 
-	ll_hook_enter();
+	/*
+	 * A call the hook has no business with costs the lookup and the
+	 * filter, which sleeps nowhere: the trampoline's own code, which the
+	 * RCU-tasks grace period of ll_hooks_remove() covers.
+	 */
 	hook = ll_hook_at(site - MCOUNT_INSN_SIZE, true);
-	if (hook)
-		done = hook->pre(args, ret);
+	if (!hook || (hook->pre_wanted && !hook->pre_wanted(args)))
+		return false;
+	ll_hook_enter();
+	done = hook->pre(args, ret);
 	ll_hook_leave();
 	return done;
 }
