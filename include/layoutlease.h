@@ -80,9 +80,9 @@ struct ll_lease {
 					 * (lease_pin.c); empty when zeroed
 					 */
 	struct kref ref;
+	dev_t dev;
 	u64 id;
 	struct inode *inode;		/* counted */
-	dev_t dev;
 	unsigned long ino;
 	int fd;				/* fd of the F_SETLEASE call: si_fd */
 	pid_t pid;			/* tgid of the setter, for logs */
@@ -166,6 +166,7 @@ int ll_lease_pin(struct ll_lease *ll, unsigned long pages);
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages);
 int ll_leases_init(int (*revoke)(struct ll_lease *ll, enum ll_revoke how));
 void ll_leases_shutdown(void);
+void ll_leases_exit(void);
 
 /* fasync_owner.c */
 int ll_owner_attach(struct ll_file_lease *fl, int fd);
