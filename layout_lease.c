@@ -1430,6 +1430,33 @@ struct ll_lease *ll_lease_find_get(u64 id)
 }
 
 /**
+ * ll_lease_next_get() - the lease after @ll by id
+ * @ll: a lease the caller holds a reference on, which it keeps
+ *
+ * One step through the tree while @ll is in it; a search from its id on
+ * once it is gone.
+ *
+ * Return: the next lease, with a reference, or NULL when there is none.
+ */
+struct ll_lease *ll_lease_next_get(struct ll_lease *ll)
+{
+	struct ll_lease *next;
+	struct rb_node *n;
+
+	spin_lock(&ll_lock);
+	if (ll->state != LL_GONE) {
+		n = rb_next(&ll->id_node);
+		next = n ? rb_entry(n, struct ll_lease, id_node) : NULL;
+	} else {
+		next = ll_find_id(ll->id + 1);
+	}
+	if (next)
+		kref_get(&next->ref);
+	spin_unlock(&ll_lock);
+	return next;
+}
+
+/**
  * ll_leases_listed() - how many leases are listed (ll_state_listed())
  *
  * Return: the count, for /proc/fs/layoutlease/stats.

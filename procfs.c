@@ -66,7 +66,8 @@ out:
 
 /*
  * The leases by id, each looked at with a reference and no lock of the
- * module's held between two: a read costs what it prints.
+ * module's held between two: a read costs what it prints.  A read goes on
+ * from the lease it stopped at, by its id.
  */
 static void *ll_leases_start(struct seq_file *m, loff_t *pos)
 {
@@ -79,11 +80,12 @@ static void *ll_leases_start(struct seq_file *m, loff_t *pos)
 
 static void *ll_leases_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	struct ll_lease *ll = v;
+	struct ll_lease *ll = v, *next;
 
-	*pos = ll->id + 1;
+	next = ll_lease_next_get(ll);
+	*pos = next ? next->id : ll->id + 1;
 	ll_lease_put(ll);
-	return ll_leases_start(m, pos);
+	return next;
 }
 
 static void ll_leases_stop(struct seq_file *m, void *v)

@@ -159,6 +159,7 @@ void ll_break_layout_nowait(struct inode *inode);
 struct ll_hook_table *ll_lease_hooks_init(void);
 struct ll_lease **ll_leases_snapshot(unsigned int states, unsigned int *count);
 struct ll_lease *ll_lease_find_get(u64 id);
+struct ll_lease *ll_lease_next_get(struct ll_lease *ll);
 unsigned int ll_leases_listed(void);
 void ll_leases_snapshot_put(struct ll_lease **snap, unsigned int count);
 int ll_lease_admin_break(u64 id);
