@@ -123,11 +123,12 @@ static void churn(const char *path, bool breaker, int stop, struct churned *c)
 /*
  * rmmod and insmod while leases are being set and broken.  The churners
  * run at nice 19: they are the load, rmmod and insmod what is tested.  At
- * nice 0 the eight of them took each rmmod's and insmod's share of the
- * guest's two vCPUs, and those of the kernel threads their RCU-tasks
- * waits depend on: a cycle took 16 s on an idle host and over a minute on
- * a busy one, 2 to 3 s at nice 19.  They still run on the other vCPU, and
- * on both whenever rmmod or insmod waits; the test checks that they did.
+ * nice 0 the eight of them took most of the guest's two vCPUs from rmmod
+ * and insmod and from the kernel threads their RCU-tasks waits depend on:
+ * a cycle took 16 s with a host core to the VM, 45 to 90 s with five VMs
+ * on two cores; at nice 19, 10 s with five VMs on two cores.  They still
+ * run on the other vCPU, and on both whenever rmmod or insmod waits; the
+ * test checks that they did.
  */
 TEST_F_TIMEOUT(unload, rmmod_during_churn, 600)
 {
