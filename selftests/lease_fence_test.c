@@ -620,6 +620,8 @@ FIXTURE_SETUP(race)
 
 	ASSERT_LE(0, fd);
 	close(fd);
+	/* a thousand holders are forked next */
+	rdma_preload();
 }
 
 FIXTURE_TEARDOWN(race)

@@ -234,6 +234,7 @@ TEST_F_TIMEOUT(stress, exit_during_revocation, 600)
 	long r = ll_stat("revocations");
 	int i, rounds = 100, st;
 
+	rdma_preload();		/* for the holders forked next */
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 10));
 	ASSERT_EQ(0, ll_sh("echo kill > " LL_PARAM("revoke")));
 	for (i = 0; i < rounds; i++) {
