@@ -127,7 +127,9 @@ static void stop_truncator(struct __test_metadata *_metadata,
 
 /*
  * Register under a lease; when the break comes, deregister and release
- * just as the 2 ms timeout leaves the pins in place (revoke=unlock).
+ * just as the 2 ms timeout leaves the pins in place (revoke=unlock).  The
+ * timeouts and delays of these races are times ll_slowness(): they are
+ * set for the speed of a stock kernel under TCG.
  */
 TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 {
@@ -138,7 +140,8 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 
 	/* this process holds the MRs: at a timeout, leave them (no kill) */
 	ASSERT_EQ(0, ll_sh("echo unlock > " LL_PARAM("revoke")));
-	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 2));
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"),
+				   2 * ll_slowness()));
 	sfd = break_signals();
 	ASSERT_LE(0, sfd);
 	/* first: a truncator with the uverbs fd would hold the MRs too */
@@ -193,16 +196,16 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 TEST_F_TIMEOUT(stress, release_against_timeout, 600)
 {
 	long b = ll_stat("breaks"), t = ll_stat("timeouts");
-	int i, fd, sfd, rounds = 2000, released = 0;
+	int i, fd, sfd, rounds = 2000, released = 0, k = ll_slowness();
 
-	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 1));
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), k));
 	sfd = break_signals();
 	ASSERT_LE(0, sfd);
 	self->breaker = start_truncator(self->path, self->stop);
 	for (i = 0; i < rounds; i++) {
 		int r;
 
-		struct timespec ts = { 0, (i % 16) * 1000000L };
+		struct timespec ts = { 0, (i % 16) * k * 1000000L };
 
 		fd = leased_fd(self->path);
 		ASSERT_LE(0, fd);
@@ -232,9 +235,9 @@ TEST_F_TIMEOUT(stress, exit_during_revocation, 600)
 {
 	long b = ll_stat("breaks"), t = ll_stat("timeouts");
 	long r = ll_stat("revocations");
-	int i, rounds = 100, st;
+	int i, rounds = 100, st, k = ll_slowness();
 
-	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 10));
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 10 * k));
 	ASSERT_EQ(0, ll_sh("echo kill > " LL_PARAM("revoke")));
 	for (i = 0; i < rounds; i++) {
 		int up[2];
@@ -248,7 +251,7 @@ TEST_F_TIMEOUT(stress, exit_during_revocation, 600)
 			struct ibv_context *ctx = open_rxe0();
 			struct ibv_pd *pd = ibv_alloc_pd(ctx);
 			int fd = open(self->path, O_RDWR);
-			struct timespec ts = { 0, (i % 20) * 1000000L };
+			struct timespec ts = { 0, (i % 20) * k * 1000000L };
 			void *buf;
 
 			signal(SIGIO, SIG_IGN);
