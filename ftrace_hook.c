@@ -55,6 +55,15 @@
 
 static struct ll_hook_table *const *ll_tables;
 static unsigned int ll_table_count;
+
+/*
+ * Every hook, the PRE ones ([1]) apart from the others ([0]), in one flat
+ * array each, set once by ll_hooks_install(): the callbacks look a patch
+ * site up among a few hooks, not through every table.
+ */
+#define LL_MAX_HOOKS	32
+static struct ll_hook *ll_flat[2][LL_MAX_HOOKS];
+static unsigned int ll_flat_count[2];
 static DEFINE_MUTEX(ll_hook_mutex);	/* the hooks' ip and orig */
 static atomic_t ll_hook_inflight = ATOMIC_INIT(0);
 
@@ -97,18 +106,33 @@ void ll_hook_set_arg(struct pt_regs *regs, unsigned int n, unsigned long val)
 /* The hook whose patch site is @ip, of the PRE kind or of the others. */
 static struct ll_hook *ll_hook_at(unsigned long ip, bool pre)
 {
-	unsigned int t, i;
+	struct ll_hook *const *hook = ll_flat[pre];
+	struct ll_hook *const *end = hook + ll_flat_count[pre];
 
-	for (t = 0; t < ll_table_count; t++) {
-		for (i = 0; i < ll_tables[t]->count; i++) {
-			struct ll_hook *hook = &ll_tables[t]->hooks[i];
-			bool is_pre = hook->kind == LL_HOOK_PRE;
+	for (; hook < end; hook++)
+		if (READ_ONCE((*hook)->ip) == ip)
+			return *hook;
+	return NULL;
+}
 
-			if (READ_ONCE(hook->ip) == ip && is_pre == pre)
-				return hook;
+/* Fill ll_flat from the tables. */
+static int ll_flatten(struct ll_hook_table *const *tables, unsigned int count)
+{
+	unsigned int t, i, pre;
+
+	ll_flat_count[0] = 0;
+	ll_flat_count[1] = 0;
+	for (t = 0; t < count; t++) {
+		for (i = 0; i < tables[t]->count; i++) {
+			struct ll_hook *hook = &tables[t]->hooks[i];
+
+			pre = hook->kind == LL_HOOK_PRE;
+			if (ll_flat_count[pre] == LL_MAX_HOOKS)
+				return -E2BIG;
+			ll_flat[pre][ll_flat_count[pre]++] = hook;
 		}
 	}
-	return NULL;
+	return 0;
 }
 
 static void notrace ll_ftrace_callback(unsigned long ip,
@@ -157,12 +181,18 @@ bool ll_pre_dispatch(const unsigned long *args, unsigned long site,
 		     long *ret)
 {
 	struct ll_hook *hook;
-	bool done = false;
+	bool done;
 
-	ll_hook_enter();
+	/*
+	 * A call the hook has no business with costs the lookup and the
+	 * filter, which sleeps nowhere: the trampoline's own code, which the
+	 * RCU-tasks grace period of ll_hooks_remove() covers.
+	 */
 	hook = ll_hook_at(site - MCOUNT_INSN_SIZE, true);
-	if (hook)
-		done = hook->pre(args, ret);
+	if (!hook || (hook->pre_wanted && !hook->pre_wanted(args)))
+		return false;
+	ll_hook_enter();
+	done = hook->pre(args, ret);
 	ll_hook_leave();
 	return done;
 }
@@ -376,8 +406,11 @@ static void ll_unhook_all(void)
 int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 {
 	unsigned int t;
-	int ret = 0;
+	int ret;
 
+	ret = ll_flatten(tables, count);
+	if (ret)
+		return ret;
 	ll_tables = tables;
 	ll_table_count = count;
 	mutex_lock(&ll_hook_mutex);

@@ -169,6 +169,12 @@ static int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
 	return 0;
 }
 
+/* do_truncate(): a file with leases, or a DAX file (ll_inode_needs_break()) */
+static bool ll_want_truncate(const unsigned long *args)
+{
+	return ll_inode_needs_break(d_inode((struct dentry *)args[1]));
+}
+
 /* do_truncate(idmap, dentry, length, time_attrs, filp) */
 static bool ll_truncate_pre(const unsigned long *args, long *ret)
 {
@@ -422,7 +428,7 @@ static bool ll_want_dax_busy(struct pt_regs *regs)
 }
 
 static struct ll_hook ll_change_hooks[] = {
-	LL_PRE("do_truncate", ll_truncate_pre),
+	LL_PRE_IF("do_truncate", ll_want_truncate, ll_truncate_pre),
 	LL_WRAP("vfs_fallocate", ll_want_fallocate, ll_vfs_fallocate,
 		&orig_vfs_fallocate),
 	LL_WRAP(LL_CLONE_FN, ll_want_remap, ll_clone_file_range,
@@ -433,7 +439,7 @@ static struct ll_hook ll_change_hooks[] = {
 		&orig_break_lease),
 	LL_WRAP("dax_layout_busy_page_range", ll_want_dax_busy,
 		ll_dax_busy_page, &orig_dax_busy_page),
-	LL_WRAP_IF(LL_DAX_PINS_SEEN, "dax_delete_mapping_range",
+	LL_WRAP_ON(LL_DAX_PINS_SEEN, "dax_delete_mapping_range",
 		   ll_want_dax_busy, ll_dax_delete_range,
 		   &orig_dax_delete_range),
 };

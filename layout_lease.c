@@ -27,8 +27,22 @@
 #include "ll_trace.h"
 
 struct ll_stats ll_stats;
-LIST_HEAD(ll_leases);
 DEFINE_SPINLOCK(ll_lock);
+/*
+ * Every lease from its creation until it is gone, by id, under ll_lock:
+ * /proc, an administrator's break, unload.  A lease in it holds its
+ * file_lock's reference, so a lookup under ll_lock may take one more.
+ * Ids only grow: an insertion goes to the right end.
+ */
+static struct rb_root ll_lease_ids = RB_ROOT;
+/* Leases from their break until they are gone, under ll_lock: the expiry */
+static LIST_HEAD(ll_broken);
+static atomic_t ll_listed_count;	/* leases in ll_state_listed() states */
+/*
+ * struct ll_lease, 152 bytes: in kmalloc-192 each would take 192
+ * (Documentation/benchmarks.rst, P6's memory per lease).
+ */
+static struct kmem_cache *ll_lease_cache;
 static DEFINE_MUTEX(ll_set_mutex);
 static DECLARE_WAIT_QUEUE_HEAD(ll_gone_wq);
 static atomic64_t ll_next_id;
@@ -40,6 +54,18 @@ static DEFINE_SPINLOCK(ll_change_lock);
 
 static void ll_expire_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(ll_expire_work, ll_expire_fn);
+
+/*
+ * Wake the waiters for a lease's change (ll_break_wait(), unload): most
+ * changes have none, and then cost no lock.  Their wait_event() puts them
+ * on the queue before testing their condition; wq_has_sleeper() orders
+ * the change before the test of the queue.
+ */
+static void ll_wake_gone(void)
+{
+	if (wq_has_sleeper(&ll_gone_wq))
+		wake_up_all(&ll_gone_wq);
+}
 
 #define LL_SET_FLAGS	(F_LAYOUT | F_EXCLUSIVE)
 
@@ -127,7 +153,7 @@ static void ll_lease_free(struct kref *ref)
 	iput(ll->inode);
 	put_cred(ll->cred);
 	put_pid(ll->tgid);
-	kfree(ll);
+	kmem_cache_free(ll_lease_cache, ll);
 }
 
 /**
@@ -137,6 +163,33 @@ static void ll_lease_free(struct kref *ref)
 void ll_lease_put(struct ll_lease *ll)
 {
 	kref_put(&ll->ref, ll_lease_free);
+}
+
+static bool ll_id_less(struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct ll_lease, id_node)->id <
+	       rb_entry(b, struct ll_lease, id_node)->id;
+}
+
+/* The lease with the lowest id from @id on, or NULL; under ll_lock. */
+static struct ll_lease *ll_find_id(u64 id)
+{
+	struct rb_node *n = ll_lease_ids.rb_node;
+	struct ll_lease *found = NULL, *ll;
+
+	lockdep_assert_held(&ll_lock);
+	while (n) {
+		ll = rb_entry(n, struct ll_lease, id_node);
+		if (ll->id < id) {
+			n = n->rb_right;
+		} else {
+			found = ll;
+			if (ll->id == id)
+				break;
+			n = n->rb_left;
+		}
+	}
+	return found;
 }
 
 static void ll_expire_arm(unsigned long deadline);
@@ -176,8 +229,11 @@ static bool ll_set_state(struct ll_lease *ll, enum ll_state to)
 	lockdep_assert_held(&ll_lock);
 	if (!(ll_next_states[ll->state] & BIT(to)))
 		return false;
+	if (ll_state_listed(ll->state) != ll_state_listed(to))
+		atomic_add(ll_state_listed(to) ? 1 : -1, &ll_listed_count);
 	ll->state = to;
 	if (to == LL_BREAKING) {
+		list_add_tail(&ll->node, &ll_broken);
 		ll->break_start = jiffies;
 		ll->deadline = ll_break_deadline();
 		ll_expire_arm(ll->deadline);
@@ -186,6 +242,7 @@ static bool ll_set_state(struct ll_lease *ll, enum ll_state to)
 				 msecs_to_jiffies(READ_ONCE(break_timeout_ms));
 	} else if (to == LL_GONE) {
 		list_del_init(&ll->node);
+		rb_erase(&ll->id_node, &ll_lease_ids);
 	}
 	return true;
 }
@@ -404,10 +461,11 @@ static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
 	struct ll_file_lease *fl;
 	struct ll_lease *ll;
 
-	ll = kzalloc(sizeof(*ll), GFP_KERNEL);
+	ll = kmem_cache_zalloc(ll_lease_cache, GFP_KERNEL);
 	fl = ll_alloc_lease();
 	if (!ll || !fl) {
-		kfree(ll);
+		if (ll)
+			kmem_cache_free(ll_lease_cache, ll);
 		if (fl)
 			ll_free_lease(fl);
 		return NULL;
@@ -462,7 +520,7 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive,
 	ll_lease_on_free(fl, &ll_fl_ops);
 	kref_get(&ll->ref);
 	spin_lock(&ll_lock);
-	list_add_tail(&ll->node, &ll_leases);
+	rb_add(&ll->id_node, &ll_lease_ids, ll_id_less);
 	spin_unlock(&ll_lock);
 
 	ret = vfs_setlease(filp, F_RDLCK, &fl, NULL);
@@ -479,7 +537,7 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive,
 		ll_set_state(ll, LL_ACTIVE);
 		spin_unlock(&ll_lock);
 		/* a breaker waiting for other leases must break this one too */
-		wake_up_all(&ll_gone_wq);
+		ll_wake_gone();
 		trace_layoutlease_set(ll);
 		if (implicit) {
 			kref_get(&ll->ref);
@@ -1207,7 +1265,7 @@ static void ll_lease_gone(struct ll_lease *ll)
 
 	if (was != LL_SETTING)
 		ll_report_end(ll, timed_out);
-	wake_up_all(&ll_gone_wq);
+	ll_wake_gone();
 	ll_lease_put(ll);
 }
 
@@ -1269,18 +1327,16 @@ static const struct ll_lease_manager_operations ll_lm_ops = {
 int ll_lease_admin_break(u64 id)
 {
 	struct file_lock_context *ctx;
-	struct ll_lease *ll = NULL, *it;
+	struct ll_lease *ll;
 	struct ll_file_lease *fl;
 	int ret = -ENOENT;
 
 	spin_lock(&ll_lock);
-	list_for_each_entry(it, &ll_leases, node) {
-		if (it->id == id && it->state != LL_SETTING) {
-			ll = it;
-			kref_get(&ll->ref);
-			break;
-		}
-	}
+	ll = ll_find_id(id);
+	if (ll && (ll->id != id || ll->state == LL_SETTING))
+		ll = NULL;
+	if (ll)
+		kref_get(&ll->ref);
 	spin_unlock(&ll_lock);
 	if (!ll)
 		return -ENOENT;
@@ -1332,7 +1388,7 @@ static bool ll_setlease_pre(const unsigned long *args, long *ret)
 		if (err == -EAGAIN)
 			return false;	/* no layout lease: the kernel's F_UNLCK */
 		/* a classic lease of the same file goes too, as it would */
-		if (!err)
+		if (!err && ll_inode_has_leases(file_inode(filp)))
 			vfs_setlease(filp, F_UNLCK, NULL, (void **)&filp);
 		*ret = err;
 		return true;
@@ -1341,6 +1397,27 @@ static bool ll_setlease_pre(const unsigned long *args, long *ret)
 		return false;
 	*ret = ll_lease_set(filp, (int)args[0], arg);
 	return true;
+}
+
+/*
+ * The PRE hooks' filters: classic requests, and requests on files without
+ * any lease, cost a lockless look at the inode's lease list.
+ */
+static bool ll_setlease_wanted(const unsigned long *args)
+{
+	struct file *filp = (struct file *)args[1];
+	ll_setlease_arg arg = (ll_setlease_arg)args[2];
+
+	if (arg == F_UNLCK)
+		return ll_inode_has_leases(file_inode(filp));
+	return arg & ~(long)(F_RDLCK | F_WRLCK | F_UNLCK);
+}
+
+static bool ll_getlease_wanted(const unsigned long *args)
+{
+	struct file *filp = (struct file *)args[0];
+
+	return ll_inode_has_leases(file_inode(filp));
 }
 
 /* fcntl_getlease(filp) */
@@ -1385,8 +1462,8 @@ static bool ll_want_lease_modify(struct pt_regs *regs)
 }
 
 static struct ll_hook ll_lease_hooks[] = {
-	LL_PRE("fcntl_setlease", ll_setlease_pre),
-	LL_PRE("fcntl_getlease", ll_getlease_pre),
+	LL_PRE_IF("fcntl_setlease", ll_setlease_wanted, ll_setlease_pre),
+	LL_PRE_IF("fcntl_getlease", ll_getlease_wanted, ll_getlease_pre),
 	/* only where the kernel frees a lease without a callback (6.9+) */
 	LL_WRAP("lease_modify", ll_want_lease_modify, ll_lease_modify,
 		&orig_lease_modify),
@@ -1412,8 +1489,8 @@ struct ll_hook_table *ll_lease_hooks_init(void)
 }
 
 /*
- * The next lease @match selects, moved to state @to (so that it is not
- * selected again), with a reference.
+ * The next broken lease @match selects, moved to state @to (so that it is
+ * not selected again), with a reference.
  */
 static struct ll_lease *ll_next(bool (*match)(struct ll_lease *),
 				enum ll_state to)
@@ -1421,7 +1498,7 @@ static struct ll_lease *ll_next(bool (*match)(struct ll_lease *),
 	struct ll_lease *ll;
 
 	spin_lock(&ll_lock);
-	list_for_each_entry(ll, &ll_leases, node) {
+	list_for_each_entry(ll, &ll_broken, node) {
 		if (!match(ll) || !ll_set_state(ll, to))
 			continue;
 		kref_get(&ll->ref);
@@ -1453,27 +1530,33 @@ static struct file *ll_get_file(struct ll_lease *ll)
 	return filp;
 }
 
+/* Remove @ll as the kernel: not its owner.  Drops the caller's reference. */
+static void ll_unlock_put(struct ll_lease *ll)
+{
+	const struct cred *old;
+	struct file *filp;
+
+	filp = ll_get_file(ll);
+	if (filp) {
+		old = override_creds(ll_cred);
+		ll_lease_unlock(ll, filp);
+		revert_creds(old);
+		fput(filp);
+	}
+	ll_lease_put(ll);
+}
+
 /*
- * Remove every lease @match selects, as the kernel: not its owner.  Each
- * moves to @to first: LL_EXPIRING or LL_UNLOADING.
+ * Remove every broken lease @match selects, as the kernel: not its owner.
+ * Each moves to @to first (LL_EXPIRING).
  */
 static void ll_unlock_matching(bool (*match)(struct ll_lease *),
 			       enum ll_state to)
 {
-	const struct cred *old;
 	struct ll_lease *ll;
-	struct file *filp;
 
-	while ((ll = ll_next(match, to))) {
-		filp = ll_get_file(ll);
-		if (filp) {
-			old = override_creds(ll_cred);
-			ll_lease_unlock(ll, filp);
-			revert_creds(old);
-			fput(filp);
-		}
-		ll_lease_put(ll);
-	}
+	while ((ll = ll_next(match, to)))
+		ll_unlock_put(ll);
 }
 
 static bool ll_past(struct ll_lease *ll)
@@ -1522,7 +1605,7 @@ static void ll_refuse_stuck(void)
 	bool any = false;
 
 	spin_lock(&ll_lock);
-	list_for_each_entry(ll, &ll_leases, node) {
+	list_for_each_entry(ll, &ll_broken, node) {
 		if (!ll_to_refuse(ll) || !ll_set_state(ll, LL_REFUSING))
 			continue;
 		any = true;
@@ -1532,7 +1615,7 @@ static void ll_refuse_stuck(void)
 	}
 	spin_unlock(&ll_lock);
 	if (any)
-		wake_up_all(&ll_gone_wq);
+		ll_wake_gone();
 }
 
 /* Fence or kill the holders of the pins under expired leases. */
@@ -1573,7 +1656,7 @@ static void ll_expire_fn(struct work_struct *work)
 	ll_unlock_matching(ll_expired, LL_EXPIRING);
 	ll_refuse_stuck();
 	spin_lock(&ll_lock);
-	list_for_each_entry(ll, &ll_leases, node) {
+	list_for_each_entry(ll, &ll_broken, node) {
 		unsigned long when;
 
 		/* a refusing lease waits for its last unpin, which kicks */
@@ -1593,9 +1676,87 @@ static void ll_expire_fn(struct work_struct *work)
 	spin_unlock(&ll_lock);
 }
 
-static bool ll_any(struct ll_lease *ll)
+/* Every lease, moved to LL_UNLOADING and removed; by id, each once. */
+static void ll_unlock_all(void)
 {
-	return true;
+	struct rb_node *n;
+	struct ll_lease *ll;
+	u64 id = 0;
+
+	for (;;) {
+		spin_lock(&ll_lock);
+		ll = ll_find_id(id);
+		/* those being removed already (their file closing) stay */
+		while (ll && !ll_set_state(ll, LL_UNLOADING)) {
+			n = rb_next(&ll->id_node);
+			ll = n ? rb_entry(n, struct ll_lease, id_node) : NULL;
+		}
+		if (ll)
+			kref_get(&ll->ref);
+		spin_unlock(&ll_lock);
+		if (!ll)
+			return;
+		id = ll->id + 1;
+		ll_unlock_put(ll);
+	}
+}
+
+/**
+ * ll_lease_find_get() - the lease with the lowest id from @id on
+ * @id: where to start
+ *
+ * For walks that look at each lease in turn (/proc): no lock is held
+ * between two leases.
+ *
+ * Return: the lease, with a reference, or NULL when there is none.
+ */
+struct ll_lease *ll_lease_find_get(u64 id)
+{
+	struct ll_lease *ll;
+
+	spin_lock(&ll_lock);
+	ll = ll_find_id(id);
+	if (ll)
+		kref_get(&ll->ref);
+	spin_unlock(&ll_lock);
+	return ll;
+}
+
+/**
+ * ll_lease_next_get() - the lease after @ll by id
+ * @ll: a lease the caller holds a reference on, which it keeps
+ *
+ * One step through the tree while @ll is in it; a search from its id on
+ * once it is gone.
+ *
+ * Return: the next lease, with a reference, or NULL when there is none.
+ */
+struct ll_lease *ll_lease_next_get(struct ll_lease *ll)
+{
+	struct ll_lease *next;
+	struct rb_node *n;
+
+	spin_lock(&ll_lock);
+	if (ll->state != LL_GONE) {
+		n = rb_next(&ll->id_node);
+		next = n ? rb_entry(n, struct ll_lease, id_node) : NULL;
+	} else {
+		next = ll_find_id(ll->id + 1);
+	}
+	if (next)
+		kref_get(&next->ref);
+	spin_unlock(&ll_lock);
+	return next;
+}
+
+/**
+ * ll_leases_listed() - how many leases are listed (ll_state_listed())
+ *
+ * Return: the count, for /proc/fs/layoutlease/stats.
+ */
+unsigned int ll_leases_listed(void)
+{
+	return atomic_read(&ll_listed_count);
 }
 
 /**
@@ -1610,18 +1771,18 @@ static bool ll_any(struct ll_lease *ll)
  */
 struct ll_lease **ll_leases_snapshot(unsigned int states, unsigned int *count)
 {
-	struct ll_lease **snap, *ll;
+	struct ll_lease **snap, *ll, *tmp;
 	unsigned int n = 0, max = 0;
 
 	spin_lock(&ll_lock);
-	list_for_each_entry(ll, &ll_leases, node)
+	rbtree_postorder_for_each_entry_safe(ll, tmp, &ll_lease_ids, id_node)
 		max++;
 	spin_unlock(&ll_lock);
 	snap = kvmalloc_array(max ? max : 1, sizeof(*snap), GFP_KERNEL);
 	if (!snap)
 		return ERR_PTR(-ENOMEM);
 	spin_lock(&ll_lock);
-	list_for_each_entry(ll, &ll_leases, node) {
+	rbtree_postorder_for_each_entry_safe(ll, tmp, &ll_lease_ids, id_node) {
 		if (n == max)
 			break;
 		if (!(states & BIT(ll->state)))
@@ -1674,7 +1835,8 @@ static void ll_unlock_unloading(void)
 }
 
 /**
- * ll_leases_init() - prepare the credentials the module removes leases with
+ * ll_leases_init() - prepare the credentials the module removes leases
+ *		      with, and the cache leases come from
  * @revoke: fences or kills the holders of a lease's pins, returns how
  *          many files or processes
  *
@@ -1683,8 +1845,25 @@ static void ll_unlock_unloading(void)
 int ll_leases_init(int (*revoke)(struct ll_lease *ll, enum ll_revoke how))
 {
 	ll_revoke_pins = revoke;
+	ll_lease_cache = KMEM_CACHE(ll_lease, 0);
+	if (!ll_lease_cache)
+		return -ENOMEM;
 	ll_cred = ll_kernel_cred();
-	return ll_cred ? 0 : -ENOMEM;
+	if (ll_cred)
+		return 0;
+	kmem_cache_destroy(ll_lease_cache);
+	return -ENOMEM;
+}
+
+/**
+ * ll_leases_exit() - free the cache of leases, once none is left
+ *
+ * After ll_leases_shutdown() and ll_pins_shutdown(): pin records hold
+ * references on their leases.
+ */
+void ll_leases_exit(void)
+{
+	kmem_cache_destroy(ll_lease_cache);
 }
 
 /**
@@ -1703,9 +1882,9 @@ void ll_leases_shutdown(void)
 
 	/* leases of files in __fput() go away by themselves */
 	do {
-		ll_unlock_matching(ll_any, LL_UNLOADING);
+		ll_unlock_all();
 		ll_unlock_unloading();
-	} while (!wait_event_timeout(ll_gone_wq, list_empty(&ll_leases),
+	} while (!wait_event_timeout(ll_gone_wq, RB_EMPTY_ROOT(&ll_lease_ids),
 				     HZ / 20));
 	/* a write of the revoke parameter must not queue it again */
 	spin_lock(&ll_lock);

@@ -75,8 +75,21 @@ module_param_cb(implicit_scope, &ll_enum_param_ops, (void *)&ll_implicit_scope_p
 MODULE_PARM_DESC(implicit_scope,
 		 "Implicit leases for registrations over shared mappings of: dax (fsdax files, default) or all (any regular file)");
 
+/*
+ * One record per (umem, file).  Indexed four ways, so that every lookup
+ * looks only at the records it is about: by umem (release, linking the
+ * MR), by inode (the busy-page report and the layout-change checks), by
+ * uverbs file (a fence), and on its lease's list (revocation).  Only
+ * the /proc listing walks ll_pins.  At most 192 bytes, one kmalloc-192
+ * object (Documentation/benchmarks.rst, P6's memory per pin).
+ */
 struct ll_pin {
-	struct hlist_node hnode;	/* ll_pin_hash, by umem */
+	struct hlist_node hnode;	/* ll_pin_hash by umem; the build and
+					 * release lists before and after
+					 */
+	struct hlist_node inode_node;	/* ll_pin_inodes, by inode */
+	struct hlist_node uverbs_node;	/* ll_pin_files, by uverbs file */
+	struct hlist_node lease_node;	/* @lease's pin_list */
 	struct list_head node;		/* ll_pins, in registration order */
 	u64 umem_id;
 	struct ib_umem *umem;
@@ -84,23 +97,28 @@ struct ll_pin {
 	struct ib_uobject *uobj;	/* the MR's, once known; not counted:
 					 * the MR outlives the record
 					 */
-	bool fenced;			/* @uverbs is being fenced */
-	bool collected;			/* handed to the fence to destroy */
-	bool releasing;			/* in ib_umem_release() */
 	struct page *busy;		/* a DAX page to report busy, or NULL */
 	struct file *file;		/* counted: the mapped file, which is
-					 * the leased one: keeps @lease in place
+					 * the leased one: keeps @lease in
+					 * place; NULL: a /proc reader's cursor
 					 */
 	struct ll_lease *lease;		/* counted, or NULL */
-	pid_t pid;			/* the registering process, for logs */
-	struct pid *tgid;		/* counted: the same, for /proc */
-	char comm[TASK_COMM_LEN];
-	dev_t dev;
-	unsigned long ino;
+	struct pid *tgid;		/* counted: the registering process */
 	loff_t start, end;		/* file bytes [start, end) */
 	unsigned long pages;
 	int access;
+	bool fenced;			/* @uverbs is being fenced */
+	bool collected;			/* handed to the fence to destroy */
+	bool releasing;			/* in ib_umem_release() */
+	char comm[TASK_COMM_LEN];
 };
+
+/* The file a record pins: its device and inode number, for /proc and logs */
+#define ll_pin_inode(pin)	file_inode((pin)->file)
+#define ll_pin_dev(pin)		(ll_pin_inode(pin)->i_sb->s_dev)
+#define ll_pin_ino(pin)		(ll_pin_inode(pin)->i_ino)
+/* The registering process, for logs */
+#define ll_pin_pid(pin)		pid_nr((pin)->tgid)
 
 static struct file *ll_cmd_file(void)
 {
@@ -133,11 +151,23 @@ static void ll_umem_get_end(struct ll_cmd *c)
 	}
 }
 
-static DEFINE_HASHTABLE(ll_pin_hash, 8);
-static LIST_HEAD(ll_pins);
-static DEFINE_SPINLOCK(ll_pin_lock);	/* ll_pin_hash, ll_pins */
+/*
+ * The records, under ll_pin_lock.  Lock order: ll_pin_lock, then
+ * task_lock() and a file table's file_lock (ll_task_holds()); never the
+ * other way.  ll_lock (layout_lease.c) and a lease's inode's flc_lock are
+ * never held when it is taken, nor taken under it.  A record is on ll_pins,
+ * in the inode and uverbs hashes and on its lease's list from
+ * ll_pins_record() to ll_pins_release_end(), and in the umem hash until
+ * ll_pins_release_begin().
+ */
+static DEFINE_HASHTABLE(ll_pin_hash, 10);	/* by umem */
+static DEFINE_HASHTABLE(ll_pin_inodes, 12);	/* by inode */
+static DEFINE_HASHTABLE(ll_pin_files, 8);	/* by uverbs file */
+static LIST_HEAD(ll_pins);			/* for /proc */
+static DEFINE_SPINLOCK(ll_pin_lock);
 static atomic64_t ll_next_umem;
 static atomic64_t ll_pinned_pages;
+static atomic_t ll_pin_count;			/* listed records */
 
 /* Free a record; @counted: it was in the listings and the counters. */
 static void ll_pin_free(struct ll_pin *pin, bool counted)
@@ -156,14 +186,46 @@ static void ll_pin_free(struct ll_pin *pin, bool counted)
 	kfree(pin);
 }
 
+/* Into the indexes and the counters, under ll_pin_lock. */
+static void ll_pin_list(struct ll_pin *pin)
+{
+	lockdep_assert_held(&ll_pin_lock);
+	hash_add(ll_pin_hash, &pin->hnode, (unsigned long)pin->umem);
+	hash_add(ll_pin_inodes, &pin->inode_node,
+		 (unsigned long)ll_pin_inode(pin));
+	if (pin->uverbs)
+		hash_add(ll_pin_files, &pin->uverbs_node,
+			 (unsigned long)pin->uverbs);
+	if (pin->lease)
+		hlist_add_head(&pin->lease_node, &pin->lease->pin_list);
+	list_add_tail(&pin->node, &ll_pins);
+	atomic_inc(&ll_pin_count);
+	atomic64_add(pin->pages, &ll_pinned_pages);
+}
+
+/*
+ * Out of the indexes but the umem hash (the caller moves ->hnode), under
+ * ll_pin_lock; its pages are counted until ll_pin_free().
+ */
+static void ll_pin_unlist(struct ll_pin *pin)
+{
+	lockdep_assert_held(&ll_pin_lock);
+	hash_del(&pin->inode_node);
+	if (pin->uverbs)
+		hash_del(&pin->uverbs_node);
+	if (pin->lease)
+		hlist_del(&pin->lease_node);
+	list_del(&pin->node);
+	atomic_dec(&ll_pin_count);
+}
+
 /* The record of @umem for @file in @list, or a new one. */
-static struct ll_pin *ll_pin_for(struct list_head *list, struct ib_umem *umem,
+static struct ll_pin *ll_pin_for(struct hlist_head *list, struct ib_umem *umem,
 				 u64 id, struct file *file, int access)
 {
-	struct inode *inode = file_inode(file);
 	struct ll_pin *pin;
 
-	list_for_each_entry(pin, list, node)
+	hlist_for_each_entry(pin, list, hnode)
 		if (pin->file == file)
 			return pin;
 	pin = kzalloc(sizeof(*pin), GFP_KERNEL);
@@ -174,14 +236,11 @@ static struct ll_pin *ll_pin_for(struct list_head *list, struct ib_umem *umem,
 	pin->uverbs = ll_cmd_file();
 	pin->file = get_file(file);
 	pin->lease = ll_lease_of_file(file);
-	pin->pid = task_tgid_nr(current);
 	pin->tgid = get_pid(task_tgid(current));
 	get_task_comm(pin->comm, current);
-	pin->dev = inode->i_sb->s_dev;
-	pin->ino = inode->i_ino;
 	pin->start = LLONG_MAX;
 	pin->access = access;
-	list_add_tail(&pin->node, list);
+	hlist_add_head(&pin->hnode, list);
 	return pin;
 }
 
@@ -210,7 +269,7 @@ static struct page *ll_umem_page(struct ib_umem *umem, unsigned long n,
 }
 
 /* Add the file-backed part of @vma in [start, end) to the records. */
-static int ll_pin_vma(struct list_head *list, struct ib_umem *umem, u64 id,
+static int ll_pin_vma(struct hlist_head *list, struct ib_umem *umem, u64 id,
 		      struct vm_area_struct *vma, unsigned long start,
 		      unsigned long end, int access)
 {
@@ -242,17 +301,20 @@ static int ll_pin_vma(struct list_head *list, struct ib_umem *umem, u64 id,
 	return 0;
 }
 
-static void ll_pins_free_list(struct list_head *list, bool counted)
+static void ll_pins_free_list(struct hlist_head *list, bool counted)
 {
-	struct ll_pin *pin, *tmp;
+	struct hlist_node *tmp;
+	struct ll_pin *pin;
 
-	list_for_each_entry_safe(pin, tmp, list, node)
+	hlist_for_each_entry_safe(pin, tmp, list, hnode) {
+		hlist_del(&pin->hnode);
 		ll_pin_free(pin, counted);
+	}
 }
 
 /* The records of @umem, built from the caller's mappings. */
 static int ll_pins_build(struct ib_umem *umem, int access,
-			 struct list_head *list)
+			 struct hlist_head *list)
 {
 	unsigned long start = umem->address, end = start + umem->length;
 	struct mm_struct *mm = current->mm;
@@ -270,11 +332,11 @@ static int ll_pins_build(struct ib_umem *umem, int access,
 	return ret;
 }
 
-static bool ll_pins_unleased(struct list_head *list, struct ll_pin **which)
+static bool ll_pins_unleased(struct hlist_head *list, struct ll_pin **which)
 {
 	struct ll_pin *pin;
 
-	list_for_each_entry(pin, list, node) {
+	hlist_for_each_entry(pin, list, hnode) {
 		if (!pin->lease) {
 			*which = pin;
 			return true;
@@ -295,8 +357,9 @@ static bool ll_pins_unleased(struct list_head *list, struct ll_pin **which)
  */
 static int ll_pins_record(struct ib_umem *umem, int access)
 {
-	struct ll_pin *pin, *tmp;
-	LIST_HEAD(list);
+	struct hlist_node *tmp;
+	struct ll_pin *pin, *undo;
+	HLIST_HEAD(list);
 	int ret;
 
 	ret = ll_pins_build(umem, access, &list);
@@ -304,20 +367,23 @@ static int ll_pins_record(struct ib_umem *umem, int access)
 		return ret;
 	if (READ_ONCE(require_lease) && ll_pins_unleased(&list, &pin)) {
 		pr_warn_ratelimited("pid %d (%s): long-term pin of %u:%u:%lu without a layout lease refused (require_lease)\n",
-				    pin->pid, pin->comm, MAJOR(pin->dev),
-				    MINOR(pin->dev), pin->ino);
+				    ll_pin_pid(pin), pin->comm, MAJOR(ll_pin_dev(pin)),
+				    MINOR(ll_pin_dev(pin)), ll_pin_ino(pin));
 		ll_pins_free_list(&list, false);
 		return -EPERM;
 	}
 	/* no new pin joins a broken lease */
-	list_for_each_entry(pin, &list, node) {
+	hlist_for_each_entry(pin, &list, hnode) {
 		if (!pin->lease)
 			continue;
 		ret = ll_lease_pin(pin->lease, pin->pages);
 		if (ret) {
-			list_for_each_entry_continue_reverse(pin, &list, node)
-				if (pin->lease)
-					ll_lease_unpin(pin->lease, pin->pages);
+			hlist_for_each_entry(undo, &list, hnode) {
+				if (undo == pin)
+					break;
+				if (undo->lease)
+					ll_lease_unpin(undo->lease, undo->pages);
+			}
 			ll_pins_free_list(&list, false);
 			return ret;
 		}
@@ -329,23 +395,22 @@ static int ll_pins_record(struct ib_umem *umem, int access)
 	 * see.  It begins before it looks for pins (ll_pins_implicit_deny()),
 	 * under this lock: either it sees these, or this sees it.
 	 */
-	list_for_each_entry(pin, &list, node) {
+	hlist_for_each_entry(pin, &list, hnode) {
 		if (pin->lease && READ_ONCE(pin->lease->implicit) &&
-		    ll_inode_changing(file_inode(pin->file))) {
+		    ll_inode_changing(ll_pin_inode(pin))) {
 			spin_unlock(&ll_pin_lock);
-			list_for_each_entry(pin, &list, node)
+			hlist_for_each_entry(pin, &list, hnode)
 				if (pin->lease)
 					ll_lease_unpin(pin->lease, pin->pages);
 			ll_pins_free_list(&list, false);
 			return -EAGAIN;
 		}
 	}
-	list_for_each_entry_safe(pin, tmp, &list, node) {
+	hlist_for_each_entry_safe(pin, tmp, &list, hnode) {
 		/* no unload, so no unhooked unpinning, while pins exist */
 		__module_get(THIS_MODULE);
-		list_move_tail(&pin->node, &ll_pins);
-		hash_add(ll_pin_hash, &pin->hnode, (unsigned long)umem);
-		atomic64_add(pin->pages, &ll_pinned_pages);
+		hlist_del(&pin->hnode);
+		ll_pin_list(pin);
 	}
 	spin_unlock(&ll_pin_lock);
 	return 0;
@@ -367,6 +432,9 @@ static void ll_pins_release_begin(struct ib_umem *umem, struct hlist_head *relea
 	struct hlist_node *tmp;
 	struct ll_pin *pin;
 
+	/* a umem with records was recorded by an earlier ib_umem_get() */
+	if (!atomic_read(&ll_pin_count))
+		return;
 	spin_lock(&ll_pin_lock);
 	hash_for_each_possible_safe(ll_pin_hash, pin, tmp, hnode,
 				    (unsigned long)umem) {
@@ -391,9 +459,7 @@ static void ll_pins_release_begin(struct ib_umem *umem, struct hlist_head *relea
  */
 static void ll_pins_release_end(struct hlist_head *released)
 {
-	struct hlist_node *tmp;
 	struct ll_pin *pin;
-	LIST_HEAD(list);
 
 	/*
 	 * Under the lock, so that no busy-page report falls between: one
@@ -401,15 +467,16 @@ static void ll_pins_release_end(struct hlist_head *released)
 	 * fsdax page still counted by the filesystem's entry, put_page() only
 	 * drops the count and wakes its waiters.
 	 */
+	if (hlist_empty(released))
+		return;
 	spin_lock(&ll_pin_lock);
-	hlist_for_each_entry_safe(pin, tmp, released, hnode) {
-		hlist_del(&pin->hnode);
-		list_move(&pin->node, &list);
+	hlist_for_each_entry(pin, released, hnode) {
+		ll_pin_unlist(pin);
 		if (pin->busy && !LL_DAX_PINS_SEEN)
 			put_page(pin->busy);
 	}
 	spin_unlock(&ll_pin_lock);
-	ll_pins_free_list(&list, true);
+	ll_pins_free_list(released, true);
 }
 
 /**
@@ -417,13 +484,16 @@ static void ll_pins_release_end(struct hlist_head *released)
  */
 void ll_pins_shutdown(void)
 {
-	struct ll_pin *pin, *tmp;
-	LIST_HEAD(list);
+	struct hlist_node *tmp;
+	struct ll_pin *pin;
+	HLIST_HEAD(list);
+	unsigned int bkt;
 
 	spin_lock(&ll_pin_lock);
-	list_for_each_entry_safe(pin, tmp, &ll_pins, node) {
+	hash_for_each_safe(ll_pin_hash, bkt, tmp, pin, hnode) {
 		hash_del(&pin->hnode);
-		list_move(&pin->node, &list);
+		ll_pin_unlist(pin);
+		hlist_add_head(&pin->hnode, &list);
 	}
 	spin_unlock(&ll_pin_lock);
 	ll_pins_free_list(&list, true);
@@ -450,8 +520,9 @@ struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end)
 	if (!IS_DAX(inode))
 		return NULL;
 	spin_lock(&ll_pin_lock);
-	list_for_each_entry(pin, &ll_pins, node) {
-		if (pin->busy && file_inode(pin->file) == inode &&
+	hash_for_each_possible(ll_pin_inodes, pin, inode_node,
+			       (unsigned long)inode) {
+		if (pin->busy && ll_pin_inode(pin) == inode &&
 		    pin->end > start && pin->start <= end) {
 			page = pin->busy;
 			break;
@@ -548,8 +619,8 @@ static int ll_kill_holders(struct file *uverbs, struct ll_pin *pin,
 		}
 		pr_warn_ratelimited("revoking MR %llu: killing pid %d (%s), which holds %lu pinned pages of %u:%u:%lu\n",
 				    pin->umem_id, task_tgid_nr(p), p->comm,
-				    pin->pages, MAJOR(pin->dev), MINOR(pin->dev),
-				    pin->ino);
+				    pin->pages, MAJOR(ll_pin_dev(pin)),
+				    MINOR(ll_pin_dev(pin)), ll_pin_ino(pin));
 		n++;
 	}
 	rcu_read_unlock();
@@ -588,30 +659,46 @@ static int ll_holders_signalable(struct file *uverbs, const struct cred *cred,
 	return err;
 }
 
+/* A record, for a log line written after ll_pin_lock is dropped. */
+struct ll_pin_log {
+	u64 umem_id;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	unsigned long pages;
+	dev_t dev;
+	unsigned long ino;
+};
+
 /*
  * The next uverbs file through which a not yet fenced registration pins
  * under @ll, with a counted reference, or NULL.  The file's records under
  * @ll are marked: the fence takes them all.  Its records under another
- * lease are not: that lease's revocation fences the file again.  *@log is
- * a copy of the record found, for the log line.
+ * lease are not: that lease's revocation fences the file again.  *@log
+ * describes the record found, for the log line.  Looks only at @ll's
+ * records.
  */
 static struct file *ll_pins_next_to_fence(struct ll_lease *ll,
-					  struct ll_pin *log)
+					  struct ll_pin_log *log)
 {
 	struct file *uverbs = NULL;
 	struct ll_pin *pin;
 
 	spin_lock(&ll_pin_lock);
-	list_for_each_entry(pin, &ll_pins, node) {
-		if (pin->lease == ll && pin->uverbs && !pin->fenced) {
+	hlist_for_each_entry(pin, &ll->pin_list, lease_node) {
+		if (pin->uverbs && !pin->fenced) {
 			uverbs = pin->uverbs;
-			*log = *pin;
+			log->umem_id = pin->umem_id;
+			log->pid = ll_pin_pid(pin);
+			memcpy(log->comm, pin->comm, sizeof(log->comm));
+			log->pages = pin->pages;
+			log->dev = ll_pin_dev(pin);
+			log->ino = ll_pin_ino(pin);
 			break;
 		}
 	}
 	if (uverbs) {
-		list_for_each_entry(pin, &ll_pins, node)
-			if (pin->uverbs == uverbs && pin->lease == ll)
+		hlist_for_each_entry(pin, &ll->pin_list, lease_node)
+			if (pin->uverbs == uverbs)
 				pin->fenced = true;
 		/* a file in its last close is releasing its MRs anyway */
 		if (!ll_get_file_unless_zero(uverbs))
@@ -624,8 +711,8 @@ static struct file *ll_pins_next_to_fence(struct ll_lease *ll,
 /* Fence the uverbs files of the registrations under @ll; how many. */
 static int ll_pins_fence(struct ll_lease *ll)
 {
+	struct ll_pin_log pin;
 	struct file *uverbs;
-	struct ll_pin pin;
 	struct ll_who who;
 	int n = 0, err;
 
@@ -666,8 +753,8 @@ static int ll_pins_kill(struct ll_lease *ll)
 	int i, n = 0, nseen = 0;
 
 	spin_lock(&ll_pin_lock);
-	list_for_each_entry(pin, &ll_pins, node) {
-		if (pin->lease != ll || !pin->uverbs)
+	hlist_for_each_entry(pin, &ll->pin_list, lease_node) {
+		if (!pin->uverbs)
 			continue;
 		for (i = 0; i < nseen && seen[i] != pin->uverbs; i++)
 			;
@@ -691,7 +778,7 @@ static int ll_pins_kill(struct ll_lease *ll)
  * being revoked, and that were not handed out before.  Under ll_pin_lock a
  * listed record's MR is alive: it is deregistered only by a command (none
  * runs on @uverbs), by the file's last close (the fence holds the file) or
- * by this fence.
+ * by this fence.  Looks only at @uverbs's records.
  *
  * Return: how many were put in @uobjs.
  */
@@ -702,7 +789,8 @@ unsigned int ll_pins_fence_mrs(struct file *uverbs, struct ib_uobject **uobjs,
 	unsigned int n = 0;
 
 	spin_lock(&ll_pin_lock);
-	list_for_each_entry(pin, &ll_pins, node) {
+	hash_for_each_possible(ll_pin_files, pin, uverbs_node,
+			       (unsigned long)uverbs) {
 		if (n == max)
 			break;
 		if (pin->uverbs != uverbs || !pin->lease || !pin->uobj ||
@@ -753,8 +841,9 @@ bool ll_pins_block_current(struct inode *inode, loff_t start, loff_t end)
 	bool held = false;
 
 	spin_lock(&ll_pin_lock);
-	list_for_each_entry(pin, &ll_pins, node) {
-		if (file_inode(pin->file) == inode && pin->uverbs &&
+	hash_for_each_possible(ll_pin_inodes, pin, inode_node,
+			       (unsigned long)inode) {
+		if (ll_pin_inode(pin) == inode && pin->uverbs &&
 		    pin->end > start && pin->start <= end &&
 		    ll_task_holds(current, pin->uverbs)) {
 			held = true;
@@ -779,8 +868,9 @@ bool ll_pins_in(struct inode *inode, loff_t start, loff_t end)
 	bool in = false;
 
 	spin_lock(&ll_pin_lock);
-	list_for_each_entry(pin, &ll_pins, node) {
-		if (file_inode(pin->file) == inode && pin->busy &&
+	hash_for_each_possible(ll_pin_inodes, pin, inode_node,
+			       (unsigned long)inode) {
+		if (ll_pin_inode(pin) == inode && pin->busy &&
 		    pin->end > start && pin->start <= end) {
 			in = true;
 			break;
@@ -793,8 +883,8 @@ bool ll_pins_in(struct inode *inode, loff_t start, loff_t end)
 static bool ll_pin_implicit_in(struct ll_pin *pin, struct inode *inode,
 			       loff_t start, loff_t end)
 {
-	return pin->lease && READ_ONCE(pin->lease->implicit) &&
-	       file_inode(pin->file) == inode &&
+	return ll_pin_inode(pin) == inode && pin->lease &&
+	       READ_ONCE(pin->lease->implicit) &&
 	       pin->end > start && pin->start <= end;
 }
 
@@ -820,10 +910,11 @@ int ll_pins_implicit_deny(struct inode *inode, loff_t start, loff_t end)
 	pid_t pid = 0;
 
 	spin_lock(&ll_pin_lock);
-	list_for_each_entry(pin, &ll_pins, node) {
+	hash_for_each_possible(ll_pin_inodes, pin, inode_node,
+			       (unsigned long)inode) {
 		if (ll_pin_implicit_in(pin, inode, start, end)) {
 			umem = pin->umem_id;
-			pid = pin->pid;
+			pid = ll_pin_pid(pin);
 			memcpy(comm, pin->comm, sizeof(comm));
 			from = pin->start;
 			to = pin->end;
@@ -859,7 +950,8 @@ void ll_pins_break_implicit(struct inode *inode, loff_t start, loff_t end)
 	do {
 		ll = NULL;
 		spin_lock(&ll_pin_lock);
-		list_for_each_entry(pin, &ll_pins, node) {
+		hash_for_each_possible(ll_pin_inodes, pin, inode_node,
+				       (unsigned long)inode) {
 			if (ll_pin_implicit_in(pin, inode, start, end) &&
 			    READ_ONCE(pin->lease->state) == LL_ACTIVE) {
 				ll = pin->lease;
@@ -887,33 +979,112 @@ bool ll_pins_any(void)
 }
 
 /*
+ * /proc/fs/layoutlease/pins, in registration order.  Each reader has a
+ * cursor on ll_pins (a record without a file), before the next record it
+ * shows.  Each record is found and shown under ll_pin_lock, which is
+ * dropped between two records: a read costs what it prints and holds up
+ * nobody for longer than one line.
+ */
+static struct ll_pin *ll_pins_after(struct ll_pin *cursor)
+{
+	struct ll_pin *pin = cursor;
+
+	lockdep_assert_held(&ll_pin_lock);
+	list_for_each_entry_continue(pin, &ll_pins, node)
+		if (pin->file)
+			return pin;
+	return NULL;
+}
+
+static void *ll_pins_start(struct seq_file *m, loff_t *pos)
+	__acquires(&ll_pin_lock)
+{
+	struct ll_pin *cursor = m->private;
+
+	spin_lock(&ll_pin_lock);
+	if (!*pos || list_empty(&cursor->node))
+		list_move(&cursor->node, &ll_pins);
+	return ll_pins_after(cursor);
+}
+
+static void *ll_pins_next(struct seq_file *m, void *v, loff_t *pos)
+	__must_hold(&ll_pin_lock)
+{
+	struct ll_pin *cursor = m->private, *pin = v;
+
+	list_move(&cursor->node, &pin->node);
+	++*pos;
+	spin_unlock(&ll_pin_lock);
+	cond_resched();
+	spin_lock(&ll_pin_lock);
+	return ll_pins_after(cursor);
+}
+
+static void ll_pins_stop(struct seq_file *m, void *v)
+	__releases(&ll_pin_lock)
+{
+	spin_unlock(&ll_pin_lock);
+}
+
+/*
  * umem pid (comm) maj:min:ino start-end pages lease|- access, for the pins
  * of processes in the reader's pid namespace (as /proc/locks does)
  */
 static int ll_pins_show(struct seq_file *m, void *v)
 {
 	struct pid_namespace *ns = proc_pid_ns(file_inode(m->file)->i_sb);
-	struct ll_pin *pin;
+	struct ll_pin *pin = v;
 	pid_t pid;
 
-	spin_lock(&ll_pin_lock);
-	list_for_each_entry(pin, &ll_pins, node) {
-		pid = pid_nr_ns(pin->tgid, ns);
-		if (!pid)
-			continue;
-		seq_printf(m, "%llu %d (%s) %u:%u:%lu %lld-%lld %lu ",
-			   pin->umem_id, pid, pin->comm, MAJOR(pin->dev),
-			   MINOR(pin->dev), pin->ino, pin->start, pin->end,
-			   pin->pages);
-		if (pin->lease)
-			seq_printf(m, "%llu", pin->lease->id);
-		else
-			seq_puts(m, "-");
-		seq_printf(m, " 0x%x\n", pin->access);
-	}
-	spin_unlock(&ll_pin_lock);
+	pid = pid_nr_ns(pin->tgid, ns);
+	if (!pid)
+		return 0;
+	seq_printf(m, "%llu %d (%s) %u:%u:%lu %lld-%lld %lu ",
+		   pin->umem_id, pid, pin->comm, MAJOR(ll_pin_dev(pin)),
+		   MINOR(ll_pin_dev(pin)), ll_pin_ino(pin), pin->start,
+		   pin->end, pin->pages);
+	if (pin->lease)
+		seq_printf(m, "%llu", pin->lease->id);
+	else
+		seq_puts(m, "-");
+	seq_printf(m, " 0x%x\n", pin->access);
 	return 0;
 }
+
+static const struct seq_operations ll_pins_seq_ops = {
+	.start = ll_pins_start,
+	.next = ll_pins_next,
+	.stop = ll_pins_stop,
+	.show = ll_pins_show,
+};
+
+static int ll_pins_open(struct inode *inode, struct file *file)
+{
+	struct ll_pin *cursor;
+
+	cursor = __seq_open_private(file, &ll_pins_seq_ops, sizeof(*cursor));
+	if (!cursor)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&cursor->node);
+	return 0;
+}
+
+static int ll_pins_release(struct inode *inode, struct file *file)
+{
+	struct ll_pin *cursor = ((struct seq_file *)file->private_data)->private;
+
+	spin_lock(&ll_pin_lock);
+	list_del(&cursor->node);
+	spin_unlock(&ll_pin_lock);
+	return seq_release_private(inode, file);
+}
+
+static const struct proc_ops ll_pins_proc_ops = {
+	.proc_open = ll_pins_open,
+	.proc_read_iter = seq_read_iter,
+	.proc_lseek = seq_lseek,
+	.proc_release = ll_pins_release,
+};
 
 /**
  * ll_pins_stats() - the pin counters, for /proc/fs/layoutlease/stats
@@ -921,14 +1092,7 @@ static int ll_pins_show(struct seq_file *m, void *v)
  */
 void ll_pins_stats(struct seq_file *m)
 {
-	struct ll_pin *pin;
-	unsigned int n = 0;
-
-	spin_lock(&ll_pin_lock);
-	list_for_each_entry(pin, &ll_pins, node)
-		n++;
-	spin_unlock(&ll_pin_lock);
-	seq_printf(m, "pins %u\n", n);
+	seq_printf(m, "pins %d\n", atomic_read(&ll_pin_count));
 	seq_printf(m, "pinned_pages %lld\n", atomic64_read(&ll_pinned_pages));
 }
 
@@ -940,7 +1104,8 @@ void ll_pins_stats(struct seq_file *m)
  */
 int ll_pins_procfs_init(struct proc_dir_entry *dir)
 {
-	return proc_create_single("pins", 0444, dir, ll_pins_show) ?
+	BUILD_BUG_ON(sizeof(struct ll_pin) > 192);
+	return proc_create("pins", 0444, dir, &ll_pins_proc_ops) ?
 	       0 : -ENOMEM;
 }
 
@@ -1199,7 +1364,7 @@ static bool ll_gup_keep_fsdax(const unsigned long *args, long *ret)
 
 static struct ll_hook ll_gup_hooks[] = {
 	LL_FILTER("check_vma_flags", ll_filter_longterm_fsdax),
-	LL_PRE_IF(LL_GUP_KEEP_FN, LL_GUP_KEEP_FN, ll_gup_keep_fsdax),
+	LL_PRE_ON(LL_GUP_KEEP_FN, LL_GUP_KEEP_FN, ll_gup_keep_fsdax),
 };
 
 struct ll_hook_table ll_gup_hook_table = {

@@ -110,11 +110,13 @@ out_hooks:
 	ll_hooks_drain();
 	ll_pins_shutdown();
 	ll_procfs_exit();
+	ll_leases_exit();
 	return err;
 out_procfs:
 	ll_procfs_exit();
 out_leases:
 	ll_leases_shutdown();
+	ll_leases_exit();
 	return err;
 }
 
@@ -126,6 +128,7 @@ static void __exit layoutlease_exit(void)
 	ll_hooks_drain();
 	ll_pins_shutdown();
 	ll_procfs_exit();
+	ll_leases_exit();
 	pr_info("unloaded\n");
 }
 

@@ -45,6 +45,10 @@ static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 	if (!fl)
 		goto out;
 	spin_lock(&ll_lock);
+	if (!ll_state_listed(ll->state)) {
+		spin_unlock(&ll_lock);
+		goto out;
+	}
 	/* an implicit lease's owner is the process that registered */
 	owner = ll->implicit ? pid_nr_ns(ll->tgid, ns) :
 		ll_owner_pid(ll_fl_file(fl), ll->tgid, ns);
@@ -65,31 +69,52 @@ out:
 	spin_unlock(&ctx->flc_lock);
 }
 
+/*
+ * The leases by id, each looked at with a reference and no lock of the
+ * module's held between two: a read costs what it prints.  A read goes on
+ * from the lease it stopped at, by its id.
+ */
+static void *ll_leases_start(struct seq_file *m, loff_t *pos)
+{
+	struct ll_lease *ll = ll_lease_find_get(*pos);
+
+	if (ll)
+		*pos = ll->id;
+	return ll;
+}
+
+static void *ll_leases_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct ll_lease *ll = v, *next;
+
+	next = ll_lease_next_get(ll);
+	*pos = next ? next->id : ll->id + 1;
+	ll_lease_put(ll);
+	return next;
+}
+
+static void ll_leases_stop(struct seq_file *m, void *v)
+{
+	if (!IS_ERR_OR_NULL(v))
+		ll_lease_put(v);
+}
+
 static int ll_leases_show(struct seq_file *m, void *v)
 {
-	struct ll_lease **snap;
-	unsigned int i, n;
-
-	/* leases set meanwhile are in the next read */
-	snap = ll_leases_snapshot(LL_LISTED_STATES, &n);
-	if (IS_ERR(snap))
-		return PTR_ERR(snap);
-	for (i = 0; i < n; i++)
-		ll_show_lease(m, snap[i]);
-	ll_leases_snapshot_put(snap, n);
+	ll_show_lease(m, v);
 	return 0;
 }
 
+static const struct seq_operations ll_leases_seq_ops = {
+	.start = ll_leases_start,
+	.next = ll_leases_next,
+	.stop = ll_leases_stop,
+	.show = ll_leases_show,
+};
+
 static int ll_stats_show(struct seq_file *m, void *v)
 {
-	struct ll_lease *ll;
-	unsigned int leases = 0;
-
-	spin_lock(&ll_lock);
-	list_for_each_entry(ll, &ll_leases, node)
-		leases += ll_state_listed(ll->state);
-	spin_unlock(&ll_lock);
-	seq_printf(m, "leases %u\n", leases);
+	seq_printf(m, "leases %u\n", ll_leases_listed());
 	seq_printf(m, "breaks %lld\n", atomic64_read(&ll_stats.breaks));
 	seq_printf(m, "timeouts %lld\n", atomic64_read(&ll_stats.timeouts));
 	seq_printf(m, "revocations %lld\n",
@@ -131,7 +156,7 @@ int ll_procfs_init(void)
 	if (!ll_proc_dir)
 		return -ENOMEM;
 	if (!proc_create_single("stats", 0444, ll_proc_dir, ll_stats_show) ||
-	    !proc_create_single("leases", 0444, ll_proc_dir, ll_leases_show) ||
+	    !proc_create_seq("leases", 0444, ll_proc_dir, &ll_leases_seq_ops) ||
 	    !proc_create("break", 0200, ll_proc_dir, &ll_break_ops) ||
 	    ll_pins_procfs_init(ll_proc_dir)) {
 		proc_remove(ll_proc_dir);

@@ -15,7 +15,15 @@
  * freeing it.
  *
  * Locks, outermost first: ll_set_mutex (creating and changing leases),
- * the inode's flc_lock, ll_lock (the lease list and each lease's state).
+ * the inode's flc_lock, ll_lock (each lease's state, the leases by id,
+ * the list of broken leases).  The pin records' ll_pin_lock (lease_pin.c)
+ * is taken with none of these held.
+ *
+ * Nothing on a hot path walks every lease or every pin: a lease is found
+ * through its inode's lease list (inode->i_flctx), by id in a tree, or
+ * among the broken leases; a pin record through hashes by umem, inode and
+ * uverbs file, or on its lease's pin_list.  The /proc counts are counters,
+ * and /proc reads resume where they stopped.
  */
 #ifndef _LAYOUTLEASE_H
 #define _LAYOUTLEASE_H
@@ -23,6 +31,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -61,11 +70,19 @@ static inline bool ll_state_listed(enum ll_state state)
 				 BIT(LL_EXPIRING))
 
 struct ll_lease {
-	struct list_head node;		/* in ll_leases, under ll_lock */
+	struct rb_node id_node;		/* in ll_lease_ids until gone, under
+					 * ll_lock
+					 */
+	struct list_head node;		/* in ll_broken from the break on,
+					 * under ll_lock
+					 */
+	struct hlist_head pin_list;	/* its pin records, under ll_pin_lock
+					 * (lease_pin.c); empty when zeroed
+					 */
 	struct kref ref;
+	dev_t dev;
 	u64 id;
 	struct inode *inode;		/* counted */
-	dev_t dev;
 	unsigned long ino;
 	int fd;				/* fd of the F_SETLEASE call: si_fd */
 	pid_t pid;			/* tgid of the setter, for logs */
@@ -130,7 +147,6 @@ struct ll_change {
 };
 
 extern struct ll_stats ll_stats;
-extern struct list_head ll_leases;
 extern spinlock_t ll_lock;
 extern unsigned int break_timeout_ms;
 
@@ -160,12 +176,16 @@ bool ll_inode_changing(struct inode *inode);
 void ll_break_layout_nowait(struct inode *inode);
 struct ll_hook_table *ll_lease_hooks_init(void);
 struct ll_lease **ll_leases_snapshot(unsigned int states, unsigned int *count);
+struct ll_lease *ll_lease_find_get(u64 id);
+struct ll_lease *ll_lease_next_get(struct ll_lease *ll);
+unsigned int ll_leases_listed(void);
 void ll_leases_snapshot_put(struct ll_lease **snap, unsigned int count);
 int ll_lease_admin_break(u64 id);
 int ll_lease_pin(struct ll_lease *ll, unsigned long pages);
 void ll_lease_unpin(struct ll_lease *ll, unsigned long pages);
 int ll_leases_init(int (*revoke)(struct ll_lease *ll, enum ll_revoke how));
 void ll_leases_shutdown(void);
+void ll_leases_exit(void);
 
 /* fasync_owner.c */
 int ll_owner_attach(struct ll_file_lease *fl, int fd);

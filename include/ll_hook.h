@@ -19,7 +19,9 @@
  *                 before the function: @pre returns false to let the
  *                 function run, or true to return *ret to its caller
  *                 instead.  The original is never called by the module.
- *                 Functions of vmlinux only.
+ *                 Functions of vmlinux only.  @pre_wanted, if set, runs
+ *                 first and must not sleep: when it says no, the function
+ *                 runs and @pre does not (LL_PRE_IF).
  * LL_HOOK_FILTER  the ftrace callback runs @wanted, which may rewrite the
  *                 arguments (ll_hook_set_arg()), and the function runs.
  *                 @wanted runs with preemption off and must not sleep.
@@ -54,6 +56,7 @@ struct ll_hook {
 						 */
 	void **orig;				/* WRAP: set to the original */
 	bool (*pre)(const unsigned long *args, long *ret);	/* PRE */
+	bool (*pre_wanted)(const unsigned long *args);	/* PRE, optional */
 	bool off;				/* not installed */
 	unsigned long ip;			/* patch site; 0: not hooked */
 	unsigned long target;			/* CALL: the function's entry */
@@ -71,11 +74,14 @@ struct ll_hook_table {
 	  .func = _func, .orig = (void **)(_orig) }
 #define LL_PRE(_name, _pre)						\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre }
-/* the same, installed only when @_on: a hook some kernels need */
-#define LL_WRAP_IF(_on, _name, _wanted, _func, _orig)			\
+#define LL_PRE_IF(_name, _wanted, _pre)					\
+	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre,		\
+	  .pre_wanted = _wanted }
+/* installed only when @_on: a hook some kernels need */
+#define LL_WRAP_ON(_on, _name, _wanted, _func, _orig)			\
 	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
 	  .func = _func, .orig = (void **)(_orig), .off = !(_on) }
-#define LL_PRE_IF(_on, _name, _pre)					\
+#define LL_PRE_ON(_on, _name, _pre)					\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .off = !(_on) }
 #define LL_FILTER(_name, _filter)					\
 	{ .name = _name, .kind = LL_HOOK_FILTER, .wanted = _filter }
