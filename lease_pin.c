@@ -116,7 +116,8 @@ struct ll_pin {
 /* The file a record pins: its device and inode number, for /proc and logs */
 #define ll_pin_inode(pin)	file_inode((pin)->file)
 #define ll_pin_dev(pin)		(ll_pin_inode(pin)->i_sb->s_dev)
-#define ll_pin_ino(pin)		(ll_pin_inode(pin)->i_ino)
+/* i_ino is a u64 on 7.2: an unsigned long, as ll_lease.ino, on amd64 */
+#define ll_pin_ino(pin)		((unsigned long)ll_pin_inode(pin)->i_ino)
 /* The registering process, for logs */
 #define ll_pin_pid(pin)		pid_nr((pin)->tgid)
 
