@@ -20,7 +20,8 @@
 #define LEN		(1 << 20)
 #define PAGES		(LEN / 4096)
 #define OUT_MAX		65536
-#define CLI_MS		20000	/* a command that takes longer has failed */
+/* a command that takes longer has failed */
+#define CLI_MS		(20000 * ll_slowness())
 #define TRACEFS		"/sys/kernel/tracing"
 #define PYTHON		"/usr/bin/python3"
 

@@ -36,7 +36,8 @@
 #define ADDR		"10.99.0.1"
 #define LEN		(1 << 20)
 #define NEW_LEN		8192
-#define LINE_MS		60000	/* the longest wait for a line of output */
+/* the longest wait for a line of output */
+#define LINE_MS		(60000 * ll_slowness())
 #define BREAK_MS	60000	/* break_timeout_ms while these tests run */
 
 /* A libfabric domain on rxe0, as the examples open it. */

@@ -23,7 +23,8 @@
 #define PORT		18777	/* perftest's TCP port for its exchange */
 #define FILE_LEN	(1 << 20)
 #define MSG_SIZE	4096
-#define RUN_MS		180000	/* the longest a whole run may take */
+/* the longest a whole run may take */
+#define RUN_MS		(180000 * ll_slowness())
 
 FIXTURE(perftest) {
 	char path[2][PATH_MAX];		/* the server's and the client's */

@@ -21,7 +21,8 @@
 #define LL_SHARED	(F_LAYOUT | F_RDLCK)
 #define LL_EXCL		(F_LAYOUT | F_RDLCK | F_EXCLUSIVE)
 #define LL_SIG		(SIGRTMIN + 2)
-#define LL_REPORT_MS	60000	/* a report later than this is a failure */
+/* a report later than this is a failure (more on a slower kernel) */
+#define LL_REPORT_MS	(60000 * ll_slowness())
 
 /* fcntl(F_SETLEASE) as 0 or -errno */
 static inline int ll_setlease(int fd, int arg)

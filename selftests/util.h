@@ -39,6 +39,56 @@ static inline int ll_kernel_at_least(int maj, int min)
 	return a > maj || (a == maj && b >= min);
 }
 
+/*
+ * How many times slower the running kernel is than a stock one, for the
+ * time limits and the timing of races: LL_DEBUG_SLOWNESS on the debug
+ * kernel (tools/vm/debug-kernel, release *-lldebug: KASAN, lockdep and
+ * kmemleak under TCG), 1 elsewhere.  selftests/run_all has the same
+ * factor for a program's time limit (Documentation/testing.rst).
+ */
+#define LL_DEBUG_SLOWNESS	8
+
+static inline int ll_slowness(void)
+{
+	static const char debug[] = "-lldebug";
+	struct utsname u;
+	size_t n;
+
+	if (uname(&u))
+		return 1;
+	n = strlen(u.release);
+	return n >= sizeof(debug) - 1 &&
+	       !strcmp(u.release + n - (sizeof(debug) - 1), debug) ?
+	       LL_DEBUG_SLOWNESS : 1;
+}
+
+/*
+ * The harness's main(), with the time limit of each test (its
+ * TEST_F_TIMEOUT(), or the harness's 30 s) times ll_slowness().
+ */
+#ifndef TEST_HARNESS_MAIN
+#error "include kselftest_harness.h before util.h"
+#endif
+#undef TEST_HARNESS_MAIN
+#define TEST_HARNESS_MAIN \
+	static void __attribute__((constructor)) \
+	__constructor_order_last(void) \
+	{ \
+		if (!__constructor_order) \
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	} \
+	int main(int argc, char **argv) \
+	{ \
+		struct __fixture_metadata *f; \
+		struct __test_metadata *t; \
+		int k = ll_slowness(); \
+		\
+		for (f = __fixture_list; f; f = f->next) \
+			for (t = f->tests; t; t = t->next) \
+				t->timeout *= k; \
+		return test_harness_run(argc, argv); \
+	}
+
 /* Path of @rel in the build tree, the parent of selftests/. */
 static inline void ll_tree_path(char *buf, size_t len, const char *rel)
 {
