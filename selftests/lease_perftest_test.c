@@ -55,12 +55,27 @@ FIXTURE_SETUP(perftest)
 	}
 }
 
+/*
+ * Stop one side.  A side a failed test did not wait for first logs what it
+ * printed and nobody read, and how it exited: which side failed first, and
+ * why, is in that output.
+ */
+static void side_stop(struct child *c)
+{
+	if (c->tag && c->pid > 0 && child_exited(c))
+		fprintf(stderr, "#   %s| exited with %d\n", c->tag,
+			child_status(child_wait(c, 0)));
+	else if (c->tag)
+		child_drain(c, 0);
+	child_stop(c);
+}
+
 FIXTURE_TEARDOWN(perftest)
 {
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		child_stop(&self->side[i]);
+		side_stop(&self->side[i]);
 		unlink(self->path[i]);
 	}
 }
@@ -226,7 +241,7 @@ FIXTURE_TEARDOWN(dax)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		child_stop(&self->side[i]);
+		side_stop(&self->side[i]);
 		unlink(self->path[i]);
 	}
 	ll_module_restore();
