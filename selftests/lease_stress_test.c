@@ -43,19 +43,24 @@ FIXTURE_TEARDOWN(stress)
 	unlink(self->path);
 }
 
-/* Another process truncating the file in a loop until told to stop. */
-static pid_t start_truncator(const char *path, int stop[2])
+/*
+ * Another process truncating the file until @stop's write end is closed:
+ * in a loop, or when @paced once for each byte written there.
+ */
+static pid_t start_truncator(const char *path, int stop[2], bool paced)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		struct pollfd p = { .fd = stop[0], .events = POLLIN };
 		int fd, n = 0;
+		char c;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(stop[1]);
 		fd = open(path, O_RDWR);
-		while (fd >= 0 && poll(&p, 1, 0) == 0) {
+		while (fd >= 0 && (paced ? read(stop[0], &c, 1) == 1 :
+				   poll(&p, 1, 0) == 0)) {
 			/* EINTR and EDEADLK aside, every truncate must work */
 			if (ftruncate(fd, n++ & 1 ? LEN : LEN / 2) &&
 			    errno != EINTR)
@@ -128,13 +133,17 @@ static void stop_truncator(struct __test_metadata *_metadata,
 /*
  * Register under a lease; when the break comes, deregister and release
  * just as the 2 ms timeout leaves the pins in place (revoke=unlock).  The
- * timeouts and delays of these races are times ll_slowness(): they are
- * set for the speed of a stock kernel under TCG.
+ * truncator breaks the lease when told: after the registration, or in
+ * one round of four just before it, when the break may come first.  (A
+ * truncator in a loop broke most leases before ibv_reg_mr() on the debug
+ * kernel, and the race was hardly run.)  The timeouts and delays of these
+ * races are times ll_slowness(): they are set for the speed of a stock
+ * kernel under TCG.
  */
 TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 {
 	long b = ll_stat("breaks"), t = ll_stat("timeouts");
-	int i, fd, sfd, rounds = 1000, lost = 0;
+	int i, fd, sfd, rounds = 1000, lost = 0, early = 0;
 	struct ibv_context *ctx;
 	struct ibv_pd *pd;
 
@@ -145,7 +154,7 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 	sfd = break_signals();
 	ASSERT_LE(0, sfd);
 	/* first: a truncator with the uverbs fd would hold the MRs too */
-	self->breaker = start_truncator(self->path, self->stop);
+	self->breaker = start_truncator(self->path, self->stop, true);
 	ctx = open_rxe0();
 	pd = ibv_alloc_pd(ctx);
 	ASSERT_NE(NULL, pd);
@@ -158,7 +167,15 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 		buf = mmap(NULL, LEN / 2, PROT_READ | PROT_WRITE, MAP_SHARED,
 			   fd, 0);
 		ASSERT_NE(MAP_FAILED, buf);
+		if (i % 4 == 0) {
+			ASSERT_EQ(1, write(self->stop[1], "t", 1));
+			early++;
+		}
 		mr = ibv_reg_mr(pd, buf, LEN / 2, RDMA_ACCESS);
+		ASSERT_TRUE(mr || i % 4 == 0)
+			TH_LOG("round %d: no break yet: %s", i, strerror(errno));
+		if (i % 4)
+			ASSERT_EQ(1, write(self->stop[1], "t", 1));
 		/*
 		 * The break may come first: a broken lease takes no new pin
 		 * (EAGAIN), and after its 2 ms timeout there is no lease.
@@ -168,9 +185,14 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 
 			ASSERT_TRUE(err == EAGAIN || err == EOPNOTSUPP)
 				TH_LOG("errno %d", err);
+			/* seen once, not explained (Documentation/testing.rst) */
+			if ((type & F_LAYOUT) &&
+			    (type & (F_RDLCK | F_WRLCK | F_UNLCK)) != F_UNLCK)
+				ll_sh("sed 's/^/# /' /proc/fs/layoutlease/leases /proc/fs/layoutlease/stats");
 			ASSERT_TRUE(!(type & F_LAYOUT) ||
 				    (type & (F_RDLCK | F_WRLCK | F_UNLCK)) == F_UNLCK)
-				TH_LOG("the lease is not active: 0x%x", type);
+				TH_LOG("round %d: %s, and the lease is not broken: 0x%x",
+				       i, strerror(err), type);
 			lost++;
 		}
 		ASSERT_EQ(0, wait_break(sfd));
@@ -181,10 +203,9 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 		close(fd);
 	}
 	stop_truncator(_metadata, self);
-	ksft_print_msg("%d of %d leases were gone before ibv_reg_mr()\n",
-		       lost, rounds);
+	ksft_print_msg("%d of %d leases broken just before ibv_reg_mr() were gone before it\n",
+		       lost, early);
 	report("dereg_against_break", b, t, ll_stat("revocations"));
-	EXPECT_GT(rounds / 2, lost) TH_LOG("the race was hardly run");
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(0, ll_stat("leases"));
 	ibv_dealloc_pd(pd);
@@ -201,7 +222,7 @@ TEST_F_TIMEOUT(stress, release_against_timeout, 600)
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), k));
 	sfd = break_signals();
 	ASSERT_LE(0, sfd);
-	self->breaker = start_truncator(self->path, self->stop);
+	self->breaker = start_truncator(self->path, self->stop, false);
 	for (i = 0; i < rounds; i++) {
 		int r;
 
