@@ -193,7 +193,23 @@ static struct ll_lease *ll_find_id(u64 id)
 }
 
 static void ll_expire_arm(unsigned long deadline);
-static unsigned long ll_break_deadline(void);
+
+/*
+ * jiffies + msecs_to_jiffies(@ms) may come up to a jiffy before @ms have
+ * passed, since the current jiffy is partly gone: one more, so that the
+ * owner has its whole timeout (and at most a jiffy, 4 ms at HZ=250, more).
+ */
+static unsigned long ll_jiffies_after(unsigned int ms)
+{
+	return jiffies + msecs_to_jiffies(ms) + 1;
+}
+
+static unsigned long ll_break_deadline(void)
+{
+	unsigned long t = ll_jiffies_after(READ_ONCE(break_timeout_ms));
+
+	return t ? t : 1;	/* 0 means "never" to the kernel */
+}
 
 /* The states each state may move to (Documentation: "State machine"). */
 static const unsigned int ll_next_states[] = {
@@ -238,8 +254,7 @@ static bool ll_set_state(struct ll_lease *ll, enum ll_state to)
 		ll->deadline = ll_break_deadline();
 		ll_expire_arm(ll->deadline);
 	} else if (to == LL_REVOKING) {
-		ll->revoke_end = jiffies +
-				 msecs_to_jiffies(READ_ONCE(break_timeout_ms));
+		ll->revoke_end = ll_jiffies_after(READ_ONCE(break_timeout_ms));
 	} else if (to == LL_GONE) {
 		list_del_init(&ll->node);
 		rb_erase(&ll->id_node, &ll_lease_ids);
@@ -1132,13 +1147,6 @@ bool ll_inode_changing(struct inode *inode)
 bool ll_inode_needs_break(struct inode *inode)
 {
 	return ll_inode_has_leases(inode) || IS_DAX(inode);
-}
-
-static unsigned long ll_break_deadline(void)
-{
-	unsigned long t = jiffies + msecs_to_jiffies(READ_ONCE(break_timeout_ms));
-
-	return t ? t : 1;	/* 0 means "never" to the kernel */
 }
 
 /* Arm the expiry work for @deadline unless it will run earlier anyway. */
