@@ -65,28 +65,8 @@ static unsigned int ll_table_count;
 static struct ll_hook *ll_flat[2][LL_MAX_HOOKS];
 static unsigned int ll_flat_count[2];
 static DEFINE_MUTEX(ll_hook_mutex);	/* the hooks' ip and orig */
-static atomic_t ll_hook_inflight = ATOMIC_INIT(0);
-
-/**
- * ll_hook_enter() - a task enters a replacement; call first thing
- */
-void ll_hook_enter(void)
-{
-	atomic_inc(&ll_hook_inflight);
-}
-
-/**
- * ll_hook_leave() - a task leaves a replacement; call last thing
- *
- * Also keeps the call of the original before it a real call: a tail call
- * would be redirected again, since its caller's address is not the
- * module's.
- */
-void ll_hook_leave(void)
-{
-	if (atomic_dec_and_test(&ll_hook_inflight))
-		wake_up_var(&ll_hook_inflight);
-}
+/* tasks between ll_hook_enter() and ll_hook_leave() (ll_hook.h) */
+atomic_t ll_hook_inflight = ATOMIC_INIT(0);
 
 /**
  * ll_hook_set_arg() - rewrite an argument of the traced function
@@ -153,7 +133,8 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 	/* the module's own calls of an original run it */
 	if (within_module(parent_ip, THIS_MODULE))
 		return;
-	if (hook->wanted(regs) && hook->kind == LL_HOOK_WRAP)
+	/* a FILTER's work is its @wanted; a WRAP without one wants all */
+	if ((!hook->wanted || hook->wanted(regs)) && hook->kind == LL_HOOK_WRAP)
 		instruction_pointer_set(regs, (unsigned long)hook->func);
 }
 

@@ -133,23 +133,16 @@ static struct file *ll_cmd_file(void)
  * allowed (ll_pins_dax_allowed()) because ll_pins_record() will record them
  * before ib_umem_get() returns.
  */
-static struct ll_cmd *ll_umem_get_begin(void)
+static void ll_umem_get_begin(struct ll_cmd *c)
 {
-	struct ll_cmd *c = ll_cmd_current();
-
-	if (c) {
-		c->umem_get = true;
-		c->dax_allowed = false;
-	}
-	return c;
+	c->umem_get = true;
+	c->dax_allowed = false;
 }
 
 static void ll_umem_get_end(struct ll_cmd *c)
 {
-	if (c) {
-		c->umem_get = false;
-		c->dax_allowed = false;
-	}
+	c->umem_get = false;
+	c->dax_allowed = false;
 }
 
 /*
@@ -1229,16 +1222,18 @@ static struct ib_umem *ll_umem_get(struct ib_device *device,
 
 	ll_hook_enter();
 	/* only registrations of user memory, through a uverbs command */
-	ret = req.va && ll_cmd_current() ?
-	      ll_pins_implicit_begin(req.addr, req.size, &set) : 0;
+	if (req.va)
+		c = ll_cmd_current();
+	ret = c ? ll_pins_implicit_begin(req.addr, req.size, &set) : 0;
 	if (ret) {
 		ll_hook_leave();
 		return ERR_PTR(ret);
 	}
-	if (req.va)
-		c = ll_umem_get_begin();
+	if (c)
+		ll_umem_get_begin(c);
 	umem = ll_umem_get_call(orig_umem_get, device, a1, a2, a3);
-	ll_umem_get_end(c);
+	if (c)
+		ll_umem_get_end(c);
 	if (!IS_ERR(umem) && req.va) {
 		ret = ll_pins_record(umem, req.access);
 		if (ret) {
@@ -1315,11 +1310,6 @@ struct ll_hook_table ll_core_hook_table = {
 	.count = ARRAY_SIZE(ll_core_hooks),
 };
 
-static bool ll_want_all(struct pt_regs *regs)
-{
-	return true;
-}
-
 /*
  * check_vma_flags(vma, gup_flags): long-term pins of fsdax pages, for a
  * holder of a layout lease, by dropping FOLL_LONGTERM from the check.
@@ -1375,9 +1365,8 @@ struct ll_hook_table ll_gup_hook_table = {
 };
 
 static struct ll_hook ll_uverbs_hooks[] = {
-	LL_WRAP(LL_UMEM_GET, ll_want_all, ll_umem_get, &orig_umem_get),
-	LL_WRAP("ib_umem_release", ll_want_all, ll_umem_release,
-		&orig_umem_release),
+	LL_WRAP_ALL(LL_UMEM_GET, ll_umem_get, &orig_umem_get),
+	LL_WRAP_ALL("ib_umem_release", ll_umem_release, &orig_umem_release),
 };
 
 struct ll_hook_table ll_uverbs_hook_table = {

@@ -325,11 +325,6 @@ static int ll_uverbs_close(struct inode *inode, struct file *filp)
 	return ret;
 }
 
-static bool ll_want_all(struct pt_regs *regs)
-{
-	return true;
-}
-
 /* the uverbs object code: in ib_uverbs, or ib_uverbs_support (ll_compat.h) */
 static struct ll_hook ll_uobj_hooks[] = {
 	LL_CALL("uobj_destroy", ll_uobj_destroy),
@@ -343,14 +338,10 @@ struct ll_hook_table ll_uobj_hook_table = {
 };
 
 static struct ll_hook ll_ufile_hooks[] = {
-	LL_WRAP("ib_uverbs_write", ll_want_all, ll_uverbs_write,
-		&orig_uverbs_write),
-	LL_WRAP("ib_uverbs_ioctl", ll_want_all, ll_uverbs_ioctl,
-		&orig_uverbs_ioctl),
-	LL_WRAP("ib_uverbs_mmap", ll_want_all, ll_uverbs_mmap,
-		&orig_uverbs_mmap),
-	LL_WRAP("ib_uverbs_close", ll_want_all, ll_uverbs_close,
-		&orig_uverbs_close),
+	LL_WRAP_ALL("ib_uverbs_write", ll_uverbs_write, &orig_uverbs_write),
+	LL_WRAP_ALL("ib_uverbs_ioctl", ll_uverbs_ioctl, &orig_uverbs_ioctl),
+	LL_WRAP_ALL("ib_uverbs_mmap", ll_uverbs_mmap, &orig_uverbs_mmap),
+	LL_WRAP_ALL("ib_uverbs_close", ll_uverbs_close, &orig_uverbs_close),
 };
 
 struct ll_hook_table ll_ufile_hook_table = {

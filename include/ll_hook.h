@@ -10,7 +10,8 @@
  * did not seal (CET-IBT, Documentation/layout-leases.rst, "Hooks"):
  *
  * LL_HOOK_WRAP    the ftrace callback sends a call for which @wanted says
- *                 yes to @func, which calls the original through *@orig
+ *                 yes (every call when @wanted is NULL: LL_WRAP_ALL) to
+ *                 @func, which calls the original through *@orig
  *                 and must do some work after that call (no tail call:
  *                 the callback lets the module's own calls through by
  *                 their caller's address).  Installed only when the
@@ -37,8 +38,10 @@
 #ifndef _LL_HOOK_H
 #define _LL_HOOK_H
 
+#include <linux/atomic.h>
 #include <linux/ptrace.h>
 #include <linux/types.h>
+#include <linux/wait_bit.h>
 
 enum ll_hook_kind {
 	LL_HOOK_WRAP,
@@ -72,6 +75,8 @@ struct ll_hook_table {
 #define LL_WRAP(_name, _wanted, _func, _orig)				\
 	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
 	  .func = _func, .orig = (void **)(_orig) }
+#define LL_WRAP_ALL(_name, _func, _orig)				\
+	LL_WRAP(_name, NULL, _func, _orig)
 #define LL_PRE(_name, _pre)						\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre }
 #define LL_PRE_IF(_name, _wanted, _pre)					\
@@ -103,8 +108,31 @@ void ll_pre_tramp(void);
 bool ll_pre_dispatch(const unsigned long *args, unsigned long site,
 		     long *ret);
 
-void ll_hook_enter(void);
-void ll_hook_leave(void);
+extern atomic_t ll_hook_inflight;
+
+/**
+ * ll_hook_enter() - a task enters a replacement; call first thing
+ *
+ * Inline: it runs on every call a WRAP or PRE hook takes, such as each
+ * uverbs command.
+ */
+static inline void ll_hook_enter(void)
+{
+	atomic_inc(&ll_hook_inflight);
+}
+
+/**
+ * ll_hook_leave() - a task leaves a replacement; call last thing
+ *
+ * Also keeps the call of the original before it a real call: a tail call
+ * would be redirected again, since its caller's address is not the
+ * module's.
+ */
+static inline void ll_hook_leave(void)
+{
+	if (atomic_dec_and_test(&ll_hook_inflight))
+		wake_up_var(&ll_hook_inflight);
+}
 
 int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count);
 void ll_hooks_remove(void);
