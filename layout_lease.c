@@ -204,9 +204,9 @@ static unsigned long ll_jiffies_after(unsigned int ms)
 	return jiffies + msecs_to_jiffies(ms) + 1;
 }
 
-static unsigned long ll_break_deadline(void)
+static unsigned long ll_break_deadline(unsigned int ms)
 {
-	unsigned long t = ll_jiffies_after(READ_ONCE(break_timeout_ms));
+	unsigned long t = ll_jiffies_after(ms);
 
 	return t ? t : 1;	/* 0 means "never" to the kernel */
 }
@@ -251,7 +251,8 @@ static bool ll_set_state(struct ll_lease *ll, enum ll_state to)
 	if (to == LL_BREAKING) {
 		list_add_tail(&ll->node, &ll_broken);
 		ll->break_start = jiffies;
-		ll->deadline = ll_break_deadline();
+		ll->break_ms = READ_ONCE(break_timeout_ms);
+		ll->deadline = ll_break_deadline(ll->break_ms);
 		ll_expire_arm(ll->deadline);
 	} else if (to == LL_REVOKING) {
 		ll->revoke_end = ll_jiffies_after(READ_ONCE(break_timeout_ms));
@@ -1239,8 +1240,7 @@ static void ll_report_end(struct ll_lease *ll, bool timed_out)
 	trace_layoutlease_timeout(ll);
 	pr_warn_ratelimited("lease %llu of pid %d on %u:%u:%lu not released within %u ms of the break; removed\n",
 			    ll->id, ll->pid, MAJOR(ll->dev), MINOR(ll->dev),
-			    ll->ino, jiffies_to_msecs(ll->deadline -
-						      ll->break_start));
+			    ll->ino, ll->break_ms);
 	if (atomic_read(&ll->pins))
 		pr_warn_ratelimited("lease %llu: %d pins of %ld pages left in place (revoke=unlock)\n",
 				    ll->id, atomic_read(&ll->pins),

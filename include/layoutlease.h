@@ -95,9 +95,12 @@ struct ll_lease {
 					 */
 	enum ll_state state;		/* under ll_lock */
 	unsigned long break_start;	/* jiffies */
-	unsigned long deadline;		/* jiffies */
+	unsigned long deadline;		/* jiffies: break_ms later, or up
+					 * to a jiffy more
+					 */
 	unsigned long revoke_end;	/* jiffies: the killed have exited */
 	atomic_t pins;			/* pin records under the lease */
+	unsigned int break_ms;		/* break_timeout_ms at the break */
 	atomic_long_t pages;		/* pages they pin */
 };
 
