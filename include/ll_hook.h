@@ -53,7 +53,9 @@ enum ll_hook_kind {
 struct ll_hook {
 	const char *name;			/* the traced function */
 	enum ll_hook_kind kind;
-	bool (*wanted)(struct pt_regs *regs);	/* WRAP, FILTER */
+	bool (*wanted)(struct pt_regs *regs);	/* WRAP (NULL: every call),
+						 * FILTER
+						 */
 	void *func;				/* WRAP: the replacement;
 						 * CALL: the stub
 						 */

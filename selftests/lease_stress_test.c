@@ -182,15 +182,20 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 		 */
 		if (!mr) {
 			int err = errno, type = ll_getlease(fd);
+			bool unbroken = (type & F_LAYOUT) &&
+					(type & (F_RDLCK | F_WRLCK | F_UNLCK)) !=
+					F_UNLCK;
 
 			ASSERT_TRUE(err == EAGAIN || err == EOPNOTSUPP)
 				TH_LOG("errno %d", err);
-			/* seen once, not explained (Documentation/testing.rst) */
-			if ((type & F_LAYOUT) &&
-			    (type & (F_RDLCK | F_WRLCK | F_UNLCK)) != F_UNLCK)
+			/*
+			 * Seen on the debug kernel: F_GETLEASE still says
+			 * F_RDLCK once the broken lease timed out, an open
+			 * bug (Documentation/testing.rst).
+			 */
+			if (unbroken)
 				ll_sh("sed 's/^/# /' /proc/fs/layoutlease/leases /proc/fs/layoutlease/stats");
-			ASSERT_TRUE(!(type & F_LAYOUT) ||
-				    (type & (F_RDLCK | F_WRLCK | F_UNLCK)) == F_UNLCK)
+			ASSERT_FALSE(unbroken)
 				TH_LOG("round %d: %s, and the lease is not broken: 0x%x",
 				       i, strerror(err), type);
 			lost++;
