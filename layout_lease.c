@@ -326,8 +326,10 @@ static struct ll_lease *ll_lookup(struct file *filp, bool *other,
 		if (!(ll_fl_flags(fl) & FL_LAYOUT))
 			continue;
 		if (ll_is_ours(fl) && ll_fl_file(fl) == filp) {
-			found = ll;
-			kref_get(&found->ref);
+			if (!found) {
+				found = ll;
+				kref_get(&found->ref);
+			}
 			continue;
 		}
 		*other = true;
@@ -455,17 +457,27 @@ void ll_lease_unpin(struct ll_lease *ll, unsigned long pages)
 		mod_delayed_work(system_wq, &ll_expire_work, 0);
 }
 
+/*
+ * F_SETLEASE on a file that has a layout lease: its mode changes.
+ * -ENOENT when the lease left the inode's list since ll_lookup() found it
+ * (it timed out, say): the caller looks again, and finds it no more.
+ */
 static int ll_lease_set_mode(struct ll_lease *ll, bool exclusive, bool other)
 {
+	struct file_lock_context *ctx = locks_inode_context(ll->inode);
 	int ret = 0;
 
+	spin_lock(&ctx->flc_lock);
 	spin_lock(&ll_lock);
-	if (exclusive && !ll->exclusive &&
-	    (other || ll->state != LL_ACTIVE))
+	if (!ll_listed(ll))
+		ret = -ENOENT;
+	else if (exclusive && !ll->exclusive &&
+		 (other || ll->state != LL_ACTIVE))
 		ret = -EAGAIN;
 	else
 		ll->exclusive = exclusive;
 	spin_unlock(&ll_lock);
+	spin_unlock(&ctx->flc_lock);
 	return ret;
 }
 
@@ -743,6 +755,7 @@ int ll_lease_set(struct file *filp, int fd, long arg)
 		return -EINVAL;
 
 	mutex_lock(&ll_set_mutex);
+again:
 	ll = ll_lookup(filp, &other, &other_excl);
 	if (ll && ll->implicit) {
 		ret = ll_lease_adopt(ll, filp, fd, exclusive, other);
@@ -750,6 +763,9 @@ int ll_lease_set(struct file *filp, int fd, long arg)
 	} else if (ll) {
 		ret = ll_lease_set_mode(ll, exclusive, other);
 		ll_lease_put(ll);
+		/* off the list now: not found again */
+		if (ret == -ENOENT)
+			goto again;
 	} else if (ll_unloading) {
 		ret = -ENODEV;
 	} else if (other_excl || (exclusive && other) ||
@@ -803,56 +819,65 @@ int ll_lease_release(struct file *filp)
 }
 
 /*
- * What F_GETLEASE says of @filp's leases other than the module's, as the
- * kernel's fcntl_getlease() would (target_leasetype()): F_UNLCK for none.
+ * What F_GETLEASE says of a lease that is not the module's, as the
+ * kernel's fcntl_getlease() would (target_leasetype()).
  */
-static int ll_classic_type(struct file *filp)
+static int ll_target_type(struct ll_file_lease *fl)
 {
-	struct file_lock_context *ctx = locks_inode_context(file_inode(filp));
-	struct ll_file_lease *fl;
-	int type = F_UNLCK;
-
-	spin_lock(&ctx->flc_lock);
-	ll_for_each_lease(fl, ctx) {
-		if (ll_is_ours(fl) || ll_fl_file(fl) != filp)
-			continue;
-		if (ll_fl_flags(fl) & FL_UNLOCK_PENDING)
-			type = F_UNLCK;
-		else if (ll_fl_flags(fl) & FL_DOWNGRADE_PENDING)
-			type = F_RDLCK;
-		else
-			type = ll_fl_type(fl);
-		break;
-	}
-	spin_unlock(&ctx->flc_lock);
-	return type;
+	if (ll_fl_flags(fl) & FL_UNLOCK_PENDING)
+		return F_UNLCK;
+	if (ll_fl_flags(fl) & FL_DOWNGRADE_PENDING)
+		return F_RDLCK;
+	return ll_fl_type(fl);
 }
 
 /**
  * ll_lease_get() - the F_GETLEASE value of an open file's layout lease
  * @filp: the open file description
  *
- * Return: F_LAYOUT with F_RDLCK, or with F_UNLCK while the lease is being
- * broken, and F_EXCLUSIVE for an exclusive lease; for an implicit lease (a
- * registration's, not the caller's), what F_GETLEASE says without it;
- * -ENOENT when @filp holds no layout lease.
+ * One look at the inode's list, under its flc_lock, as fcntl_getlease()
+ * takes: the answer is what the list held at one moment.  (A lease looked
+ * up first and read afterwards could have timed out in between, and a
+ * removed lease read as held.)  While a lease is listed it is not
+ * LL_GONE: the kernel unlinks a lease before it frees it.
+ *
+ * Return: F_LAYOUT with F_RDLCK, or with F_UNLCK once the lease is broken
+ * or being removed, and F_EXCLUSIVE for an exclusive lease; for an
+ * implicit lease (a registration's, not the caller's), what F_GETLEASE
+ * says without it; -ENOENT when @filp holds no layout lease.
  */
 int ll_lease_get(struct file *filp)
 {
-	bool other, other_excl;
+	struct file_lock_context *ctx = locks_inode_context(file_inode(filp));
+	struct ll_file_lease *fl, *ours = NULL, *classic = NULL;
 	struct ll_lease *ll;
-	int ret;
+	enum ll_state state;
+	int ret = -ENOENT;
 
-	ll = ll_lookup(filp, &other, &other_excl);
-	if (!ll)
+	if (!ctx)
 		return -ENOENT;
-	spin_lock(&ll_lock);
-	ret = F_LAYOUT | (ll->exclusive ? F_EXCLUSIVE : 0) |
-	      (ll_state_broken(ll->state) ? F_UNLCK : F_RDLCK);
-	spin_unlock(&ll_lock);
-	if (READ_ONCE(ll->implicit))
-		ret = ll_classic_type(filp);
-	ll_lease_put(ll);
+	spin_lock(&ctx->flc_lock);
+	ll_for_each_lease(fl, ctx) {
+		if (ll_fl_file(fl) != filp)
+			continue;
+		if (!ll_is_ours(fl))
+			classic = classic ?: fl;
+		else if (ll_fl_flags(fl) & FL_LAYOUT)
+			ours = ours ?: fl;
+	}
+	ll = ours ? ll_fl_lease(ours) : NULL;
+	/* ll_lease_adopt() clears implicit under flc_lock */
+	if (ll && READ_ONCE(ll->implicit)) {
+		ret = classic ? ll_target_type(classic) : F_UNLCK;
+	} else if (ll) {
+		spin_lock(&ll_lock);
+		state = ll->state;
+		ret = F_LAYOUT | (ll->exclusive ? F_EXCLUSIVE : 0) |
+		      (state == LL_SETTING || state == LL_ACTIVE ?
+		       F_RDLCK : F_UNLCK);
+		spin_unlock(&ll_lock);
+	}
+	spin_unlock(&ctx->flc_lock);
 	return ret;
 }
 

@@ -189,9 +189,9 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 			ASSERT_TRUE(err == EAGAIN || err == EOPNOTSUPP)
 				TH_LOG("errno %d", err);
 			/*
-			 * Seen on the debug kernel: F_GETLEASE still says
-			 * F_RDLCK once the broken lease timed out, an open
-			 * bug (Documentation/testing.rst).
+			 * F_GETLEASE said F_RDLCK here once the broken lease
+			 * timed out, on the debug kernel: a module bug, fixed
+			 * (getlease_against_timeout, testing.rst).
 			 */
 			if (unbroken)
 				ll_sh("sed 's/^/# /' /proc/fs/layoutlease/leases /proc/fs/layoutlease/stats");
@@ -215,6 +215,51 @@ TEST_F_TIMEOUT(stress, dereg_against_break, 600)
 	EXPECT_EQ(0, ll_stat("leases"));
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
+	close(sfd);
+}
+
+/*
+ * F_GETLEASE, again and again, while the timeout removes a broken lease:
+ * once the lease reads as broken it never reads as held again, and then
+ * it reads as gone.  F_GETLEASE used to find the lease and read its state
+ * afterwards, so that a lease the timeout removed in between read as held
+ * (F_RDLCK): seen on the debug kernel in dereg_against_break.
+ */
+TEST_F_TIMEOUT(stress, getlease_against_timeout, 600)
+{
+	long b = ll_stat("breaks"), t = ll_stat("timeouts"), reads = 0;
+	int i, fd, sfd, type, rounds = 500;
+
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"),
+				   2 * ll_slowness()));
+	sfd = break_signals();
+	ASSERT_LE(0, sfd);
+	self->breaker = start_truncator(self->path, self->stop, true);
+	for (i = 0; i < rounds; i++) {
+		bool broken = false;
+
+		fd = leased_fd(self->path);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(1, write(self->stop[1], "t", 1));
+		do {
+			type = ll_getlease(fd);
+			reads++;
+			if (type == (F_LAYOUT | F_UNLCK))
+				broken = true;
+			else
+				ASSERT_TRUE((type == F_LAYOUT && !broken) ||
+					    type == F_UNLCK)
+					TH_LOG("round %d: 0x%x after it read as broken: %d",
+					       i, type, broken);
+		} while (type & F_LAYOUT);
+		ASSERT_EQ(0, wait_break(sfd));
+		close(fd);
+	}
+	stop_truncator(_metadata, self);
+	ksft_print_msg("%ld F_GETLEASE in %d rounds\n", reads, rounds);
+	report("getlease_against_timeout", b, t, ll_stat("revocations"));
+	EXPECT_EQ(rounds, ll_stat("timeouts") - t);
+	EXPECT_EQ(0, ll_stat("leases"));
 	close(sfd);
 }
 
