@@ -819,11 +819,16 @@ int ll_lease_release(struct file *filp)
 }
 
 /*
- * What F_GETLEASE says of a lease that is not the module's, as the
- * kernel's fcntl_getlease() would (target_leasetype()).
+ * What F_GETLEASE says of @fl, the first lease of the open file that is not
+ * the module's, as the kernel's fcntl_getlease() would (target_leasetype()):
+ * F_UNLCK for a delegation (7.2's F_SETDELEG), which F_GETLEASE does not
+ * report.  On 6.1 and 6.12 every lease of a user's open file that is not
+ * the module's is a classic lease.
  */
 static int ll_target_type(struct ll_file_lease *fl)
 {
+	if (!(ll_fl_flags(fl) & FL_LEASE))
+		return F_UNLCK;
 	if (ll_fl_flags(fl) & FL_UNLOCK_PENDING)
 		return F_UNLCK;
 	if (ll_fl_flags(fl) & FL_DOWNGRADE_PENDING)

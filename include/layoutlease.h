@@ -10,9 +10,9 @@
  * reference on it, dropped by ll_lease_gone() when the kernel frees the
  * file_lock, whatever removed it (F_UNLCK, last close, break timeout,
  * rmmod), or from 6.9 on when the lease leaves the inode's list.  While
- * ll->fl is set, ll->file is a valid struct file, though not a counted
- * reference: the kernel removes every lease of a file in __fput() before
- * freeing it.
+ * the file_lock is on the inode's list, its file is alive, though the
+ * module holds no reference on it: __fput() removes every lease of a file,
+ * under flc_lock, before freeing it (ll_listed()).
  *
  * Locks, outermost first: ll_set_mutex (creating and changing leases),
  * the inode's flc_lock, ll_lock (each lease's state, the leases by id,
@@ -88,10 +88,13 @@ struct ll_lease {
 	pid_t pid;			/* tgid of the setter, for logs */
 	struct pid *tgid;		/* counted: the setter, for /proc */
 	const struct cred *cred;	/* the setter's: whom revocation may kill */
-	bool exclusive;
+	bool exclusive;			/* written under flc_lock and ll_lock,
+					 * read under either
+					 */
 	bool implicit;			/* made for a registration, not set by
 					 * F_SETLEASE: no signal, no owner; goes
-					 * with its last pin.  Under ll_lock.
+					 * with its last pin.  Written under
+					 * flc_lock and ll_lock, read under either
 					 */
 	enum ll_state state;		/* under ll_lock */
 	unsigned long break_start;	/* jiffies */

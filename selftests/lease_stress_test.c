@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Races, each run many times: MR deregistration against a break, lease
- * release against the break timeout, process exit during a revocation.
+ * Races, each run many times: MR deregistration against a break,
+ * F_GETLEASE and lease release against the break timeout, process exit
+ * during a revocation.
  * (rmmod during breaks is in lease_unload_test.)  The run must end with
  * no lease, no pin, no hang, and a clean dmesg.
  */
@@ -229,6 +230,7 @@ TEST_F_TIMEOUT(stress, getlease_against_timeout, 600)
 {
 	long b = ll_stat("breaks"), t = ll_stat("timeouts"), reads = 0;
 	int i, fd, sfd, type, rounds = 500;
+	double t0;
 
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"),
 				   2 * ll_slowness()));
@@ -241,7 +243,11 @@ TEST_F_TIMEOUT(stress, getlease_against_timeout, 600)
 		fd = leased_fd(self->path);
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(1, write(self->stop[1], "t", 1));
+		t0 = ll_now();
 		do {
+			/* a truncator that died would leave the lease held */
+			ASSERT_GT(LL_REPORT_MS / 1000.0, ll_now() - t0)
+				TH_LOG("round %d: the lease was never removed", i);
 			type = ll_getlease(fd);
 			reads++;
 			if (type == (F_LAYOUT | F_UNLCK))
