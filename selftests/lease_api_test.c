@@ -457,7 +457,7 @@ static void *thread_main(void *arg)
 TEST_F(api, owner_tid_targets_one_thread)
 {
 	struct f_owner_ex own = { .type = F_OWNER_TID };
-	int go_up[2], go_down[2], st;
+	int go_up[2], go_down[2], go[2], st;
 	pthread_t th;
 	pid_t breaker, tid = 0;
 	char c;
@@ -466,8 +466,10 @@ TEST_F(api, owner_tid_targets_one_thread)
 	ASSERT_EQ(0, pipe(go_up));
 	ASSERT_EQ(0, pipe(go_down));
 	signal(LL_SIG, record_tid);
-	ASSERT_EQ(0, pthread_create(&th, NULL, thread_main,
-				    (int[]){ go_down[0], go_up[1] }));
+	/* the thread's fds, alive as long as the test (not a literal) */
+	go[0] = go_down[0];
+	go[1] = go_up[1];
+	ASSERT_EQ(0, pthread_create(&th, NULL, thread_main, go));
 	ASSERT_EQ(1, read(go_up[0], &c, 1));
 	own.pid = thread_tid;
 	ASSERT_EQ(0, fcntl(self->fd, F_SETSIG, LL_SIG));
