@@ -6,6 +6,7 @@
 # make check      deps, build everything, run every selftest in test VMs
 # make demo       the main job: deps, build, the demo in the test VM
 # make bench      deps, build, what the module costs, measured in the test VM
+# make bench-icount  the same costs in instructions (QEMU -icount), P1 to P4
 # make dkms-source [DESTDIR=]  copy the module's sources to /usr/src for DKMS
 # KVER=... or KDIR=... select another kernel; W=1 is always on.  A kernel
 # of another Debian suite (6.12.107+deb13-amd64) is built in a chroot of
@@ -24,7 +25,8 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SOURCES := Kbuild dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) $(wildcard *.S) \
 		$(wildcard include/*.h include/uapi/linux/*.h)
 
-.PHONY: all deps module selftests programs check demo bench dkms-source clean
+.PHONY: all deps module selftests programs check demo bench bench-icount \
+	dkms-source clean
 
 all: module selftests programs
 
@@ -59,6 +61,10 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	tools/bench/run --kernel $(KVER)
+
+bench-icount: deps
+	$(MAKE) all
+	tools/bench/run --kernel $(KVER) --icount
 
 dkms-source:
 	install -d $(DESTDIR)/usr/src/layoutlease-$(VERSION)
