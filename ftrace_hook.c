@@ -16,6 +16,15 @@
  * at boot on every CPU, so the check means the same in QEMU as on a CPU
  * that enforces IBT.  PRE and FILTER hooks never call the original.
  *
+ * PRE and FILTER hooks are ftrace direct calls of one trampoline
+ * (ftrace_tramp.S), as BPF trampolines are: no pt_regs to fill, no
+ * callback list, no recursion test.  WRAP and CALL hooks go through an
+ * ftrace callback, which is given the traced function's true return
+ * address even when another tracer (the function graph tracer, a
+ * kretprobe) has replaced it on the stack: it is how a WRAP replacement's
+ * own call of its original is told apart.  The hooks of both kinds are
+ * found by patch site in a small hash table.
+ *
  * Calling a function that is no such target (LL_HOOK_CALL): the module
  * calls a stub of its own, and the ftrace callback on the stub changes
  * the address ftrace returns to, exactly as it does for a WRAP hook's
@@ -29,7 +38,7 @@
  * on a module (ib_uverbs) are installed when it is COMING, before its init
  * runs, and removed when it is GOING.
  *
- * The ftrace_ops of the WRAP and FILTER hooks is FTRACE_OPS_FL_PERMANENT:
+ * The ftrace_ops of the WRAP and CALL hooks is FTRACE_OPS_FL_PERMANENT:
  * while the module is loaded, "sysctl kernel.ftrace_enabled=0" is refused
  * instead of silently switching the protection off.
  *
@@ -40,6 +49,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ftrace.h>
+#include <linux/hash.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -56,63 +66,73 @@
 static struct ll_hook_table *const *ll_tables;
 static unsigned int ll_table_count;
 
-/*
- * Every hook, the PRE ones ([1]) apart from the others ([0]), in one flat
- * array each, set once by ll_hooks_install(): the callbacks look a patch
- * site up among a few hooks, not through every table.
- */
-#define LL_MAX_HOOKS	32
-static struct ll_hook *ll_flat[2][LL_MAX_HOOKS];
-static unsigned int ll_flat_count[2];
+/* At most this many hooks, half the size of ll_sites below */
+#define LL_MAX_HOOKS	64
 static DEFINE_MUTEX(ll_hook_mutex);	/* the hooks' ip and orig */
 /* tasks between ll_hook_enter() and ll_hook_leave() (ll_hook.h) */
 atomic_t ll_hook_inflight = ATOMIC_INIT(0);
 
-/**
- * ll_hook_set_arg() - rewrite an argument of the traced function
- * @regs: the registers the ftrace callback was given
- * @n: which argument, 0 to 5
- * @val: its new value
- */
-void ll_hook_set_arg(struct pt_regs *regs, unsigned int n, unsigned long val)
+/* Is @hook a direct call of ll_hook_tramp, rather than an ftrace callback? */
+static bool ll_is_direct(const struct ll_hook *hook)
 {
-	unsigned long *arg[] = { &regs->di, &regs->si, &regs->dx,
-				 &regs->cx, &regs->r8, &regs->r9 };
-
-	if (!WARN_ON_ONCE(n >= ARRAY_SIZE(arg)))
-		*arg[n] = val;
+	return hook->kind == LL_HOOK_PRE || hook->kind == LL_HOOK_FILTER;
 }
 
-/* The hook whose patch site is @ip, of the PRE kind or of the others. */
-static struct ll_hook *ll_hook_at(unsigned long ip, bool pre)
-{
-	struct ll_hook *const *hook = ll_flat[pre];
-	struct ll_hook *const *end = hook + ll_flat_count[pre];
+/*
+ * The installed hooks by patch site, for the trampoline and the callback:
+ * an open-addressed table, probed from hash_long(site) on until an empty
+ * slot.  A slot keeps its hook when the hook is removed (its ip is 0 then,
+ * so it matches nothing), and is taken again by the next hook that needs
+ * it, so that a module's hooks can come and go for ever.  A CALL hook's
+ * site is its stub's.
+ */
+#define LL_SITE_BITS	7	/* 2 * LL_MAX_HOOKS slots */
+static struct ll_hook *ll_sites[1 << LL_SITE_BITS];
 
-	for (; hook < end; hook++)
-		if (READ_ONCE((*hook)->ip) == ip)
-			return *hook;
+/* Under ll_hook_mutex, before @hook->ip is set to @ip. */
+static void ll_site_add(struct ll_hook *hook, unsigned long ip)
+{
+	unsigned int i, n = hash_long(ip, LL_SITE_BITS);
+	struct ll_hook *slot;
+
+	for (i = 0; i < ARRAY_SIZE(ll_sites); i++, n++) {
+		n &= ARRAY_SIZE(ll_sites) - 1;
+		slot = ll_sites[n];
+		/* an empty slot, or one whose hook is not installed */
+		if (!slot || slot == hook || !READ_ONCE(slot->ip)) {
+			WRITE_ONCE(ll_sites[n], hook);
+			return;
+		}
+	}
+	/* LL_MAX_HOOKS hooks fill half the table at most */
+	WARN_ON_ONCE(1);
+}
+
+/* The installed hook whose patch site is @ip, or NULL. */
+static struct ll_hook *ll_hook_at(unsigned long ip)
+{
+	unsigned int i, n = hash_long(ip, LL_SITE_BITS);
+	struct ll_hook *slot;
+
+	for (i = 0; i < ARRAY_SIZE(ll_sites); i++, n++) {
+		slot = READ_ONCE(ll_sites[n & (ARRAY_SIZE(ll_sites) - 1)]);
+		if (!slot)
+			return NULL;
+		if (READ_ONCE(slot->ip) == ip)
+			return slot;
+	}
 	return NULL;
 }
 
-/* Fill ll_flat from the tables. */
-static int ll_flatten(struct ll_hook_table *const *tables, unsigned int count)
+/* Are there few enough hooks in the tables for ll_sites? */
+static int ll_count_hooks(struct ll_hook_table *const *tables,
+			  unsigned int count)
 {
-	unsigned int t, i, pre;
+	unsigned int t, n = 0;
 
-	ll_flat_count[0] = 0;
-	ll_flat_count[1] = 0;
-	for (t = 0; t < count; t++) {
-		for (i = 0; i < tables[t]->count; i++) {
-			struct ll_hook *hook = &tables[t]->hooks[i];
-
-			pre = hook->kind == LL_HOOK_PRE;
-			if (ll_flat_count[pre] == LL_MAX_HOOKS)
-				return -E2BIG;
-			ll_flat[pre][ll_flat_count[pre]++] = hook;
-		}
-	}
-	return 0;
+	for (t = 0; t < count; t++)
+		n += tables[t]->count;
+	return n > LL_MAX_HOOKS ? -E2BIG : 0;
 }
 
 static void notrace ll_ftrace_callback(unsigned long ip,
@@ -121,7 +141,8 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 				       struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = ll_ftrace_regs(fregs);
-	struct ll_hook *hook = ll_hook_at(ip, false);
+	struct ll_hook *hook = ll_hook_at(ip);
+	unsigned long args[LL_HOOK_ARGS];
 
 	if (!hook)
 		return;
@@ -131,11 +152,19 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 		return;
 	}
 	/* the module's own calls of an original run it */
-	if (within_module(parent_ip, THIS_MODULE))
+	if (hook->kind != LL_HOOK_WRAP || within_module(parent_ip, THIS_MODULE))
 		return;
-	/* a FILTER's work is its @wanted; a WRAP without one wants all */
-	if ((!hook->wanted || hook->wanted(regs)) && hook->kind == LL_HOOK_WRAP)
-		instruction_pointer_set(regs, (unsigned long)hook->func);
+	if (hook->wanted) {
+		args[0] = regs_get_kernel_argument(regs, 0);
+		args[1] = regs_get_kernel_argument(regs, 1);
+		args[2] = regs_get_kernel_argument(regs, 2);
+		args[3] = regs_get_kernel_argument(regs, 3);
+		args[4] = regs_get_kernel_argument(regs, 4);
+		args[5] = regs_get_kernel_argument(regs, 5);
+		if (!hook->wanted(args))
+			return;
+	}
+	instruction_pointer_set(regs, (unsigned long)hook->func);
 }
 
 static struct ftrace_ops ll_wrap_ops = {
@@ -144,22 +173,21 @@ static struct ftrace_ops ll_wrap_ops = {
 		 FTRACE_OPS_FL_RECURSION | FTRACE_OPS_FL_PERMANENT,
 };
 
-/* The PRE hooks' direct calls: one ftrace_ops, one trampoline. */
+/* The PRE and FILTER hooks' direct calls: one ftrace_ops, one trampoline. */
 static struct ftrace_ops ll_pre_ops;
 
 /**
- * ll_pre_dispatch() - run the PRE hook of a traced function
- * @args: the function's six argument registers
+ * ll_hook_dispatch() - run the direct hook of a traced function
+ * @args: the function's six argument registers, which a FILTER may rewrite
  * @site: the return address of its fentry call
  * @ret: where to put the value the function returns instead of running
  *
- * Called by ll_pre_tramp (ftrace_tramp.S), in the function's context.
+ * Called by ll_hook_tramp (ftrace_tramp.S), in the function's context.
  *
  * Return: true to return *@ret to the function's caller, false to run the
- * function.
+ * function (with @args).
  */
-bool ll_pre_dispatch(const unsigned long *args, unsigned long site,
-		     long *ret)
+bool ll_hook_dispatch(unsigned long *args, unsigned long site, long *ret)
 {
 	struct ll_hook *hook;
 	bool done;
@@ -169,8 +197,15 @@ bool ll_pre_dispatch(const unsigned long *args, unsigned long site,
 	 * filter, which sleeps nowhere: the trampoline's own code, which the
 	 * RCU-tasks grace period of ll_hooks_remove() covers.
 	 */
-	hook = ll_hook_at(site - MCOUNT_INSN_SIZE, true);
-	if (!hook || (hook->pre_wanted && !hook->pre_wanted(args)))
+	hook = ll_hook_at(site - MCOUNT_INSN_SIZE);
+	if (!hook)
+		return false;
+	if (hook->kind == LL_HOOK_FILTER) {
+		hook->wanted(args);
+		return false;
+	}
+	if (hook->kind != LL_HOOK_PRE ||
+	    (hook->pre_wanted && !hook->pre_wanted(args)))
 		return false;
 	ll_hook_enter();
 	done = hook->pre(args, ret);
@@ -231,7 +266,7 @@ static unsigned long ll_stub_site(void *func)
 
 static struct ftrace_ops *ll_hook_ops(struct ll_hook *hook)
 {
-	return hook->kind == LL_HOOK_PRE ? &ll_pre_ops : &ll_wrap_ops;
+	return ll_is_direct(hook) ? &ll_pre_ops : &ll_wrap_ops;
 }
 
 static int ll_hook_one(const char *module, struct ll_hook *hook)
@@ -263,6 +298,7 @@ static int ll_hook_one(const char *module, struct ll_hook *hook)
 		pr_err("cannot trace %s: %d\n", hook->name, ret);
 		return ret;
 	}
+	ll_site_add(hook, site);
 	WRITE_ONCE(hook->ip, site);
 	return 0;
 }
@@ -299,7 +335,7 @@ static int ll_hook_table(struct ll_hook_table *table)
 	for (hook = table->hooks; hook < table->hooks + table->count; hook++) {
 		if (hook->off || hook->ip)
 			continue;
-		if (table->module && hook->kind == LL_HOOK_PRE)
+		if (table->module && ll_is_direct(hook))
 			ret = -EOPNOTSUPP;
 		else
 			ret = ll_hook_one(table->module, hook);
@@ -389,7 +425,7 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 	unsigned int t;
 	int ret;
 
-	ret = ll_flatten(tables, count);
+	ret = ll_count_hooks(tables, count);
 	if (ret)
 		return ret;
 	ll_tables = tables;
@@ -407,7 +443,7 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 	if (ret)
 		goto out_unhook;
 	ret = ll_ftrace_direct_register(&ll_pre_ops,
-					(unsigned long)ll_pre_tramp);
+					(unsigned long)ll_hook_tramp);
 	if (ret)
 		goto out_wrap;
 	ret = register_module_notifier(&ll_module_nb);
@@ -429,7 +465,7 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 	return 0;
 
 out_pre:
-	ll_ftrace_direct_unregister(&ll_pre_ops, (unsigned long)ll_pre_tramp);
+	ll_ftrace_direct_unregister(&ll_pre_ops, (unsigned long)ll_hook_tramp);
 out_wrap:
 	unregister_ftrace_function(&ll_wrap_ops);
 out_unhook:
@@ -448,7 +484,7 @@ void ll_hooks_remove(void)
 {
 	unregister_module_notifier(&ll_module_nb);
 	unregister_ftrace_function(&ll_wrap_ops);
-	ll_ftrace_direct_unregister(&ll_pre_ops, (unsigned long)ll_pre_tramp);
+	ll_ftrace_direct_unregister(&ll_pre_ops, (unsigned long)ll_hook_tramp);
 	ll_unhook_all();
 	ftrace_free_filter(&ll_wrap_ops);
 	ftrace_free_filter(&ll_pre_ops);

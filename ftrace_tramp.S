@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The direct-call trampoline of LL_HOOK_PRE hooks (ftrace_hook.c), x86-64.
+ * The direct-call trampoline of the PRE and FILTER hooks (ftrace_hook.c),
+ * x86-64.
  *
  * ftrace's direct calls enter it from the traced function's fentry site,
  * as a call (or by ftrace's own trampoline returning into it): the return
  * address at 0(%rsp) is the function's body, the function's own return
  * address is at 8(%rsp), and its arguments are in registers.  It passes
- * them to ll_pre_dispatch(), which may sleep, and then either returns into
- * the function with the arguments restored, or returns the value that
- * ll_pre_dispatch() chose straight to the function's caller, as if the
+ * them to ll_hook_dispatch(), which may sleep (a PRE hook) or rewrite them
+ * (a FILTER), and then either returns into the function with the
+ * arguments restored from where it saved them, or returns the value that
+ * ll_hook_dispatch() chose straight to the function's caller, as if the
  * function had returned it.
  *
  * Neither way is an indirect call or jump: the function is entered by
@@ -20,7 +22,7 @@
 #include <asm/unwind_hints.h>
 
 	.text
-SYM_FUNC_START(ll_pre_tramp)
+SYM_FUNC_START(ll_hook_tramp)
 	/* its address is taken (register_ftrace_direct()): objtool wants one */
 	ENDBR
 	pushq	%rbp
@@ -36,9 +38,9 @@ SYM_FUNC_START(ll_pre_tramp)
 	leaq	8(%rsp), %rdi
 	movq	8(%rbp), %rsi
 	movq	%rsp, %rdx
-	call	ll_pre_dispatch
+	call	ll_hook_dispatch
 	testb	%al, %al
-	jnz	.Lll_pre_return
+	jnz	.Lll_hook_return
 	addq	$8, %rsp
 	popq	%rdi
 	popq	%rsi
@@ -49,7 +51,7 @@ SYM_FUNC_START(ll_pre_tramp)
 	popq	%rbp
 	RET
 
-.Lll_pre_return:
+.Lll_hook_return:
 	popq	%rax
 	movq	%rbp, %rsp
 	popq	%rbp
@@ -57,4 +59,4 @@ SYM_FUNC_START(ll_pre_tramp)
 	addq	$8, %rsp
 	UNWIND_HINT_FUNC
 	RET
-SYM_FUNC_END(ll_pre_tramp)
+SYM_FUNC_END(ll_hook_tramp)

@@ -398,23 +398,23 @@ static void ll_dax_delete_range(struct address_space *mapping, loff_t start,
  * Filters, run in the ftrace callback: redirect only the calls the module
  * has business with, so that everything else runs at full speed.
  */
-static bool ll_want_break(struct pt_regs *regs)
+static bool ll_want_break(unsigned long *args)
 {
-	return ll_break_is_layout(ll_hook_arg(regs, 1), ll_hook_arg(regs, 2));
+	return ll_break_is_layout(ll_hook_arg(args, 1), ll_hook_arg(args, 2));
 }
 
-static bool ll_want_fallocate(struct pt_regs *regs)
+static bool ll_want_fallocate(unsigned long *args)
 {
-	struct file *filp = (struct file *)ll_hook_arg(regs, 0);
+	struct file *filp = (struct file *)ll_hook_arg(args, 0);
 
 	return ll_inode_needs_break(file_inode(filp));
 }
 
 /* remaps the filesystem may do (same sb, ->remap_file_range) of leased files */
-static bool ll_want_remap(struct pt_regs *regs)
+static bool ll_want_remap(unsigned long *args)
 {
-	struct file *src = (struct file *)ll_hook_arg(regs, 0);
-	struct file *dst = (struct file *)ll_hook_arg(regs, 2);
+	struct file *src = (struct file *)ll_hook_arg(args, 0);
+	struct file *dst = (struct file *)ll_hook_arg(args, 2);
 
 	return dst->f_op->remap_file_range &&
 	       file_inode(src)->i_sb == file_inode(dst)->i_sb &&
@@ -422,7 +422,7 @@ static bool ll_want_remap(struct pt_regs *regs)
 		ll_inode_needs_break(file_inode(src)));
 }
 
-static bool ll_want_dax_busy(struct pt_regs *regs)
+static bool ll_want_dax_busy(unsigned long *args)
 {
 	return ll_pins_any();
 }

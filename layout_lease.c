@@ -1492,11 +1492,11 @@ static int ll_lease_modify(struct ll_file_lease *fl, int arg,
 }
 
 /* lease_modify(fl, F_UNLCK, ...) removing one of the module's leases */
-static bool ll_want_lease_modify(struct pt_regs *regs)
+static bool ll_want_lease_modify(unsigned long *args)
 {
-	void *fl = (void *)ll_hook_arg(regs, 0);
+	void *fl = (void *)ll_hook_arg(args, 0);
 
-	return (int)ll_hook_arg(regs, 1) == F_UNLCK && ll_is_ours(fl);
+	return (int)ll_hook_arg(args, 1) == F_UNLCK && ll_is_ours(fl);
 }
 
 static struct ll_hook ll_lease_hooks[] = {

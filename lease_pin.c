@@ -534,7 +534,7 @@ struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end)
  * would not keep the pages busy: only ib_umem_get() of a uverbs command
  * may pin.
  *
- * Called from the ftrace callback: must not sleep.
+ * Called from the check_vma_flags() filter (a hook): must not sleep.
  *
  * Return: true when dax_pins is on, the caller is in ib_umem_get() and the
  * VMA maps an open file that carries one of the module's layout leases
@@ -1107,7 +1107,7 @@ int ll_pins_procfs_init(struct proc_dir_entry *dir)
  * The RDMA core's umem entry points (ib_umem_get() of ib_uverbs, or
  * ib_umem_get_desc() of ib_core: ll_compat.h), exported, so they begin
  * with an ENDBR on CET-IBT kernels, and check_vma_flags(), which has none
- * and is filtered in the ftrace callback instead.
+ * and is filtered in its hook instead.
  */
 static ll_umem_get_fn orig_umem_get;
 static void (*orig_umem_release)(struct ib_umem *umem);
@@ -1292,9 +1292,9 @@ static void ll_restrack_add(struct rdma_restrack_entry *res)
 }
 
 /* Only MRs, and only while some pin exists. */
-static bool ll_want_mr(struct pt_regs *regs)
+static bool ll_want_mr(unsigned long *args)
 {
-	struct rdma_restrack_entry *res = (void *)ll_hook_arg(regs, 0);
+	struct rdma_restrack_entry *res = (void *)ll_hook_arg(args, 0);
 
 	return res->type == RDMA_RESTRACK_MR && ll_pins_any();
 }
@@ -1316,14 +1316,14 @@ struct ll_hook_table ll_core_hook_table = {
  * This is the DAX gate on every kernel: a VMA it does not let through
  * fails the whole pin with -EOPNOTSUPP.
  */
-static bool ll_filter_longterm_fsdax(struct pt_regs *regs)
+static bool ll_filter_longterm_fsdax(unsigned long *args)
 {
-	struct vm_area_struct *vma = (void *)ll_hook_arg(regs, 0);
-	unsigned long gup_flags = ll_hook_arg(regs, 1);
+	struct vm_area_struct *vma = (void *)ll_hook_arg(args, 0);
+	unsigned long gup_flags = ll_hook_arg(args, 1);
 
 	if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(vma) &&
 	    ll_pins_dax_allowed(vma)) {
-		ll_hook_set_arg(regs, 1, gup_flags & ~FOLL_LONGTERM);
+		ll_hook_set_arg(args, 1, gup_flags & ~FOLL_LONGTERM);
 		ll_cmd_current()->dax_allowed = true;
 	}
 	return false;

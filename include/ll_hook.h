@@ -5,9 +5,15 @@
  * hooks in a table beside the state they drive; main.c installs the
  * tables.
  *
- * Three kinds, chosen so that the module never calls a kernel function
+ * Four kinds, chosen so that the module never calls a kernel function
  * through a pointer unless that function begins with an ENDBR the kernel
- * did not seal (CET-IBT, Documentation/layout-leases.rst, "Hooks"):
+ * did not seal (CET-IBT, Documentation/layout-leases.rst, "Hooks").  PRE
+ * and FILTER hooks are ftrace direct calls of one trampoline
+ * (ftrace_tramp.S) that saves the argument registers, runs
+ * ll_hook_dispatch() and restores them; WRAP and CALL hooks go through an
+ * ftrace callback.  A filter (@wanted, @pre_wanted) is given the traced
+ * function's six arguments, must not sleep, and may run where the
+ * function runs, which may be in atomic context.
  *
  * LL_HOOK_WRAP    the ftrace callback sends a call for which @wanted says
  *                 yes (every call when @wanted is NULL: LL_WRAP_ALL) to
@@ -16,16 +22,15 @@
  *                 the callback lets the module's own calls through by
  *                 their caller's address).  Installed only when the
  *                 original is a valid indirect-call target.
- * LL_HOOK_PRE     a direct-call trampoline runs @pre, which may sleep,
- *                 before the function: @pre returns false to let the
- *                 function run, or true to return *ret to its caller
- *                 instead.  The original is never called by the module.
- *                 Functions of vmlinux only.  @pre_wanted, if set, runs
- *                 first and must not sleep: when it says no, the function
- *                 runs and @pre does not (LL_PRE_IF).
- * LL_HOOK_FILTER  the ftrace callback runs @wanted, which may rewrite the
+ * LL_HOOK_PRE     the trampoline runs @pre, which may sleep, before the
+ *                 function: @pre returns false to let the function run,
+ *                 or true to return *ret to its caller instead.  The
+ *                 original is never called by the module.  Functions of
+ *                 vmlinux only.  @pre_wanted, if set, runs first: when it
+ *                 says no, the function runs and @pre does not (LL_PRE_IF).
+ * LL_HOOK_FILTER  the trampoline runs @wanted, which may rewrite the
  *                 arguments (ll_hook_set_arg()), and the function runs.
- *                 @wanted runs with preemption off and must not sleep.
+ *                 Functions of vmlinux only.
  * LL_HOOK_CALL    for a function the module must call but may not call
  *                 through a pointer: the module calls @func, a stub of its
  *                 own with the same prototype, and the ftrace callback on
@@ -39,7 +44,7 @@
 #define _LL_HOOK_H
 
 #include <linux/atomic.h>
-#include <linux/ptrace.h>
+#include <linux/bug.h>
 #include <linux/types.h>
 #include <linux/wait_bit.h>
 
@@ -53,7 +58,7 @@ enum ll_hook_kind {
 struct ll_hook {
 	const char *name;			/* the traced function */
 	enum ll_hook_kind kind;
-	bool (*wanted)(struct pt_regs *regs);	/* WRAP (NULL: every call),
+	bool (*wanted)(unsigned long *args);	/* WRAP (NULL: every call),
 						 * FILTER
 						 */
 	void *func;				/* WRAP: the replacement;
@@ -101,14 +106,21 @@ static inline bool ll_hook_ready(const struct ll_hook *hook)
 	return READ_ONCE(hook->ip);
 }
 
-/* The traced function's argument @n (0-5), in the ftrace callback. */
-#define ll_hook_arg(regs, n)	regs_get_kernel_argument(regs, n)
-void ll_hook_set_arg(struct pt_regs *regs, unsigned int n, unsigned long val);
+/* The traced function's argument @n (0-5), in a filter. */
+#define LL_HOOK_ARGS		6
+#define ll_hook_arg(args, n)	((args)[n])
 
-/* Between ftrace_hook.c and the trampoline of PRE hooks, ftrace_tramp.S */
-void ll_pre_tramp(void);
-bool ll_pre_dispatch(const unsigned long *args, unsigned long site,
-		     long *ret);
+/* In a FILTER: the function runs with @val as its argument @n. */
+static inline void ll_hook_set_arg(unsigned long *args, unsigned int n,
+				   unsigned long val)
+{
+	if (!WARN_ON_ONCE(n >= LL_HOOK_ARGS))
+		args[n] = val;
+}
+
+/* Between ftrace_hook.c and the trampoline, ftrace_tramp.S */
+void ll_hook_tramp(void);
+bool ll_hook_dispatch(unsigned long *args, unsigned long site, long *ret);
 
 extern atomic_t ll_hook_inflight;
 
