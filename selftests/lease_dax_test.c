@@ -16,6 +16,7 @@
 #include "rdma_util.h"
 
 #define LEN	(1 << 20)
+#define TRACEFS	"/sys/kernel/tracing"
 #define PAGES	(LEN / 4096)
 
 FIXTURE(dax) {
@@ -49,6 +50,10 @@ FIXTURE_SETUP(dax)
 
 FIXTURE_TEARDOWN(dax)
 {
+	ll_sh("echo nop > " TRACEFS "/current_tracer; echo 1 > " TRACEFS
+	      "/tracing_on; echo > " TRACEFS "/set_graph_function; echo 0 > " TRACEFS "/max_graph_depth; "
+	      "echo 0 > " TRACEFS "/options/funcgraph-tail; echo 0 > "
+	      TRACEFS "/options/funcgraph-proc");
 	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
 	ll_sh("echo fence > " LL_PARAM("revoke") "; echo 1 > "
 	      LL_PARAM("dax_pins") "; echo deny > " LL_PARAM("implicit"));
@@ -230,6 +235,81 @@ TEST_F(dax, cooperative_break)
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(0, ll_stat("leases"));
+}
+
+/* exits 1 when a task enters a replacement within its own call */
+static const char nested[] =
+	"{ if (match($0, /ll_(uverbs_ioctl|umem_get|break_lease) "
+	"\\[layoutlease\\]\\(\\) \\{/)) {"
+	"	f = substr($0, RSTART); f = substr(f, 1, index(f, \" \") - 1);"
+	"	if (depth[$2, f]++) bad = 1"
+	"} else if (match($0, /\\} \\/\\* ll_(uverbs_ioctl|umem_get|"
+	"break_lease) /)) {"
+	"	f = substr($0, RSTART + 5); f = substr(f, 1, index(f, \" \") - 1);"
+	"	depth[$2, f]--"
+	"} } END { exit bad }";
+
+/*
+ * The same under the function graph tracer, which replaces the return
+ * address of every function it traces: a WRAP replacement's own call of
+ * its original must still be told apart (by the address ftrace was given,
+ * not the one on the stack) and run the original, not the replacement
+ * again.  Nested in itself, a replacement shows in the trace within its
+ * own call (funcgraph-tail names each closing brace).
+ */
+/* tracing takes its time under TCG: 13 s on 6.12 alone, more under load */
+TEST_F_TIMEOUT(dax, cooperative_break_under_graph_tracer, 120)
+{
+	static const char *const hooked[] = {
+		"__break_lease", "do_truncate", "check_vma_flags",
+		"ib_uverbs_ioctl", "ib_uverbs_write", "ib_umem_get",
+		"ib_umem_get_desc", "ib_umem_release", "rdma_restrack_add",
+	};
+	int report, st, n = 0;
+	pid_t pinner, breaker;
+	unsigned int i;
+
+	/* those this kernel has (ib_umem_get_desc() from 7.2 on) */
+	for (i = 0; i < ARRAY_SIZE(hooked); i++)
+		n += !ll_sh("echo %s >> " TRACEFS "/set_graph_function "
+			    "2>/dev/null", hooked[i]);
+	ASSERT_LE(8, n);
+	/*
+	 * Deep enough for the truncate's own __break_lease() (depth 6) and a
+	 * replacement within its own call (4), no deeper: every function the
+	 * tracer traces costs its time.
+	 */
+	ASSERT_EQ(0, ll_sh("echo 7 > " TRACEFS "/max_graph_depth; "
+			   "echo 1 > " TRACEFS "/options/funcgraph-tail; "
+			   "echo 1 > " TRACEFS "/options/funcgraph-proc; "
+			   "echo > " TRACEFS "/trace; "
+			   "echo function_graph > " TRACEFS "/current_tracer"));
+	pinner = start_pinner(self->path, LL_SHARED, PIN_COOPERATE, &report);
+	ASSERT_EQ('R', read_report(report));
+	EXPECT_EQ(1, ll_stat("pins"));
+	breaker = ll_truncate_elsewhere(self->path, 4096);
+	EXPECT_EQ('D', read_report(report));
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(4096, ll_file_size(self->path));
+	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_stat("leases"));
+	/* stopped, not switched off: switching the tracer empties the trace */
+	ASSERT_EQ(0, ll_sh("echo 0 > " TRACEFS "/tracing_on"));
+	/*
+	 * The replacements and the originals ran under the tracer: the
+	 * uverbs commands' (the registration's ib_umem_get() is deeper than
+	 * the trace goes), and the truncate's own break (the module's
+	 * __break_lease(), within do_truncate()).
+	 */
+	EXPECT_EQ(0, ll_sh("grep -q 'll_uverbs_ioctl.*{' " TRACEFS "/trace"));
+	EXPECT_EQ(0, ll_sh("grep -q '__break_lease' " TRACEFS "/trace"));
+	EXPECT_NE(0, ll_sh("grep -q LOST " TRACEFS "/trace"))
+		TH_LOG("the trace is whole");
+	EXPECT_EQ(0, ll_sh("awk '%s' " TRACEFS "/trace", nested))
+		TH_LOG("no replacement ran within its own call");
 }
 
 /* revoke=kill: the holder ignores the break and is killed at the timeout */
