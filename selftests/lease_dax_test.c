@@ -218,23 +218,34 @@ static char read_report(int fd)
 	return ll_read_full(fd, &c, 1, LL_REPORT_MS) ? 0 : c;
 }
 
-TEST_F(dax, cooperative_break)
+/*
+ * A pinner registers @path under a shared lease and deregisters and
+ * releases when another process's truncate breaks it; the truncate then
+ * completes.
+ */
+static void cooperative_break(struct __test_metadata *_metadata,
+			      const char *path)
 {
 	int report, st;
 	pid_t pinner, breaker;
 
-	pinner = start_pinner(self->path, LL_SHARED, PIN_COOPERATE, &report);
+	pinner = start_pinner(path, LL_SHARED, PIN_COOPERATE, &report);
 	ASSERT_EQ('R', read_report(report));
 	EXPECT_EQ(1, ll_stat("pins"));
-	breaker = ll_truncate_elsewhere(self->path, 4096);
+	breaker = ll_truncate_elsewhere(path, 4096);
 	EXPECT_EQ('D', read_report(report));
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
-	EXPECT_EQ(4096, ll_file_size(self->path));
+	EXPECT_EQ(4096, ll_file_size(path));
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(0, ll_stat("leases"));
+}
+
+TEST_F(dax, cooperative_break)
+{
+	cooperative_break(_metadata, self->path);
 }
 
 /* exits 1 when a task enters a replacement within its own call */
@@ -255,9 +266,9 @@ static const char nested[] =
  * its original must still be told apart (by the address ftrace was given,
  * not the one on the stack) and run the original, not the replacement
  * again.  Nested in itself, a replacement shows in the trace within its
- * own call (funcgraph-tail names each closing brace).
+ * own call (funcgraph-tail names each closing brace).  Tracing takes its
+ * time under TCG: 13 s on 6.12 alone, more under load.
  */
-/* tracing takes its time under TCG: 13 s on 6.12 alone, more under load */
 TEST_F_TIMEOUT(dax, cooperative_break_under_graph_tracer, 120)
 {
 	static const char *const hooked[] = {
@@ -265,9 +276,8 @@ TEST_F_TIMEOUT(dax, cooperative_break_under_graph_tracer, 120)
 		"ib_uverbs_ioctl", "ib_uverbs_write", "ib_umem_get",
 		"ib_umem_get_desc", "ib_umem_release", "rdma_restrack_add",
 	};
-	int report, st, n = 0;
-	pid_t pinner, breaker;
 	unsigned int i;
+	int n = 0;
 
 	/* those this kernel has (ib_umem_get_desc() from 7.2 on) */
 	for (i = 0; i < ARRAY_SIZE(hooked); i++)
@@ -284,18 +294,7 @@ TEST_F_TIMEOUT(dax, cooperative_break_under_graph_tracer, 120)
 			   "echo 1 > " TRACEFS "/options/funcgraph-proc; "
 			   "echo > " TRACEFS "/trace; "
 			   "echo function_graph > " TRACEFS "/current_tracer"));
-	pinner = start_pinner(self->path, LL_SHARED, PIN_COOPERATE, &report);
-	ASSERT_EQ('R', read_report(report));
-	EXPECT_EQ(1, ll_stat("pins"));
-	breaker = ll_truncate_elsewhere(self->path, 4096);
-	EXPECT_EQ('D', read_report(report));
-	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
-	EXPECT_EQ(0, WEXITSTATUS(st));
-	EXPECT_EQ(4096, ll_file_size(self->path));
-	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
-	EXPECT_EQ(0, WEXITSTATUS(st));
-	EXPECT_EQ(0, ll_stat("pins"));
-	EXPECT_EQ(0, ll_stat("leases"));
+	cooperative_break(_metadata, self->path);
 	/* stopped, not switched off: switching the tracer empties the trace */
 	ASSERT_EQ(0, ll_sh("echo 0 > " TRACEFS "/tracing_on"));
 	/*
