@@ -143,6 +143,7 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 	struct pt_regs *regs = ll_ftrace_regs(fregs);
 	struct ll_hook *hook = ll_hook_at(ip);
 	unsigned long args[LL_HOOK_ARGS];
+	unsigned int i;
 
 	if (!hook)
 		return;
@@ -155,12 +156,8 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 	if (hook->kind != LL_HOOK_WRAP || within_module(parent_ip, THIS_MODULE))
 		return;
 	if (hook->wanted) {
-		args[0] = regs_get_kernel_argument(regs, 0);
-		args[1] = regs_get_kernel_argument(regs, 1);
-		args[2] = regs_get_kernel_argument(regs, 2);
-		args[3] = regs_get_kernel_argument(regs, 3);
-		args[4] = regs_get_kernel_argument(regs, 4);
-		args[5] = regs_get_kernel_argument(regs, 5);
+		for (i = 0; i < LL_HOOK_ARGS; i++)
+			args[i] = regs_get_kernel_argument(regs, i);
 		if (!hook->wanted(args))
 			return;
 	}
@@ -174,7 +171,7 @@ static struct ftrace_ops ll_wrap_ops = {
 };
 
 /* The PRE and FILTER hooks' direct calls: one ftrace_ops, one trampoline. */
-static struct ftrace_ops ll_pre_ops;
+static struct ftrace_ops ll_direct_ops;
 
 /**
  * ll_hook_dispatch() - run the direct hook of a traced function
@@ -266,7 +263,7 @@ static unsigned long ll_stub_site(void *func)
 
 static struct ftrace_ops *ll_hook_ops(struct ll_hook *hook)
 {
-	return ll_is_direct(hook) ? &ll_pre_ops : &ll_wrap_ops;
+	return ll_is_direct(hook) ? &ll_direct_ops : &ll_wrap_ops;
 }
 
 static int ll_hook_one(const char *module, struct ll_hook *hook)
@@ -436,13 +433,13 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 			ret = ll_hook_table(tables[t]);
 	mutex_unlock(&ll_hook_mutex);
 	/* an ftrace_ops with an empty filter would trace every function */
-	if (!ret && (!ll_hooked(&ll_wrap_ops) || !ll_hooked(&ll_pre_ops)))
+	if (!ret && (!ll_hooked(&ll_wrap_ops) || !ll_hooked(&ll_direct_ops)))
 		ret = -EINVAL;
 	if (!ret)
 		ret = register_ftrace_function(&ll_wrap_ops);
 	if (ret)
 		goto out_unhook;
-	ret = ll_ftrace_direct_register(&ll_pre_ops,
+	ret = ll_ftrace_direct_register(&ll_direct_ops,
 					(unsigned long)ll_hook_tramp);
 	if (ret)
 		goto out_wrap;
@@ -465,14 +462,14 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 	return 0;
 
 out_pre:
-	ll_ftrace_direct_unregister(&ll_pre_ops, (unsigned long)ll_hook_tramp);
+	ll_ftrace_direct_unregister(&ll_direct_ops, (unsigned long)ll_hook_tramp);
 out_wrap:
 	unregister_ftrace_function(&ll_wrap_ops);
 out_unhook:
 	pr_err("cannot hook: %d\n", ret);
 	ll_unhook_all();
 	ftrace_free_filter(&ll_wrap_ops);
-	ftrace_free_filter(&ll_pre_ops);
+	ftrace_free_filter(&ll_direct_ops);
 	synchronize_rcu_tasks();
 	return ret;
 }
@@ -484,10 +481,10 @@ void ll_hooks_remove(void)
 {
 	unregister_module_notifier(&ll_module_nb);
 	unregister_ftrace_function(&ll_wrap_ops);
-	ll_ftrace_direct_unregister(&ll_pre_ops, (unsigned long)ll_hook_tramp);
+	ll_ftrace_direct_unregister(&ll_direct_ops, (unsigned long)ll_hook_tramp);
 	ll_unhook_all();
 	ftrace_free_filter(&ll_wrap_ops);
-	ftrace_free_filter(&ll_pre_ops);
+	ftrace_free_filter(&ll_direct_ops);
 	/* tasks sent to a handler have now passed ll_hook_enter() */
 	synchronize_rcu_tasks();
 }

@@ -13,7 +13,6 @@
 #include "lease_util.h"
 
 #define FILE_LEN	(16 * 1024)
-#define TRACEFS		"/sys/kernel/tracing"
 
 FIXTURE(api) {
 	char path[PATH_MAX];

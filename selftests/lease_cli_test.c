@@ -22,7 +22,6 @@
 #define OUT_MAX		65536
 /* a command that takes longer has failed */
 #define CLI_MS		(20000 * ll_slowness())
-#define TRACEFS		"/sys/kernel/tracing"
 #define PYTHON		"/usr/bin/python3"
 
 /*

@@ -16,7 +16,6 @@
 #include "rdma_util.h"
 
 #define LEN	(1 << 20)
-#define TRACEFS	"/sys/kernel/tracing"
 #define PAGES	(LEN / 4096)
 
 FIXTURE(dax) {

@@ -213,6 +213,8 @@ static inline int ll_write_long(const char *path, long v)
 }
 
 #define LL_PARAM(name)	"/sys/module/layoutlease/parameters/" name
+/* the tracing file system, for the tests that trace */
+#define TRACEFS		"/sys/kernel/tracing"
 
 /* A counter from /proc/fs/layoutlease/stats, or -1. */
 static inline long ll_stat(const char *name)
