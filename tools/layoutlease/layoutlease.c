@@ -1393,6 +1393,7 @@ static int cmd_hold(int argc, char **argv)
 
 struct watch {
 	bool json, mono, mounted, made, enabled;
+	long long offset;	/* ns, CLOCK_REALTIME less CLOCK_MONOTONIC */
 	long count;
 	int status;
 	char tracefs[64];
@@ -1496,6 +1497,36 @@ static int make_instance(struct watch *w)
 	return 0;
 }
 
+static long long ts_ns(const struct timespec *t)
+{
+	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/*
+ * CLOCK_REALTIME less CLOCK_MONOTONIC, once for the whole watch, so that
+ * events keep the trace's order: from the tightest of a few readings of
+ * the one between two of the other, as a preemption between two readings
+ * (a VM's vCPU descheduled) would shift it by as long as it lasts.
+ */
+static long long wall_offset(void)
+{
+	long long gap, best = 0, min_gap = LLONG_MAX;
+	struct timespec m1, r, m2;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &m1);
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m2);
+		gap = ts_ns(&m2) - ts_ns(&m1);
+		if (gap < min_gap) {
+			min_gap = gap;
+			best = ts_ns(&r) - ts_ns(&m1) - gap / 2;
+		}
+	}
+	return best;
+}
+
 static int watch_setup(struct watch *w)
 {
 	char path[PATH_MAX];
@@ -1506,6 +1537,7 @@ static int watch_setup(struct watch *w)
 	/* a clock user space can read, so that times are wall-clock times */
 	inst_file(w, path, sizeof(path), "trace_clock");
 	w->mono = !put_file(path, "mono");
+	w->offset = wall_offset();
 	inst_file(w, path, sizeof(path), "trace_pipe");
 	w->pipe = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (w->pipe < 0) {
@@ -1553,18 +1585,13 @@ static void watch_cleanup(struct watch *w)
 static void event_time(const struct watch *w, unsigned long secs,
 		       unsigned long usecs, struct timespec *t)
 {
-	struct timespec real, mono;
 	long long ns;
 
-	clock_gettime(CLOCK_REALTIME, &real);
 	if (!w->mono) {
-		*t = real;
+		clock_gettime(CLOCK_REALTIME, t);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	ns = (long long)(real.tv_sec - mono.tv_sec) * 1000000000LL +
-	     real.tv_nsec - mono.tv_nsec +
-	     (long long)secs * 1000000000LL + usecs * 1000LL;
+	ns = w->offset + (long long)secs * 1000000000LL + usecs * 1000LL;
 	t->tv_sec = ns / 1000000000LL;
 	t->tv_nsec = ns % 1000000000LL;
 }
