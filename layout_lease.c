@@ -192,23 +192,16 @@ static struct ll_lease *ll_find_id(u64 id)
 	return found;
 }
 
-static void ll_expire_arm(unsigned long deadline);
+static void ll_expire_arm(ktime_t deadline);
 
 /*
- * jiffies + msecs_to_jiffies(@ms) may come up to a jiffy before @ms have
- * passed, since the current jiffy is partly gone: one more, so that the
- * owner has its whole timeout (and at most a jiffy, 4 ms at HZ=250, more).
+ * A deadline @ms from now on the monotonic clock, the clock user space
+ * times the owner's grace with (CLOCK_MONOTONIC).  Jiffies are not: under
+ * a late tick they lag it, and a deadline counted in them comes early.
  */
-static unsigned long ll_jiffies_after(unsigned int ms)
+static ktime_t ll_deadline_after(unsigned int ms)
 {
-	return jiffies + msecs_to_jiffies(ms) + 1;
-}
-
-static unsigned long ll_break_deadline(unsigned int ms)
-{
-	unsigned long t = ll_jiffies_after(ms);
-
-	return t ? t : 1;	/* 0 means "never" to the kernel */
+	return ktime_add_ms(ktime_get(), ms);
 }
 
 /* The states each state may move to (Documentation: "State machine"). */
@@ -250,12 +243,12 @@ static bool ll_set_state(struct ll_lease *ll, enum ll_state to)
 	ll->state = to;
 	if (to == LL_BREAKING) {
 		list_add_tail(&ll->node, &ll_broken);
-		ll->break_start = jiffies;
 		ll->break_ms = READ_ONCE(break_timeout_ms);
-		ll->deadline = ll_break_deadline(ll->break_ms);
+		ll->break_start = ktime_get();
+		ll->deadline = ktime_add_ms(ll->break_start, ll->break_ms);
 		ll_expire_arm(ll->deadline);
 	} else if (to == LL_REVOKING) {
-		ll->revoke_end = ll_jiffies_after(READ_ONCE(break_timeout_ms));
+		ll->revoke_end = ll_deadline_after(READ_ONCE(break_timeout_ms));
 	} else if (to == LL_GONE) {
 		list_del_init(&ll->node);
 		rb_erase(&ll->id_node, &ll_lease_ids);
@@ -1180,15 +1173,30 @@ bool ll_inode_needs_break(struct inode *inode)
 	return ll_inode_has_leases(inode) || IS_DAX(inode);
 }
 
-/* Arm the expiry work for @deadline unless it will run earlier anyway. */
-static void ll_expire_arm(unsigned long deadline)
+/*
+ * Arm the expiry work for @deadline unless it runs no later anyway: queued
+ * to run now (pending, its timer not), or its timer set no later.  The
+ * delay is rounded up, with one jiffy more for the jiffy already begun (a
+ * deadline already past: a jiffy, not a busy loop); a work that still runs
+ * early (the tick late) finds no lease past and arms again for the rest.
+ * Under ll_lock, so that two arms with a delay do not race; the
+ * mod_delayed_work(, 0) elsewhere only hastens the work.
+ */
+static void ll_expire_arm(ktime_t deadline)
 {
-	unsigned long now = jiffies;
-	unsigned long delay = time_after(deadline, now) ? deadline - now : 0;
+	s64 ns = ktime_to_ns(ktime_sub(deadline, ktime_get()));
+	unsigned long delay = 1;
+	struct timer_list *timer = &ll_expire_work.timer;
 
-	if (!delayed_work_pending(&ll_expire_work) ||
-	    time_before(deadline, ll_expire_work.timer.expires))
-		mod_delayed_work(system_wq, &ll_expire_work, delay + 1);
+	if (ns > 0)
+		delay += nsecs_to_jiffies(ns + TICK_NSEC - 1);
+
+	lockdep_assert_held(&ll_lock);
+	if (delayed_work_pending(&ll_expire_work) &&
+	    (!timer_pending(timer) ||
+	     !time_after(READ_ONCE(timer->expires), jiffies + delay)))
+		return;
+	mod_delayed_work(system_wq, &ll_expire_work, delay);
 }
 
 /* lm_break: called under flc_lock when a breaker conflicts with @fl. */
@@ -1599,7 +1607,8 @@ static void ll_unlock_matching(bool (*match)(struct ll_lease *),
 
 static bool ll_past(struct ll_lease *ll)
 {
-	return ll->state == LL_BREAKING && !time_before(jiffies, ll->deadline);
+	return ll->state == LL_BREAKING &&
+	       !ktime_before(ktime_get(), ll->deadline);
 }
 
 /*
@@ -1632,7 +1641,7 @@ static bool ll_to_refuse(struct ll_lease *ll)
 	if (!atomic_read(&ll->pins))
 		return false;
 	if (ll->state == LL_REVOKING)
-		return !time_before(jiffies, ll->revoke_end);
+		return !ktime_before(ktime_get(), ll->revoke_end);
 	return ll_past(ll) && ll_how(ll) == LL_REVOKE_WAIT;
 }
 
@@ -1687,7 +1696,7 @@ static void ll_revoke_expired(void)
 static void ll_expire_fn(struct work_struct *work)
 {
 	struct ll_lease *ll;
-	unsigned long next = 0;
+	ktime_t next = 0;
 	bool any = false;
 
 	ll_revoke_expired();
@@ -1695,7 +1704,7 @@ static void ll_expire_fn(struct work_struct *work)
 	ll_refuse_stuck();
 	spin_lock(&ll_lock);
 	list_for_each_entry(ll, &ll_broken, node) {
-		unsigned long when;
+		ktime_t when;
 
 		/* a refusing lease waits for its last unpin, which kicks */
 		if (ll->state == LL_REVOKING)
@@ -1704,7 +1713,7 @@ static void ll_expire_fn(struct work_struct *work)
 			when = ll->deadline;	/* past: run again at once */
 		else
 			continue;
-		if (!any || time_before(when, next))
+		if (!any || ktime_before(when, next))
 			next = when;
 		any = true;
 	}

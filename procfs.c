@@ -57,7 +57,7 @@ static void ll_show_lease(struct seq_file *m, struct ll_lease *ll)
 		goto out;
 	}
 	if (ll_state_broken(ll->state))
-		ms = jiffies_to_msecs(jiffies - ll->break_start);
+		ms = ktime_ms_delta(ktime_get(), ll->break_start);
 	seq_printf(m, "%llu %d %d %u:%u:%lu %s %s %u %d %ld\n", ll->id, owner,
 		   ll->fd, MAJOR(ll->dev), MINOR(ll->dev), ll->ino,
 		   ll->implicit ? "implicit" :

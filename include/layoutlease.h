@@ -30,6 +30,7 @@
 
 #include <linux/atomic.h>
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
@@ -97,11 +98,9 @@ struct ll_lease {
 					 * flc_lock and ll_lock, read under either
 					 */
 	enum ll_state state;		/* under ll_lock */
-	unsigned long break_start;	/* jiffies */
-	unsigned long deadline;		/* jiffies: break_ms later, or up
-					 * to a jiffy more
-					 */
-	unsigned long revoke_end;	/* jiffies: the killed have exited */
+	ktime_t break_start;		/* CLOCK_MONOTONIC */
+	ktime_t deadline;		/* break_start + break_ms */
+	ktime_t revoke_end;		/* the killed have exited */
 	atomic_t pins;			/* pin records under the lease */
 	unsigned int break_ms;		/* break_timeout_ms at the break */
 	atomic_long_t pages;		/* pages they pin */
