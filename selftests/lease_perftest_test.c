@@ -107,7 +107,7 @@ static int start_bw(struct child *c, int i, const char *path,
 {
 	char mmap_arg[PATH_MAX + 8], port[8];
 	char *argv[] = { "strace", "-f", "-Z", "-e", "trace=write,ioctl",
-			 "ib_write_bw", "-d", "rxe0", "-x", "1",
+			 "ib_write_bw", "-F", "-d", "rxe0", "-x", "1",
 			 "-s", "4096", "-D", (char *)secs, "-p", port, mmap_arg,
 			 i ? ADDR : NULL, NULL };
 
@@ -146,7 +146,14 @@ static int wait_for_pins(FIXTURE_DATA(perftest) *self, struct pin_line *pin)
 	return 0;
 }
 
-/* The side's report: a line of numbers after the "#bytes" header. */
+/*
+ * The side's report: a line of numbers after the "#bytes" header, whose
+ * iteration count (writes completed) must not be 0.  Its MB/s are not
+ * asserted: perftest derives them from a CPU frequency it measures by
+ * regressing the cycle counter on gettimeofday(), which a host with more
+ * vCPU threads than cores can spoil (r^2 < 0.9, seen); -F has it report
+ * 0 MB/s then instead of exiting before its final exchange.
+ */
 static int bandwidth(struct child *c, double *avg)
 {
 	unsigned long iters;
@@ -192,7 +199,7 @@ TEST_F_TIMEOUT(perftest, write_bw_mmap_pins_listed, 400)
 
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, bandwidth(&self->side[i], &avg));
-		EXPECT_TRUE(avg > 0);
+		TH_LOG("%s: %.2f MB/s average", self->side[i].tag, avg);
 		st = child_wait(&self->side[i], RUN_MS);
 		EXPECT_TRUE(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 		EXPECT_EQ(0, pin_lines(self->st[i].st_ino, NULL));
@@ -305,7 +312,6 @@ TEST_F_TIMEOUT(dax, write_bw_runs_under_implicit_leases, 400)
 		  ll_truncate_elsewhere(self->path[0], 0), 60)));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, bandwidth(&self->side[i], &avg));
-		EXPECT_TRUE(avg > 0);
 		TH_LOG("%s: %.2f MB/s average", self->side[i].tag, avg);
 		st = child_wait(&self->side[i], RUN_MS);
 		EXPECT_EQ(0, child_status(st));
