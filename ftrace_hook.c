@@ -71,6 +71,8 @@ static unsigned int ll_table_count;
 static DEFINE_MUTEX(ll_hook_mutex);	/* the hooks' ip and orig */
 /* tasks between ll_hook_enter() and ll_hook_leave() (ll_hook.h) */
 atomic_t ll_hook_inflight = ATOMIC_INIT(0);
+/* ll_hooks_drain() waits: the last task to leave wakes it (ll_hook.h) */
+bool ll_hook_draining;
 
 /* Is @hook a direct call of ll_hook_tramp, rather than an ftrace callback? */
 static bool ll_is_direct(const struct ll_hook *hook)
@@ -143,7 +145,6 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 	struct pt_regs *regs = ll_ftrace_regs(fregs);
 	struct ll_hook *hook = ll_hook_at(ip);
 	unsigned long args[LL_HOOK_ARGS];
-	unsigned int i;
 
 	if (!hook)
 		return;
@@ -156,8 +157,13 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 	if (hook->kind != LL_HOOK_WRAP || within_module(parent_ip, THIS_MODULE))
 		return;
 	if (hook->wanted) {
-		for (i = 0; i < LL_HOOK_ARGS; i++)
-			args[i] = regs_get_kernel_argument(regs, i);
+		/* unrolled: with a constant index each is one load */
+		args[0] = regs_get_kernel_argument(regs, 0);
+		args[1] = regs_get_kernel_argument(regs, 1);
+		args[2] = regs_get_kernel_argument(regs, 2);
+		args[3] = regs_get_kernel_argument(regs, 3);
+		args[4] = regs_get_kernel_argument(regs, 4);
+		args[5] = regs_get_kernel_argument(regs, 5);
 		if (!hook->wanted(args))
 			return;
 	}
@@ -494,6 +500,12 @@ void ll_hooks_remove(void)
  */
 void ll_hooks_drain(void)
 {
+	/*
+	 * Set before the count is read, as a leaver decrements it before
+	 * reading this: the drain sees 0, or the last leaver sees it and
+	 * wakes the drain.
+	 */
+	smp_store_mb(ll_hook_draining, true);
 	wait_var_event(&ll_hook_inflight, !atomic_read(&ll_hook_inflight));
 	/* and is past the instructions after ll_hook_leave() */
 	synchronize_rcu_tasks();

@@ -123,6 +123,7 @@ void ll_hook_tramp(void);
 bool ll_hook_dispatch(unsigned long *args, unsigned long site, long *ret);
 
 extern atomic_t ll_hook_inflight;
+extern bool ll_hook_draining;
 
 /**
  * ll_hook_enter() - a task enters a replacement; call first thing
@@ -144,7 +145,9 @@ static inline void ll_hook_enter(void)
  */
 static inline void ll_hook_leave(void)
 {
-	if (atomic_dec_and_test(&ll_hook_inflight))
+	/* the full barrier of atomic_dec_and_test() orders the read after */
+	if (atomic_dec_and_test(&ll_hook_inflight) &&
+	    READ_ONCE(ll_hook_draining))
 		wake_up_var(&ll_hook_inflight);
 }
 
