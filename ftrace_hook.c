@@ -176,8 +176,14 @@ static struct ftrace_ops ll_wrap_ops = {
 		 FTRACE_OPS_FL_RECURSION | FTRACE_OPS_FL_PERMANENT,
 };
 
-/* The PRE and FILTER hooks' direct calls: one ftrace_ops, one trampoline. */
+/*
+ * The PRE and FILTER hooks' direct calls: one ftrace_ops per trampoline,
+ * ll_hook_tramp's and, when some hook is LL_PRE_LEASED, the
+ * ll_hook_tramp_leased one's.
+ */
 static struct ftrace_ops ll_direct_ops;
+static struct ftrace_ops ll_leased_ops;
+static bool ll_leased_on;		/* ll_leased_ops is registered */
 
 /**
  * ll_hook_dispatch() - run the direct hook of a traced function
@@ -269,7 +275,9 @@ static unsigned long ll_stub_site(void *func)
 
 static struct ftrace_ops *ll_hook_ops(struct ll_hook *hook)
 {
-	return ll_is_direct(hook) ? &ll_direct_ops : &ll_wrap_ops;
+	if (!ll_is_direct(hook))
+		return &ll_wrap_ops;
+	return hook->leased ? &ll_leased_ops : &ll_direct_ops;
 }
 
 static int ll_hook_one(const char *module, struct ll_hook *hook)
@@ -449,9 +457,16 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 					(unsigned long)ll_hook_tramp);
 	if (ret)
 		goto out_wrap;
+	/* none with hook_fcntl=0: an empty filter would trace everything */
+	ll_leased_on = ll_hooked(&ll_leased_ops);
+	if (ll_leased_on)
+		ret = ll_ftrace_direct_register(&ll_leased_ops,
+						(unsigned long)ll_hook_tramp_leased);
+	if (ret)
+		goto out_direct;
 	ret = register_module_notifier(&ll_module_nb);
 	if (ret)
-		goto out_pre;
+		goto out_leased;
 	/* already loaded?  The notifier covers a load from now on. */
 	mutex_lock(&ll_hook_mutex);
 	for (t = 0; t < count; t++) {
@@ -467,7 +482,11 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 	mutex_unlock(&ll_hook_mutex);
 	return 0;
 
-out_pre:
+out_leased:
+	if (ll_leased_on)
+		ll_ftrace_direct_unregister(&ll_leased_ops,
+					    (unsigned long)ll_hook_tramp_leased);
+out_direct:
 	ll_ftrace_direct_unregister(&ll_direct_ops, (unsigned long)ll_hook_tramp);
 out_wrap:
 	unregister_ftrace_function(&ll_wrap_ops);
@@ -476,6 +495,7 @@ out_unhook:
 	ll_unhook_all();
 	ftrace_free_filter(&ll_wrap_ops);
 	ftrace_free_filter(&ll_direct_ops);
+	ftrace_free_filter(&ll_leased_ops);
 	synchronize_rcu_tasks();
 	return ret;
 }
@@ -488,9 +508,13 @@ void ll_hooks_remove(void)
 	unregister_module_notifier(&ll_module_nb);
 	unregister_ftrace_function(&ll_wrap_ops);
 	ll_ftrace_direct_unregister(&ll_direct_ops, (unsigned long)ll_hook_tramp);
+	if (ll_leased_on)
+		ll_ftrace_direct_unregister(&ll_leased_ops,
+					    (unsigned long)ll_hook_tramp_leased);
 	ll_unhook_all();
 	ftrace_free_filter(&ll_wrap_ops);
 	ftrace_free_filter(&ll_direct_ops);
+	ftrace_free_filter(&ll_leased_ops);
 	/* tasks sent to a handler have now passed ll_hook_enter() */
 	synchronize_rcu_tasks();
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The direct-call trampoline of the PRE and FILTER hooks (ftrace_hook.c),
+ * The direct-call trampolines of the PRE and FILTER hooks (ftrace_hook.c),
  * x86-64.
  *
  * ftrace's direct calls enter it from the traced function's fentry site,
@@ -20,6 +20,8 @@
 #include <asm/ibt.h>
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
+
+#include "ll_offsets.h"
 
 	.text
 SYM_FUNC_START(ll_hook_tramp)
@@ -60,3 +62,25 @@ SYM_FUNC_START(ll_hook_tramp)
 	UNWIND_HINT_FUNC
 	RET
 SYM_FUNC_END(ll_hook_tramp)
+
+/*
+ * The trampoline of the PRE hooks that concern only a file with leases,
+ * its struct file * the function's first argument (LL_PRE_LEASED): a file
+ * whose inode has no lock context, or no lease on it, returns into the
+ * function at once, before anything is saved; any other goes on to
+ * ll_hook_tramp, with the stack as it found it.  It reads what
+ * locks_inode_context() and list_empty() would, and clobbers only %rax
+ * and %r11, which carry no argument.
+ */
+SYM_FUNC_START(ll_hook_tramp_leased)
+	ENDBR
+	movq	LL_FILE_INODE(%rdi), %rax
+	movq	LL_INODE_FLCTX(%rax), %rax
+	testq	%rax, %rax
+	jz	.Lll_no_leases
+	leaq	LL_FLCTX_LEASES(%rax), %r11
+	cmpq	%r11, LL_FLCTX_LEASES(%rax)
+	jne	ll_hook_tramp
+.Lll_no_leases:
+	RET
+SYM_FUNC_END(ll_hook_tramp_leased)

@@ -1446,8 +1446,8 @@ static bool ll_setlease_pre(const unsigned long *args, long *ret)
 }
 
 /*
- * The PRE hooks' filters: classic requests, and requests on files without
- * any lease, cost a lockless look at the inode's lease list.
+ * fcntl_setlease()'s filter: a classic request, or a release on a file
+ * without any lease, costs a lockless look at the inode's lease list.
  */
 static bool ll_setlease_wanted(const unsigned long *args)
 {
@@ -1457,13 +1457,6 @@ static bool ll_setlease_wanted(const unsigned long *args)
 	if (arg == F_UNLCK)
 		return ll_inode_has_leases(file_inode(filp));
 	return arg & ~(long)(F_RDLCK | F_WRLCK | F_UNLCK);
-}
-
-static bool ll_getlease_wanted(const unsigned long *args)
-{
-	struct file *filp = (struct file *)args[0];
-
-	return ll_inode_has_leases(file_inode(filp));
 }
 
 /* fcntl_getlease(filp) */
@@ -1509,7 +1502,8 @@ static bool ll_want_lease_modify(unsigned long *args)
 
 static struct ll_hook ll_lease_hooks[] = {
 	LL_PRE_IF("fcntl_setlease", ll_setlease_wanted, ll_setlease_pre),
-	LL_PRE_IF("fcntl_getlease", ll_getlease_wanted, ll_getlease_pre),
+	/* its trampoline lets a file without leases by at once */
+	LL_PRE_LEASED("fcntl_getlease", ll_getlease_pre),
 	/* only where the kernel frees a lease without a callback (6.9+) */
 	LL_WRAP("lease_modify", ll_want_lease_modify, ll_lease_modify,
 		&orig_lease_modify),

@@ -8,7 +8,7 @@
  * Four kinds, chosen so that the module never calls a kernel function
  * through a pointer unless that function begins with an ENDBR the kernel
  * did not seal (CET-IBT, Documentation/layout-leases.rst, "Hooks").  PRE
- * and FILTER hooks are ftrace direct calls of one trampoline
+ * and FILTER hooks are ftrace direct calls of a trampoline
  * (ftrace_tramp.S) that saves the argument registers, runs
  * ll_hook_dispatch() and restores them; WRAP and CALL hooks go through an
  * ftrace callback.  A filter (@wanted, @pre_wanted) is given the traced
@@ -28,6 +28,10 @@
  *                 original is never called by the module.  Functions of
  *                 vmlinux only.  @pre_wanted, if set, runs first: when it
  *                 says no, the function runs and @pre does not (LL_PRE_IF).
+ *                 A @leased hook (LL_PRE_LEASED), on a function whose
+ *                 first argument is a struct file *, has a trampoline of
+ *                 its own that lets every call on a file whose inode has
+ *                 no lease run at once, in a few instructions.
  * LL_HOOK_FILTER  the trampoline runs @wanted, which may rewrite the
  *                 arguments (ll_hook_set_arg()), and the function runs.
  *                 Functions of vmlinux only.
@@ -67,6 +71,7 @@ struct ll_hook {
 	void **orig;				/* WRAP: set to the original */
 	bool (*pre)(const unsigned long *args, long *ret);	/* PRE */
 	bool (*pre_wanted)(const unsigned long *args);	/* PRE, optional */
+	bool leased;				/* PRE: files with leases only */
 	bool off;				/* not installed */
 	unsigned long ip;			/* patch site; 0: not hooked */
 	unsigned long target;			/* CALL: the function's entry */
@@ -89,6 +94,8 @@ struct ll_hook_table {
 #define LL_PRE_IF(_name, _wanted, _pre)					\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre,		\
 	  .pre_wanted = _wanted }
+#define LL_PRE_LEASED(_name, _pre)					\
+	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .leased = true }
 /* installed only when @_on: a hook some kernels need */
 #define LL_WRAP_ON(_on, _name, _wanted, _func, _orig)			\
 	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
@@ -120,6 +127,7 @@ static inline void ll_hook_set_arg(unsigned long *args, unsigned int n,
 
 /* Between ftrace_hook.c and the trampoline, ftrace_tramp.S */
 void ll_hook_tramp(void);
+void ll_hook_tramp_leased(void);
 bool ll_hook_dispatch(unsigned long *args, unsigned long site, long *ret);
 
 extern atomic_t ll_hook_inflight;
