@@ -142,7 +142,6 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 				       struct ftrace_ops *ops,
 				       struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ll_ftrace_regs(fregs);
 	struct ll_hook *hook = ll_hook_at(ip);
 	unsigned long args[LL_HOOK_ARGS];
 
@@ -150,7 +149,7 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 		return;
 	/* a stub of the module's own: on to the kernel function */
 	if (hook->kind == LL_HOOK_CALL) {
-		instruction_pointer_set(regs, READ_ONCE(hook->target));
+		ll_fregs_set_ip(fregs, READ_ONCE(hook->target));
 		return;
 	}
 	/* the module's own calls of an original run it */
@@ -158,22 +157,22 @@ static void notrace ll_ftrace_callback(unsigned long ip,
 		return;
 	if (hook->wanted) {
 		/* unrolled: with a constant index each is one load */
-		args[0] = regs_get_kernel_argument(regs, 0);
-		args[1] = regs_get_kernel_argument(regs, 1);
-		args[2] = regs_get_kernel_argument(regs, 2);
-		args[3] = regs_get_kernel_argument(regs, 3);
-		args[4] = regs_get_kernel_argument(regs, 4);
-		args[5] = regs_get_kernel_argument(regs, 5);
+		args[0] = ll_fregs_arg(fregs, 0);
+		args[1] = ll_fregs_arg(fregs, 1);
+		args[2] = ll_fregs_arg(fregs, 2);
+		args[3] = ll_fregs_arg(fregs, 3);
+		args[4] = ll_fregs_arg(fregs, 4);
+		args[5] = ll_fregs_arg(fregs, 5);
 		if (!hook->wanted(args))
 			return;
 	}
-	instruction_pointer_set(regs, (unsigned long)hook->func);
+	ll_fregs_set_ip(fregs, (unsigned long)hook->func);
 }
 
 static struct ftrace_ops ll_wrap_ops = {
 	.func = ll_ftrace_callback,
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
-		 FTRACE_OPS_FL_RECURSION | FTRACE_OPS_FL_PERMANENT,
+	.flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_RECURSION |
+		 FTRACE_OPS_FL_PERMANENT,
 };
 
 /*

@@ -285,11 +285,25 @@ static inline int ll_fown_prepare(struct file *filp)
 #define LL_FALLOC_KNOWN		(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)
 #endif
 
-/* The ftrace callback sees the traced function's arguments in pt_regs. */
-static inline struct pt_regs *ll_ftrace_regs(struct ftrace_regs *fregs)
-{
-	return ftrace_get_regs(fregs);
-}
+/*
+ * The ftrace callback of the WRAP and CALL hooks gets the traced
+ * function's argument registers only, not a whole pt_regs (no
+ * FTRACE_OPS_FL_SAVE_REGS): x86-64's ftrace_caller saves them and takes
+ * back a changed instruction pointer (DYNAMIC_FTRACE_WITH_ARGS, which
+ * livepatch relies on as well).  6.1 has no accessor for the arguments;
+ * its x86 ftrace_regs is a pt_regs.
+ */
+#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#error "layoutlease needs DYNAMIC_FTRACE_WITH_ARGS (x86-64 has it from 5.11)"
+#endif
+#ifdef ftrace_regs_get_argument
+#define ll_fregs_arg(fregs, n)		ftrace_regs_get_argument(fregs, n)
+#define ll_fregs_set_ip(fregs, ip)	\
+	ftrace_regs_set_instruction_pointer(fregs, ip)
+#else
+#define ll_fregs_arg(fregs, n)		regs_get_kernel_argument(&(fregs)->regs, n)
+#define ll_fregs_set_ip(fregs, ip)	ftrace_instruction_pointer_set(fregs, ip)
+#endif
 
 /*
  * 6.6: register_ftrace_direct_multi() became register_ftrace_direct(), and
