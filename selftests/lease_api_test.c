@@ -42,8 +42,8 @@ TEST_F(api, set_get_release)
 
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	EXPECT_EQ(LL_SHARED, ll_getlease(self->fd));
-	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(1, ll_proc_locks_leases(&self->st));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(getpid(), l.pid);
 	EXPECT_EQ(self->fd, l.fd);
 	EXPECT_EQ(major(self->st.st_dev), l.maj);
@@ -54,11 +54,11 @@ TEST_F(api, set_get_release)
 	EXPECT_EQ(1, ll_stat("leases"));
 	/* setting it again changes nothing */
 	EXPECT_EQ(0, ll_setlease(self->fd, LL_SHARED));
-	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(1, ll_proc_locks_leases(&self->st));
 	EXPECT_EQ(0, ll_setlease(self->fd, F_UNLCK));
 	EXPECT_EQ(F_UNLCK, ll_getlease(self->fd));
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
-	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
+	EXPECT_EQ(0, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(0, ll_stat("leases"));
 }
 
@@ -69,7 +69,7 @@ TEST_F(api, exclusive_upgrade_downgrade)
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	EXPECT_EQ(0, ll_setlease(self->fd, LL_EXCL));
 	EXPECT_EQ(LL_EXCL, ll_getlease(self->fd));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_STREQ("exclusive", l.mode);
 	EXPECT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	EXPECT_EQ(LL_SHARED, ll_getlease(self->fd));
@@ -95,9 +95,9 @@ TEST_F(api, last_close_releases)
 
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
 	close(fd);
-	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(1, ll_proc_locks_leases(&self->st));
 	close(dupfd);
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
 	EXPECT_EQ(0, ll_stat("leases"));
 }
 
@@ -138,7 +138,7 @@ TEST_F(api, bad_arguments)
 	EXPECT_EQ(-EINVAL, ll_setlease(self->fd, F_LAYOUT | F_WRLCK));
 	EXPECT_EQ(-EINVAL, ll_setlease(self->fd, F_LAYOUT | 3));
 	EXPECT_EQ(-EINVAL, ll_setlease(self->fd, -1));
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
 	/* releasing what is not held */
 	EXPECT_EQ(-EAGAIN, ll_setlease(self->fd, F_UNLCK));
 	EXPECT_EQ(-EAGAIN, ll_setlease(self->fd, F_LAYOUT | F_UNLCK));
@@ -175,7 +175,7 @@ TEST_F(api, exclusive_conflicts)
 	ASSERT_EQ(0, ll_setlease(fd2, LL_SHARED));
 	/* no upgrade while another layout lease exists */
 	EXPECT_EQ(-EAGAIN, ll_setlease(self->fd, LL_EXCL));
-	EXPECT_EQ(2, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(2, ll_proc_locks_leases(&self->st));
 	EXPECT_EQ(0, ll_setlease(fd2, F_UNLCK));
 	EXPECT_EQ(0, ll_setlease(self->fd, LL_EXCL));
 	close(fd2);
@@ -263,13 +263,13 @@ TEST_F(api, classic_and_layout_on_one_file)
 	self->fd = -1;
 	ASSERT_EQ(0, ll_setlease(fd, F_RDLCK));
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	EXPECT_EQ(2, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(2, ll_proc_locks_leases(&self->st));
 	EXPECT_EQ(LL_SHARED, ll_getlease(fd));
 	EXPECT_EQ(0, ll_setlease(fd, F_LAYOUT | F_UNLCK));
 	EXPECT_EQ(F_RDLCK, ll_getlease(fd));
 	EXPECT_EQ(0, ll_setlease(fd, LL_SHARED));
 	EXPECT_EQ(0, ll_setlease(fd, F_UNLCK));
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
 	close(fd);
 }
 
@@ -292,11 +292,11 @@ TEST_F(api, inherited_across_fork)
 	}
 	close(self->fd);
 	self->fd = -1;
-	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(1, ll_proc_locks_leases(&self->st));
 	ASSERT_EQ(1, write(go[1], "g", 1));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
 }
 
 TEST_F(api, passed_with_scm_rights)
@@ -320,7 +320,7 @@ TEST_F(api, passed_with_scm_rights)
 	self->fd = -1;
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -552,7 +552,7 @@ TEST_F(api, breaking_state_is_visible)
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	ASSERT_EQ(EWOULDBLOCK, nonblocking_trunc_elsewhere(self->path));
 	EXPECT_EQ(F_LAYOUT | F_UNLCK, ll_getlease(self->fd));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_STREQ("breaking", l.state);
 	EXPECT_EQ(0, ll_setlease(self->fd, F_UNLCK));
 	signal(SIGIO, SIG_DFL);
@@ -572,13 +572,13 @@ static int trace_has(const char *event)
 	return n;
 }
 
-/* Wait, polling /proc, until the lease on @ino is gone; 0 on success. */
-static int wait_lease_gone(unsigned long ino, double secs)
+/* Wait, polling /proc, until the lease on file @st is gone; 0 on success. */
+static int wait_lease_gone(const struct stat *st, double secs)
 {
 	double end = ll_now() + secs;
 	struct ll_lease_line l;
 
-	while (ll_lease_line(ino, &l) == 1) {
+	while (ll_lease_line(st, &l) == 1) {
 		if (ll_now() > end)
 			return -ETIMEDOUT;
 		usleep(10000);
@@ -601,7 +601,7 @@ TEST_F(api, tracepoints_and_expiry)
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	ll_dmesg_mark();
 	EXPECT_EQ(EWOULDBLOCK, nonblocking_trunc_elsewhere(self->path));
-	EXPECT_EQ(0, wait_lease_gone(self->st.st_ino, 30));
+	EXPECT_EQ(0, wait_lease_gone(&self->st, 30));
 	EXPECT_EQ(F_UNLCK, ll_getlease(self->fd));
 	EXPECT_EQ(timeouts + 1, ll_stat("timeouts"));
 	ASSERT_EQ(0, ll_sh("echo 0 > " TRACEFS "/events/layoutlease/enable"));

@@ -307,7 +307,7 @@ static int lease_and_pin(FIXTURE_DATA(cli) *self, struct ll_lease_line *l,
 			 void **buf, struct ibv_mr **mr)
 {
 	if (prctl(PR_SET_NAME, ODD_COMM) || ll_setlease(self->fd, LL_SHARED) ||
-	    ll_lease_line(self->st.st_ino, l) != 1)
+	    ll_lease_line(&self->st, l) != 1)
 		return -1;
 	*buf = map_file(self->fd);
 	if (*buf == MAP_FAILED)
@@ -455,7 +455,7 @@ TEST_F(cli, implicit_lease_listed)
 	ASSERT_NE(MAP_FAILED, buf);
 	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
 	ASSERT_NE(NULL, mr);
-	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->plain_st, &l));
 
 	ASSERT_EQ(0, cli(&p, "list", "--json"));
 	want(&w, "id=%llu", l.id);
@@ -561,7 +561,7 @@ TEST_F(cli, unresolvable_path)
 	int fd;
 
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	buf = map_file(self->fd);
 	ASSERT_NE(MAP_FAILED, buf);
 	mr = ibv_reg_mr(self->pd, buf, LEN, RDMA_ACCESS);
@@ -572,7 +572,7 @@ TEST_F(cli, unresolvable_path)
 			  sizeof(other));
 	ASSERT_EQ(self->fd, fd);
 	self->fd = -1;
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 
 	ASSERT_EQ(0, cli(&p, "list", "--json"));
 	want(&w, "id=%llu", l.id);
@@ -596,7 +596,7 @@ TEST_F(cli, unresolvable_path)
 	EXPECT_EQ(NULL, strstr(p.out.buf, "other.dat"));
 
 	EXPECT_EQ(0, ibv_dereg_mr(mr));
-	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_lease_line(&self->st, &l));
 	close(fd);
 	unlink(other);
 }
@@ -661,7 +661,7 @@ TEST_F(cli, hold_releases_on_break)
 	/* hold released it, if the truncate returns without a timeout */
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 20000));
 	ASSERT_EQ(0, start_hold(&self->hold, self->plain, NULL));
-	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->plain_st, &l));
 	EXPECT_EQ(self->hold.pid, l.pid);
 	EXPECT_STREQ("shared", l.mode);
 
@@ -670,7 +670,7 @@ TEST_F(cli, hold_releases_on_break)
 	EXPECT_EQ(0, st.st_size);
 	EXPECT_EQ(breaks + 1, ll_stat("breaks"));
 	EXPECT_EQ(timeouts, ll_stat("timeouts"));
-	EXPECT_EQ(0, ll_lease_line(self->plain_st.st_ino, &gone));
+	EXPECT_EQ(0, ll_lease_line(&self->plain_st, &gone));
 
 	/* the shell kept running; its status is hold's */
 	EXPECT_EQ(7, end_hold(&self->hold, err, sizeof(err)));
@@ -688,7 +688,7 @@ TEST_F(cli, hold_keep_waits_for_timeout)
 
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 500));
 	ASSERT_EQ(0, start_hold(&self->hold, self->plain, "--keep"));
-	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->plain_st, &l));
 	start = ll_now();
 	ASSERT_EQ(0, truncate(self->plain, 0));
 	/* 500 ms of jiffies, give or take one */
@@ -711,7 +711,7 @@ TEST_F(cli, hold_exclusive)
 	struct proc q;
 
 	ASSERT_EQ(0, start_hold(&self->hold, self->plain, "--exclusive"));
-	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->plain_st, &l));
 	EXPECT_EQ(-1, truncate(self->plain, 0));
 	EXPECT_EQ(ETXTBSY, errno);
 	ASSERT_EQ(0, stat(self->plain, &st));
@@ -855,7 +855,7 @@ TEST_F(cli, watch_set_break_release)
 	EXPECT_EQ(0, access(inst, F_OK));
 	ASSERT_EQ(0, holder_start(&h, self->plain, LL_SHARED,
 				  HOLD_COOPERATE));
-	ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->plain_st, &l));
 	ASSERT_EQ(0, truncate(self->plain, 0));
 	ASSERT_EQ(1, holder_finish(&h));
 	EXPECT_EQ(0, h.rep.released);
@@ -897,7 +897,7 @@ TEST_F(cli, watch_text_and_signals)
 		ASSERT_EQ(0, start_watch(&self->watch, argv, inst,
 					 sizeof(inst)));
 		ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-		ASSERT_EQ(1, ll_lease_line(self->plain_st.st_ino, &l));
+		ASSERT_EQ(1, ll_lease_line(&self->plain_st, &l));
 		snprintf(want_set, sizeof(want_set), " set     lease=%llu mode=shared setter=%d task=%s[%d] dev=%u:%u ino=%lu path=%s",
 			 l.id, getpid(), self->comm, getpid(),
 			 major(self->plain_st.st_dev),

@@ -80,8 +80,8 @@ static void fab_close(struct fab *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* The lease on @ino and the one pin under it, which is @pid's over [0, @end) */
-static void check_pin(struct __test_metadata *_metadata, unsigned long ino,
+/* The lease on file @st and its one pin, which is @pid's over [0, @end) */
+static void check_pin(struct __test_metadata *_metadata, const struct stat *st,
 		      pid_t pid, long long end)
 {
 	unsigned long long id;
@@ -90,14 +90,14 @@ static void check_pin(struct __test_metadata *_metadata, unsigned long ino,
 	long pages;
 	int pins;
 
-	ASSERT_EQ(1, pin_lines(ino, &pin));
+	ASSERT_EQ(1, pin_lines(st, &pin));
 	EXPECT_EQ(pid, pin.pid);
 	EXPECT_EQ(0, pin.start);
 	EXPECT_EQ(end, pin.end);
 	EXPECT_EQ(IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
 		  pin.access & (IBV_ACCESS_REMOTE_WRITE |
 				IBV_ACCESS_REMOTE_READ));
-	ASSERT_EQ(1, lease_pins(ino, &id, &pins, &pages));
+	ASSERT_EQ(1, lease_pins(st, &id, &pins, &pages));
 	snprintf(lease, sizeof(lease), "%llu", id);
 	EXPECT_STREQ(lease, pin.lease) TH_LOG("the pin is under the lease");
 	EXPECT_EQ(1, pins);
@@ -210,7 +210,7 @@ TEST_F(reg, dax_without_lease_is_refused_with_implicit_off)
 	/* the verbs provider passes ibv_reg_mr()'s errno on */
 	EXPECT_EQ(variant->fabric ? -FI_EOPNOTSUPP : -EOPNOTSUPP,
 		  reg_file(self, variant->fabric));
-	EXPECT_EQ(0, pin_lines(self->st.st_ino, NULL));
+	EXPECT_EQ(0, pin_lines(&self->st, NULL));
 	EXPECT_EQ(0, ll_stat("pins"));
 }
 
@@ -223,7 +223,7 @@ TEST_F_TIMEOUT(reg, pin_under_lease_until_deregistered, 120)
 	ASSERT_EQ(0, fcntl(self->fd, F_SETSIG, LL_SIG));
 	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
 	ASSERT_EQ(0, reg_file(self, variant->fabric));
-	check_pin(_metadata, self->st.st_ino, getpid(), LEN);
+	check_pin(_metadata, &self->st, getpid(), LEN);
 
 	breaker = ll_truncate_elsewhere(self->path, 4096);
 	ASSERT_LT(0, breaker);
@@ -231,11 +231,11 @@ TEST_F_TIMEOUT(reg, pin_under_lease_until_deregistered, 120)
 	EXPECT_EQ(self->fd, (int)si.ssi_fd);
 	EXPECT_EQ(LL_SIG, (int)si.ssi_signo);
 	EXPECT_EQ(0, waitpid(breaker, &st, WNOHANG)) TH_LOG("truncate ran");
-	EXPECT_EQ(1, pin_lines(self->st.st_ino, NULL));
+	EXPECT_EQ(1, pin_lines(&self->st, NULL));
 
 	/* the pin goes with the deregistration, the lease still held */
 	ASSERT_EQ(0, dereg_file(self, variant->fabric));
-	EXPECT_EQ(0, pin_lines(self->st.st_ino, NULL));
+	EXPECT_EQ(0, pin_lines(&self->st, NULL));
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(F_LAYOUT | F_UNLCK, ll_getlease(self->fd));
 	EXPECT_EQ(0, waitpid(breaker, &st, WNOHANG)) TH_LOG("truncate ran");
@@ -272,11 +272,11 @@ TEST(fi_mr_cache_keeps_the_pin)
 	ASSERT_EQ(0, fi_mr_reg(f.domain, buf, LEN,
 			       FI_REMOTE_READ | FI_REMOTE_WRITE, 0, 0, 0, &mr,
 			       NULL));
-	EXPECT_EQ(1, pin_lines(st.st_ino, NULL));
+	EXPECT_EQ(1, pin_lines(&st, NULL));
 	ASSERT_EQ(0, fi_close(&mr->fid));
-	EXPECT_EQ(1, pin_lines(st.st_ino, NULL)) TH_LOG("cached, still pinned");
+	EXPECT_EQ(1, pin_lines(&st, NULL)) TH_LOG("cached, still pinned");
 	fab_close(&f);
-	EXPECT_EQ(0, pin_lines(st.st_ino, NULL));
+	EXPECT_EQ(0, pin_lines(&st, NULL));
 	munmap(buf, LEN);
 	close(fd);
 	unlink(path);
@@ -383,7 +383,7 @@ static void start_both(struct __test_metadata *_metadata,
 				  line, sizeof(line), LINE_MS));
 	EXPECT_NE(NULL, strstr(line, "1048576 bytes"));
 	EXPECT_NE(NULL, strstr(line, "(DAX)"));
-	check_pin(_metadata, self->st.st_ino, self->server.pid, LEN);
+	check_pin(_metadata, &self->st, self->server.pid, LEN);
 	ASSERT_EQ(0, child_start(&self->client, "client", client));
 	ASSERT_EQ(0, expect(&self->client, "server buffer: 1048576 bytes"));
 }
@@ -412,7 +412,7 @@ static void break_and_release(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, expect(&self->server, "lease refused (EAGAIN)"));
 
 	/* nothing pinned; the truncate waits for the other holder */
-	EXPECT_EQ(0, pin_lines(self->st.st_ino, NULL));
+	EXPECT_EQ(0, pin_lines(&self->st, NULL));
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(0, ll_stat("pinned_pages"));
 	EXPECT_EQ(0, waitpid(self->breaker, &st, WNOHANG));
@@ -445,7 +445,7 @@ TEST_F_TIMEOUT(example, write_read_break_reregister, 240)
 	/* leased, mapped and registered again at the new size */
 	ASSERT_EQ(0, expect(&self->server, "re-registered 8192 bytes"));
 	ASSERT_EQ(0, expect(&self->client, "server buffer: 8192 bytes"));
-	check_pin(_metadata, self->st.st_ino, self->server.pid, NEW_LEN);
+	check_pin(_metadata, &self->st, self->server.pid, NEW_LEN);
 	ASSERT_EQ(0, client_do(&self->client, "write 100 second-write",
 			       "wrote 12 bytes at 100"));
 	EXPECT_TRUE(file_has(self->fd, 100, "second-write"));
@@ -493,7 +493,7 @@ TEST_F_TIMEOUT(example, stopped_client_is_not_waited_for, 240)
 	EXPECT_TRUE(file_has(self->fd, 8000, "late"));
 	ASSERT_EQ(0, client_do(&self->client, "write 8190 too-far",
 			       "outside the 8192-byte buffer"));
-	check_pin(_metadata, self->st.st_ino, self->server.pid, NEW_LEN);
+	check_pin(_metadata, &self->st, self->server.pid, NEW_LEN);
 }
 
 /*
@@ -525,7 +525,7 @@ TEST_F_TIMEOUT(example, stopped_server_is_fenced_and_recovers, 240)
 	ASSERT_EQ(0, kill(self->server.pid, SIGCONT));
 	ASSERT_EQ(0, expect(&self->server, "starting again"));
 	ASSERT_EQ(0, expect(&self->server, "leased and registered 8192 bytes"));
-	check_pin(_metadata, self->st.st_ino, self->server.pid, NEW_LEN);
+	check_pin(_metadata, &self->st, self->server.pid, NEW_LEN);
 	ASSERT_EQ(0, expect(&self->client, "the server is gone; reconnecting"));
 	ASSERT_EQ(0, expect(&self->client, "server buffer: 8192 bytes"));
 	ASSERT_EQ(0, client_do(&self->client, "write 100 after-fence",
@@ -576,7 +576,7 @@ TEST_F_TIMEOUT(rpma, unmodified_server_is_protected, 300)
 	ASSERT_EQ(0, child_start(&self->server, "server", server));
 	ASSERT_EQ(0, child_expect(&self->server, "serving", line,
 				  sizeof(line), LINE_MS));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_STREQ("implicit", l.mode);
 	EXPECT_EQ(self->server.pid, l.pid);
 	EXPECT_EQ(1, l.pins);
@@ -613,7 +613,7 @@ TEST_F_TIMEOUT(rpma, unmodified_server_is_protected, 300)
 				  sizeof(line), LINE_MS));
 	/* the lease goes with the server's registration */
 	child_end(&self->server, SIGTERM, LINE_MS);
-	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(0, ll_wait_exit(ll_truncate_elsewhere(self->path, 0), 60));
 }
 
@@ -652,8 +652,8 @@ TEST_F_TIMEOUT(rpma, implicit_off_is_a_stock_kernel, 120)
 				  LINE_MS));
 	if (!odp)
 		EXPECT_EQ(1, child_status(child_wait(&self->server, LINE_MS)));
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
-	EXPECT_EQ(0, pin_lines(self->st.st_ino, NULL));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
+	EXPECT_EQ(0, pin_lines(&self->st, NULL));
 }
 
 TEST_HARNESS_MAIN

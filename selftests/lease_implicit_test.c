@@ -126,15 +126,15 @@ TEST_F(implicit, registration_gets_an_implicit_lease)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN)) TH_LOG("ibv_reg_mr: %s",
 					      strerror(errno));
-	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(1, ll_proc_locks_leases(&self->st));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_STREQ("implicit", l.mode);
 	EXPECT_STREQ("active", l.state);
 	EXPECT_EQ(getpid(), l.pid) TH_LOG("the registering process");
 	EXPECT_EQ(-1, l.fd);
 	EXPECT_EQ(1, l.pins);
 	EXPECT_EQ(PAGES, l.pages);
-	ASSERT_EQ(1, pin_lines(self->st.st_ino, &p));
+	ASSERT_EQ(1, pin_lines(&self->st, &p));
 	snprintf(id, sizeof(id), "%llu", l.id);
 	EXPECT_STREQ(id, p.lease);
 	EXPECT_EQ(0, p.start);
@@ -142,12 +142,12 @@ TEST_F(implicit, registration_gets_an_implicit_lease)
 	/* the program's own view: no lease of its own to see or release */
 	EXPECT_EQ(F_UNLCK, ll_getlease(fd));
 	EXPECT_EQ(-EAGAIN, ll_setlease(fd, F_LAYOUT | F_UNLCK));
-	EXPECT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(1, ll_lease_line(&self->st, &l));
 
 	/* gone with its last pin, when the deregistration returns */
 	file_mr_unreg(&r);
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
-	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
+	EXPECT_EQ(0, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(0, ll_stat("pins"));
 	close(fd);
 }
@@ -163,20 +163,20 @@ TEST_F(implicit, lease_goes_with_its_last_pin)
 	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
 	second = ibv_reg_mr(r.pd, r.buf, LEN / 2, RDMA_ACCESS);
 	ASSERT_NE(NULL, second);
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(2, l.pins) TH_LOG("one lease for both");
 	EXPECT_EQ(0, ibv_dereg_mr(r.mr));
 	r.mr = NULL;
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(1, l.pins);
 	EXPECT_EQ(0, ibv_dereg_mr(second));
-	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_lease_line(&self->st, &l));
 	/* and a new registration gets a new one */
 	r.mr = ibv_reg_mr(r.pd, r.buf, LEN, RDMA_ACCESS);
 	ASSERT_NE(NULL, r.mr);
-	EXPECT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(1, ll_lease_line(&self->st, &l));
 	file_mr_unreg(&r);
-	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_lease_line(&self->st, &l));
 	close(fd);
 }
 
@@ -274,7 +274,7 @@ TEST_F_TIMEOUT(implicit, fence_breaks_and_fences_the_registrant, 120)
 	if (pid == 0)
 		registrant(self->path, down[0], up[1]);
 	ASSERT_EQ(0, ll_read_full(up[0], &c, 1, LL_REPORT_MS));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_STREQ("implicit", l.mode);
 	EXPECT_EQ(pid, l.pid);
 	ll_dmesg_mark();
@@ -291,7 +291,7 @@ TEST_F_TIMEOUT(implicit, fence_breaks_and_fences_the_registrant, 120)
 	EXPECT_EQ(0, ll_file_size(self->path));
 	EXPECT_EQ(breaks + 1, ll_stat("breaks"));
 	EXPECT_EQ(fences + 1, ll_stat("fences"));
-	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(0, ll_dmesg_wait("fencing MR"));
 	TH_LOG("the truncate took %.0f ms", t * 1000);
 
@@ -329,12 +329,12 @@ TEST_F_TIMEOUT(implicit, no_new_pin_while_a_change_is_under_way, 120)
 	breaker = ll_truncate_elsewhere(self->path, 0);
 	ASSERT_LT(0, breaker);
 	ASSERT_EQ(0, ll_wait_stat("breaks", breaks + 1));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_STREQ("breaking", l.state);
 	EXPECT_EQ(NULL, ibv_reg_mr(r.pd, r.buf, LEN, RDMA_ACCESS));
 	EXPECT_EQ(EAGAIN, errno);
 	EXPECT_EQ(-EAGAIN, file_mr_reg(&r2, other, LEN));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(1, l.pins);
 	/* the fence comes at the deadline; the change completes */
 	EXPECT_EQ(0, child_errno(breaker));
@@ -355,23 +355,23 @@ TEST_F(implicit, explicit_lease_takes_over)
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	id = l.id;
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(id, l.id) TH_LOG("the same lease");
 	EXPECT_STREQ("shared", l.mode);
 	EXPECT_EQ(fd, l.fd);
 	EXPECT_EQ(1, l.pins);
 	EXPECT_EQ(LL_SHARED, ll_getlease(fd));
-	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(1, ll_proc_locks_leases(&self->st));
 	/* now the program's: it outlives the MR, until F_UNLCK */
 	EXPECT_EQ(0, ibv_dereg_mr(r.mr));
 	r.mr = NULL;
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(0, l.pins);
 	EXPECT_EQ(0, ll_setlease(fd, F_LAYOUT | F_UNLCK));
-	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_lease_line(&self->st, &l));
 	file_mr_unreg(&r);
 	close(fd);
 }
@@ -388,14 +388,14 @@ TEST_F(implicit, another_open_gets_its_own_lease)
 	ASSERT_LE(0, leased);
 	ASSERT_LE(0, other);
 	ASSERT_EQ(0, ll_setlease(leased, LL_SHARED));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	ASSERT_EQ(0, file_mr_reg(&r, other, LEN));
-	ASSERT_EQ(1, pin_lines(self->st.st_ino, &p));
+	ASSERT_EQ(1, pin_lines(&self->st, &p));
 	snprintf(id, sizeof(id), "%llu", l.id);
 	EXPECT_STRNE(id, p.lease) TH_LOG("not the explicit lease");
-	EXPECT_EQ(2, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(2, ll_proc_locks_leases(&self->st));
 	file_mr_unreg(&r);
-	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(1, ll_proc_locks_leases(&self->st));
 	EXPECT_EQ(0, ll_setlease(leased, F_LAYOUT | F_UNLCK));
 	close(other);
 	close(leased);
@@ -420,12 +420,12 @@ TEST_F(implicit, read_only_shared_mapping_is_protected)
 	ASSERT_NE(MAP_FAILED, buf);
 	mr = ibv_reg_mr(pd, buf, LEN, IBV_ACCESS_REMOTE_READ);
 	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_STREQ("implicit", l.mode);
 	/* a peer reads these blocks: they must not be freed and reused */
 	EXPECT_EQ(ETXTBSY, child_errno(ll_truncate_elsewhere(self->path, 0)));
 	EXPECT_EQ(0, ibv_dereg_mr(mr));
-	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_lease_line(&self->st, &l));
 	munmap(buf, LEN);
 out:
 	if (pd)
@@ -448,7 +448,7 @@ TEST_F(implicit, private_mapping_gets_none)
 	ASSERT_NE(MAP_FAILED, buf);
 	EXPECT_EQ(NULL, ibv_reg_mr(pd, buf, LEN, RDMA_ACCESS));
 	EXPECT_EQ(EOPNOTSUPP, errno);
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
 	munmap(buf, LEN);
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
@@ -475,7 +475,7 @@ TEST_F(implicit, other_user_gets_none)
 	}
 	EXPECT_EQ(EOPNOTSUPP, child_errno(pid));
 	EXPECT_EQ(0, ll_dmesg_wait("not the file.s owner, no CAP_LEASE"));
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
 	EXPECT_EQ(0, ll_stat("pins"));
 }
 
@@ -487,7 +487,7 @@ TEST_F(implicit, off_is_a_stock_kernel)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ll_sh("echo off > " LL_PARAM("implicit")));
 	EXPECT_EQ(-EOPNOTSUPP, file_mr_reg(&r, fd, LEN));
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
 	file_mr_unreg(&r);
 	close(fd);
 }
@@ -544,9 +544,9 @@ TEST_F(scope, dax_leaves_page_cache_alone)
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
-	ASSERT_EQ(1, pin_lines(self->st.st_ino, &p));
+	ASSERT_EQ(1, pin_lines(&self->st, &p));
 	EXPECT_STREQ("-", p.lease);
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
 	file_mr_unreg(&r);
 	close(fd);
 }
@@ -561,13 +561,13 @@ TEST_F(scope, all_protects_page_cache)
 	ASSERT_EQ(0, ll_sh("echo all > " LL_PARAM("implicit_scope")));
 	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
 	memset(r.buf, 'w', LEN);
-	ASSERT_EQ(1, ll_lease_line(self->st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
 	EXPECT_STREQ("implicit", l.mode);
 	EXPECT_EQ(ETXTBSY, child_errno(ll_truncate_elsewhere(self->path, 0)));
 	EXPECT_EQ(0, child_errno(ll_truncate_elsewhere(self->path, LEN)));
 	EXPECT_TRUE(file_is(self->path, 0, LEN, 'w'));
 	file_mr_unreg(&r);
-	EXPECT_EQ(0, ll_lease_line(self->st.st_ino, &l));
+	EXPECT_EQ(0, ll_lease_line(&self->st, &l));
 	EXPECT_EQ(0, child_errno(ll_truncate_elsewhere(self->path, 0)));
 	close(fd);
 }

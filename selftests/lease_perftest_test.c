@@ -134,7 +134,7 @@ static int wait_for_pins(FIXTURE_DATA(perftest) *self, struct pin_line *pin)
 
 	while (!seen[0] || !seen[1]) {
 		for (i = 0; i < 2; i++)
-			if (!seen[i] && pin_lines(self->st[i].st_ino, &pin[i]))
+			if (!seen[i] && pin_lines(&self->st[i], &pin[i]))
 				seen[i] = true;
 		if (seen[0] && seen[1])
 			break;
@@ -202,7 +202,7 @@ TEST_F_TIMEOUT(perftest, write_bw_mmap_pins_listed, 400)
 		TH_LOG("%s: %.2f MB/s average", self->side[i].tag, avg);
 		st = child_wait(&self->side[i], RUN_MS);
 		EXPECT_TRUE(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		EXPECT_EQ(0, pin_lines(self->st[i].st_ino, NULL));
+		EXPECT_EQ(0, pin_lines(&self->st[i], NULL));
 	}
 	EXPECT_EQ(0, ll_stat("pins"));
 }
@@ -279,7 +279,7 @@ static int dax_pins(FIXTURE_DATA(dax) *self, struct pin_line *pin)
 
 	for (;;) {
 		for (i = 0, seen = 0; i < 2; i++)
-			seen += pin_lines(self->st[i].st_ino, &pin[i]) == 1;
+			seen += pin_lines(&self->st[i], &pin[i]) == 1;
 		if (seen == 2)
 			return 0;
 		if (child_exited(&self->side[0]) ||
@@ -301,7 +301,7 @@ TEST_F_TIMEOUT(dax, write_bw_runs_under_implicit_leases, 400)
 	start_pair(_metadata, self, "8", false);
 	ASSERT_EQ(0, dax_pins(self, pin)) TH_LOG("no pins seen");
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(1, ll_lease_line(self->st[i].st_ino, &l));
+		ASSERT_EQ(1, ll_lease_line(&self->st[i], &l));
 		EXPECT_STREQ("implicit", l.mode);
 		EXPECT_EQ(self->side[i].pid, l.pid);
 		snprintf(id, sizeof(id), "%llu", l.id);
@@ -316,7 +316,7 @@ TEST_F_TIMEOUT(dax, write_bw_runs_under_implicit_leases, 400)
 		st = child_wait(&self->side[i], RUN_MS);
 		EXPECT_EQ(0, child_status(st));
 		EXPECT_EQ(FILE_LEN, ll_file_size(self->path[i]));
-		EXPECT_EQ(0, ll_lease_line(self->st[i].st_ino, &l));
+		EXPECT_EQ(0, ll_lease_line(&self->st[i], &l));
 	}
 	EXPECT_EQ(0, ll_stat("pins"));
 }

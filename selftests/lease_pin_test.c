@@ -75,7 +75,7 @@ TEST_F(pin, file_mr_is_recorded)
 	ASSERT_NE(MAP_FAILED, buf);
 	mr = ibv_reg_mr(self->pd, buf, LEN, variant->access);
 	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
-	ASSERT_EQ(1, pin_lines(self->st.st_ino, &l));
+	ASSERT_EQ(1, pin_lines(&self->st, &l));
 	EXPECT_EQ(getpid(), l.pid);
 	EXPECT_STREQ("lease_pin_test", l.comm);
 	EXPECT_EQ(major(self->st.st_dev), l.maj);
@@ -88,7 +88,7 @@ TEST_F(pin, file_mr_is_recorded)
 	EXPECT_EQ(1, ll_stat("pins"));
 	EXPECT_EQ(PAGES, ll_stat("pinned_pages"));
 	EXPECT_EQ(0, ibv_dereg_mr(mr));
-	EXPECT_EQ(0, pin_lines(self->st.st_ino, NULL));
+	EXPECT_EQ(0, pin_lines(&self->st, NULL));
 	EXPECT_EQ(0, ll_stat("pins"));
 	EXPECT_EQ(0, ll_stat("pinned_pages"));
 	munmap(buf, LEN);
@@ -108,7 +108,7 @@ TEST_F(pin, only_file_pages_are_recorded)
 				  MAP_SHARED | MAP_FIXED, self->fd, 0));
 	mr = ibv_reg_mr(self->pd, buf + LEN / 2, LEN, variant->access);
 	ASSERT_NE(NULL, mr);
-	ASSERT_EQ(1, pin_lines(self->st.st_ino, &l));
+	ASSERT_EQ(1, pin_lines(&self->st, &l));
 	EXPECT_EQ(0, l.start);
 	EXPECT_EQ(LEN / 2, l.end);
 	EXPECT_EQ(PAGES / 2, l.pages);
@@ -143,13 +143,13 @@ TEST_F(pin, pin_under_lease)
 	buf = map_file(self->fd);
 	mr = ibv_reg_mr(self->pd, buf, LEN, variant->access);
 	ASSERT_NE(NULL, mr);
-	ASSERT_EQ(1, lease_pins(self->st.st_ino, &id, &pins, &pages));
+	ASSERT_EQ(1, lease_pins(&self->st, &id, &pins, &pages));
 	EXPECT_EQ(1, pins);
 	EXPECT_EQ(PAGES, pages);
-	ASSERT_EQ(1, pin_lines(self->st.st_ino, &l));
+	ASSERT_EQ(1, pin_lines(&self->st, &l));
 	EXPECT_EQ(id, strtoull(l.lease, NULL, 10));
 	EXPECT_EQ(0, ibv_dereg_mr(mr));
-	ASSERT_EQ(1, lease_pins(self->st.st_ino, &id, &pins, &pages));
+	ASSERT_EQ(1, lease_pins(&self->st, &id, &pins, &pages));
 	EXPECT_EQ(0, pins);
 	EXPECT_EQ(0, pages);
 	EXPECT_EQ(0, ll_setlease(self->fd, F_UNLCK));
@@ -175,13 +175,13 @@ TEST_F(pin, lease_outlives_fd_while_pinned)
 	munmap(buf, LEN);
 	close(self->fd);
 	self->fd = -1;
-	EXPECT_EQ(1, ll_proc_locks_leases(self->st.st_ino));
-	ASSERT_EQ(1, lease_pins(self->st.st_ino, &id, &pins, &pages));
+	EXPECT_EQ(1, ll_proc_locks_leases(&self->st));
+	ASSERT_EQ(1, lease_pins(&self->st, &id, &pins, &pages));
 	EXPECT_EQ(1, pins);
 	EXPECT_EQ(1, ll_stat("leases"));
 	EXPECT_EQ(0, ibv_dereg_mr(mr));
-	EXPECT_EQ(0, ll_proc_locks_leases(self->st.st_ino));
-	EXPECT_EQ(0, lease_pins(self->st.st_ino, &id, &pins, &pages));
+	EXPECT_EQ(0, ll_proc_locks_leases(&self->st));
+	EXPECT_EQ(0, lease_pins(&self->st, &id, &pins, &pages));
 	EXPECT_EQ(0, ll_stat("leases"));
 	EXPECT_EQ(0, ll_stat("pins"));
 }

@@ -614,7 +614,7 @@ TEST_F_TIMEOUT(mod, admin_breaks_an_exclusive_lease, 120)
 	close(fd);
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 300));
 	ASSERT_EQ(0, holder_start(&h, path, LL_EXCL, HOLD_IGNORE));
-	ASSERT_EQ(1, ll_lease_line(st.st_ino, &l));
+	ASSERT_EQ(1, ll_lease_line(&st, &l));
 	EXPECT_EQ(-1, truncate(path, 0));
 	EXPECT_EQ(ETXTBSY, errno);
 	/* only root */

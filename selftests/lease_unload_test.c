@@ -17,13 +17,13 @@ static const char * const dirs[] = {
 
 #define NDIRS	(sizeof(dirs) / sizeof(dirs[0]))
 
-/* Poll /proc until the lease on @ino is breaking; 0 when it is. */
-static int wait_breaking(unsigned long ino)
+/* Poll /proc until the lease on file @st is breaking; 0 when it is. */
+static int wait_breaking(const struct stat *st)
 {
 	double end = ll_now() + 30;
 	struct ll_lease_line l;
 
-	while (ll_lease_line(ino, &l) != 1 || strcmp(l.state, "breaking")) {
+	while (ll_lease_line(st, &l) != 1 || strcmp(l.state, "breaking")) {
 		if (ll_now() > end)
 			return -ETIMEDOUT;
 		usleep(5000);
@@ -48,8 +48,7 @@ TEST_F(unload, rmmod_with_live_leases)
 {
 	char path[NDIRS][PATH_MAX], ko[PATH_MAX];
 	struct holder h[NDIRS];
-	unsigned long ino[NDIRS];
-	struct stat st;
+	struct stat st[NDIRS];
 	pid_t breaker;
 	int i, status;
 
@@ -60,8 +59,7 @@ TEST_F(unload, rmmod_with_live_leases)
 				      path[i], sizeof(path[i]));
 
 		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, fstat(fd, &st));
-		ino[i] = st.st_ino;
+		ASSERT_EQ(0, fstat(fd, &st[i]));
 		close(fd);
 		ASSERT_EQ(0, holder_start(&h[i], path[i],
 					  i ? LL_SHARED : LL_EXCL,
@@ -70,14 +68,14 @@ TEST_F(unload, rmmod_with_live_leases)
 	/* a breaker waits on the shared lease of dirs[1] */
 	breaker = ll_truncate_elsewhere(path[1], 0);
 	ASSERT_LT(0, breaker);
-	ASSERT_EQ(0, wait_breaking(ino[1]));
+	ASSERT_EQ(0, wait_breaking(&st[1]));
 	EXPECT_EQ(NDIRS, ll_stat("leases"));
 
 	ASSERT_EQ(0, ll_sh("rmmod layoutlease"));
 	ASSERT_EQ(breaker, waitpid(breaker, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the breaker went on");
 	for (i = 0; i < NDIRS; i++)
-		EXPECT_EQ(0, ll_proc_locks_leases(ino[i]));
+		EXPECT_EQ(0, ll_proc_locks_leases(&st[i]));
 	EXPECT_NE(0, access("/dev/layout_lease", F_OK));
 	ASSERT_EQ(0, ll_sh("insmod %s", ko));
 	for (i = 0; i < NDIRS; i++) {

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <linux/layout_lease.h>
 
@@ -232,19 +233,33 @@ static inline long ll_stat(const char *name)
 	return found;
 }
 
+/*
+ * Is the file the /proc line names by @maj:@min:@ino the one @st describes?
+ * An inode number alone is not: the test filesystems number their inodes
+ * alike.
+ */
+static inline bool ll_same_file(const struct stat *st, unsigned int maj,
+				unsigned int min, unsigned long ino)
+{
+	return maj == major(st->st_dev) && min == minor(st->st_dev) &&
+	       ino == st->st_ino;
+}
+
 /* How many lines of /proc/locks describe a lease on inode @ino. */
-static inline int ll_proc_locks_leases(unsigned long ino)
+static inline int ll_proc_locks_leases(const struct stat *st)
 {
 	FILE *f = fopen("/proc/locks", "r");
 	char line[256], kind[16];
+	unsigned int maj, min;
 	unsigned long i;
 	int n = 0;
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*d: %15s %*s %*s %*d %*x:%*x:%lu",
-			   kind, &i) == 2 && !strcmp(kind, "LEASE") && i == ino)
+		if (sscanf(line, "%*d: %15s %*s %*s %*d %x:%x:%lu",
+			   kind, &maj, &min, &i) == 4 &&
+		    !strcmp(kind, "LEASE") && ll_same_file(st, maj, min, i))
 			n++;
 	fclose(f);
 	return n;
@@ -285,8 +300,8 @@ struct pin_line {
 	unsigned int access;
 };
 
-/* The /proc/fs/layoutlease/pins lines for inode @ino: count, first in @p */
-static inline int pin_lines(unsigned long ino, struct pin_line *p)
+/* The /proc/fs/layoutlease/pins lines of file @st: count, first in @p */
+static inline int pin_lines(const struct stat *st, struct pin_line *p)
 {
 	FILE *f = fopen("/proc/fs/layoutlease/pins", "r");
 	struct pin_line l;
@@ -299,7 +314,8 @@ static inline int pin_lines(unsigned long ino, struct pin_line *p)
 		if (sscanf(buf, "%llu %d (%31[^)]) %u:%u:%lu %lld-%lld %lu %23s %x",
 			   &l.umem, &l.pid, l.comm, &l.maj, &l.min, &l.ino,
 			   &l.start, &l.end, &l.pages, l.lease,
-			   &l.access) != 11 || l.ino != ino)
+			   &l.access) != 11 ||
+		    !ll_same_file(st, l.maj, l.min, l.ino))
 			continue;
 		if (!n++ && p)
 			*p = l;
@@ -319,8 +335,8 @@ struct ll_lease_line {
 	long pages;
 };
 
-/* The line of the lease on inode @ino; 1 if found, 0 if not, -1. */
-static inline int ll_lease_line(unsigned long ino, struct ll_lease_line *l)
+/* The line of the lease on file @st; 1 if found, 0 if not, -1. */
+static inline int ll_lease_line(const struct stat *st, struct ll_lease_line *l)
 {
 	FILE *f = fopen("/proc/fs/layoutlease/leases", "r");
 	char buf[256];
@@ -332,17 +348,18 @@ static inline int ll_lease_line(unsigned long ino, struct ll_lease_line *l)
 		found = sscanf(buf, "%llu %d %d %u:%u:%lu %15s %15s %u %u %ld",
 			       &l->id, &l->pid, &l->fd, &l->maj, &l->min,
 			       &l->ino, l->mode, l->state, &l->ms, &l->pins,
-			       &l->pages) == 11 && l->ino == ino;
+			       &l->pages) == 11 &&
+			ll_same_file(st, l->maj, l->min, l->ino);
 	fclose(f);
 	return found;
 }
 
-/* pins and pages of the lease on @ino in /proc/fs/layoutlease/leases */
-static inline int lease_pins(unsigned long ino, unsigned long long *id,
+/* pins and pages of the lease on file @st in /proc/fs/layoutlease/leases */
+static inline int lease_pins(const struct stat *st, unsigned long long *id,
 			     int *pins, long *pages)
 {
 	struct ll_lease_line l;
-	int ret = ll_lease_line(ino, &l);
+	int ret = ll_lease_line(st, &l);
 
 	if (ret == 1) {
 		*id = l.id;
