@@ -13,6 +13,7 @@
 #include <linux/file.h>
 #include <linux/hashtable.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
@@ -52,8 +53,19 @@ static bool ll_work_stopped;		/* under ll_lock: no more expiry work */
 static DEFINE_HASHTABLE(ll_changes, 6);	/* struct ll_change, by inode */
 static DEFINE_SPINLOCK(ll_change_lock);
 
+/*
+ * The expiry work runs when the hrtimer reaches the nearest deadline, or
+ * at once when a lease's last pin goes or the policy changes.
+ */
 static void ll_expire_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(ll_expire_work, ll_expire_fn);
+static DECLARE_WORK(ll_expire_work, ll_expire_fn);
+static struct hrtimer ll_expire_timer;	/* armed under ll_lock */
+
+/* Run the expiry work now: queued again if it is running. */
+static void ll_expire_now(void)
+{
+	queue_work(system_wq, &ll_expire_work);
+}
 
 /*
  * Wake the waiters for a lease's change (ll_break_wait(), unload): most
@@ -90,7 +102,7 @@ static void ll_revoke_changed(void)
 {
 	spin_lock(&ll_lock);
 	if (!ll_work_stopped)
-		mod_delayed_work(system_wq, &ll_expire_work, 0);
+		ll_expire_now();
 	spin_unlock(&ll_lock);
 }
 
@@ -447,7 +459,7 @@ void ll_lease_unpin(struct ll_lease *ll, unsigned long pages)
 	if (READ_ONCE(ll->implicit))
 		ll_implicit_release(ll);
 	else if (ll_state_broken(READ_ONCE(ll->state)))
-		mod_delayed_work(system_wq, &ll_expire_work, 0);
+		ll_expire_now();
 }
 
 /*
@@ -1174,29 +1186,34 @@ bool ll_inode_needs_break(struct inode *inode)
 }
 
 /*
- * Arm the expiry work for @deadline unless it runs no later anyway: queued
- * to run now (pending, its timer not), or its timer set no later.  The
- * delay is rounded up, with one jiffy more for the jiffy already begun (a
- * deadline already past: a jiffy, not a busy loop); a work that still runs
- * early (the tick late) finds no lease past and arms again for the rest.
- * Under ll_lock, so that two arms with a delay do not race; the
- * mod_delayed_work(, 0) elsewhere only hastens the work.
+ * Arm the hrtimer that queues the expiry work for @deadline, unless it is
+ * set for no later.  Under ll_lock, so that two arms do not race; the
+ * timer does not fire early, and its slack is LL_EXPIRE_SLACK.  A
+ * deadline already past (a lease the last run could not move on) is
+ * retried a tick later, not in a busy loop.
  */
+#define LL_EXPIRE_SLACK		NSEC_PER_MSEC
+
 static void ll_expire_arm(ktime_t deadline)
 {
-	s64 ns = ktime_to_ns(ktime_sub(deadline, ktime_get()));
-	unsigned long delay = 1;
-	struct timer_list *timer = &ll_expire_work.timer;
-
-	if (ns > 0)
-		delay += nsecs_to_jiffies(ns + TICK_NSEC - 1);
+	ktime_t now = ktime_get();
 
 	lockdep_assert_held(&ll_lock);
-	if (delayed_work_pending(&ll_expire_work) &&
-	    (!timer_pending(timer) ||
-	     !time_after(READ_ONCE(timer->expires), jiffies + delay)))
+	if (ll_work_stopped)
 		return;
-	mod_delayed_work(system_wq, &ll_expire_work, delay);
+	if (!ktime_after(deadline, now))
+		deadline = ktime_add_ns(now, TICK_NSEC);
+	if (hrtimer_is_queued(&ll_expire_timer) &&
+	    !ktime_before(deadline, hrtimer_get_expires(&ll_expire_timer)))
+		return;
+	hrtimer_start_range_ns(&ll_expire_timer, deadline, LL_EXPIRE_SLACK,
+			       HRTIMER_MODE_ABS);
+}
+
+static enum hrtimer_restart ll_expire_timer_fn(struct hrtimer *timer)
+{
+	ll_expire_now();
+	return HRTIMER_NORESTART;
 }
 
 /* lm_break: called under flc_lock when a breaker conflicts with @fl. */
@@ -1678,7 +1695,7 @@ static void ll_revoke_expired(void)
 					    MINOR(ll->dev), ll->ino,
 					    atomic_read(&ll->pins));
 		if (!atomic_read(&ll->pins))
-			mod_delayed_work(system_wq, &ll_expire_work, 0);
+			ll_expire_now();
 		ll_lease_put(ll);
 	}
 }
@@ -1704,7 +1721,7 @@ static void ll_expire_fn(struct work_struct *work)
 		if (ll->state == LL_REVOKING)
 			when = ll->revoke_end;
 		else if (ll->state == LL_BREAKING)
-			when = ll->deadline;	/* past: run again at once */
+			when = ll->deadline;	/* past: a tick later */
 		else
 			continue;
 		if (!any || ktime_before(when, next))
@@ -1886,6 +1903,8 @@ static void ll_unlock_unloading(void)
 int ll_leases_init(int (*revoke)(struct ll_lease *ll, enum ll_revoke how))
 {
 	ll_revoke_pins = revoke;
+	ll_hrtimer_setup(&ll_expire_timer, ll_expire_timer_fn, CLOCK_MONOTONIC,
+			 HRTIMER_MODE_ABS);
 	ll_lease_cache = KMEM_CACHE(ll_lease, 0);
 	if (!ll_lease_cache)
 		return -ENOMEM;
@@ -1931,6 +1950,8 @@ void ll_leases_shutdown(void)
 	spin_lock(&ll_lock);
 	ll_work_stopped = true;
 	spin_unlock(&ll_lock);
-	cancel_delayed_work_sync(&ll_expire_work);
+	/* the timer queues the work, which arms the timer no more */
+	hrtimer_cancel(&ll_expire_timer);
+	cancel_work_sync(&ll_expire_work);
 	put_cred(ll_cred);
 }

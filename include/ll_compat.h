@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 #include <linux/falloc.h>
 #include <linux/ftrace.h>
+#include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/memremap.h>
 #include <linux/ptrace.h>
@@ -293,6 +294,21 @@ static inline int ll_fown_prepare(struct file *filp)
  * livepatch relies on as well).  6.1 has no accessor for the arguments;
  * its x86 ftrace_regs is a pt_regs.
  */
+/* 6.13: hrtimer_setup() sets the callback too; hrtimer_init() went later */
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
+#define ll_hrtimer_setup(timer, fn, clock, mode)	\
+	hrtimer_setup(timer, fn, clock, mode)
+#else
+static inline void
+ll_hrtimer_setup(struct hrtimer *timer,
+		 enum hrtimer_restart (*fn)(struct hrtimer *), clockid_t clock,
+		 enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+}
+#endif
+
 #ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 #error "layoutlease needs DYNAMIC_FTRACE_WITH_ARGS (x86-64 has it from 5.11)"
 #endif
