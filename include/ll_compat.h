@@ -286,14 +286,6 @@ static inline int ll_fown_prepare(struct file *filp)
 #define LL_FALLOC_KNOWN		(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)
 #endif
 
-/*
- * The ftrace callback of the WRAP and CALL hooks gets the traced
- * function's argument registers only, not a whole pt_regs (no
- * FTRACE_OPS_FL_SAVE_REGS): x86-64's ftrace_caller saves them and takes
- * back a changed instruction pointer (DYNAMIC_FTRACE_WITH_ARGS, which
- * livepatch relies on as well).  6.1 has no accessor for the arguments;
- * its x86 ftrace_regs is a pt_regs.
- */
 /* 6.13: hrtimer_setup() sets the callback too; hrtimer_init() went later */
 #if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
 #define ll_hrtimer_setup(timer, fn, clock, mode)	\
@@ -309,6 +301,14 @@ ll_hrtimer_setup(struct hrtimer *timer,
 }
 #endif
 
+/*
+ * The ftrace callback of the WRAP and CALL hooks gets the traced
+ * function's argument registers only, not a whole pt_regs (no
+ * FTRACE_OPS_FL_SAVE_REGS): x86-64's ftrace_caller saves them and takes
+ * back a changed instruction pointer (DYNAMIC_FTRACE_WITH_ARGS, which
+ * livepatch relies on as well).  6.1 has no accessor for the arguments;
+ * its x86 ftrace_regs is a pt_regs.
+ */
 #ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 #error "layoutlease needs DYNAMIC_FTRACE_WITH_ARGS (x86-64 has it from 5.11)"
 #endif

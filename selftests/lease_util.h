@@ -245,7 +245,7 @@ static inline bool ll_same_file(const struct stat *st, unsigned int maj,
 	       ino == st->st_ino;
 }
 
-/* How many lines of /proc/locks describe a lease on inode @ino. */
+/* How many lines of /proc/locks describe a lease on file @st. */
 static inline int ll_proc_locks_leases(const struct stat *st)
 {
 	FILE *f = fopen("/proc/locks", "r");
