@@ -1,32 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The direct-call trampolines of the PRE and FILTER hooks (ftrace_hook.c),
- * x86-64.
+ * The direct-call trampolines of the WRAP, PRE and FILTER hooks, and the
+ * thunks through which the module calls kernel functions
+ * (ftrace_hook.c), x86-64.
  *
- * ftrace's direct calls enter it from the traced function's fentry site,
- * as a call (or by ftrace's own trampoline returning into it): the return
- * address at 0(%rsp) is the function's body, the function's own return
- * address is at 8(%rsp), and its arguments are in registers.  It passes
- * them to ll_hook_dispatch(), which may sleep (a PRE hook) or rewrite them
- * (a FILTER), and then either returns into the function with the
+ * ftrace's direct calls enter a trampoline from the traced function's
+ * fentry site, as a call (or by ftrace's own trampoline returning into
+ * it): the return address at 0(%rsp) is the function's body, the
+ * function's own return address is at 8(%rsp), and its arguments are in
+ * registers.  It passes them to ll_hook_dispatch(), which may sleep (a
+ * PRE hook), rewrite them (a FILTER) or replace the address it returns to
+ * (a WRAP: its replacement), and then either returns there with the
  * arguments restored from where it saved them, or returns the value that
  * ll_hook_dispatch() chose straight to the function's caller, as if the
  * function had returned it.
  *
- * Neither way is an indirect call or jump: the function is entered by
- * RET, which CET-IBT does not check, so its ENDBR need not be there.
+ * A thunk enters a kernel function past its fentry site, for the module:
+ * it pushes the address and returns to it, so that the function runs with
+ * the thunk's caller's arguments and returns to that caller.
+ *
+ * None of these is an indirect call or jump into the kernel: a function,
+ * or a replacement, is entered by RET, which CET-IBT does not check, so no
+ * ENDBR need be there.
  */
+#include <linux/cfi_types.h>
 #include <linux/linkage.h>
-#include <asm/ibt.h>
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
 
 #include "ll_offsets.h"
 
 	.text
-SYM_FUNC_START(ll_hook_tramp)
-	/* its address is taken (register_ftrace_direct()): objtool wants one */
-	ENDBR
+SYM_TYPED_FUNC_START(ll_hook_tramp)
 	pushq	%rbp
 	movq	%rsp, %rbp
 	/* args[0..5] from -48(%rbp) up, then the return value's slot */
@@ -38,7 +43,8 @@ SYM_FUNC_START(ll_hook_tramp)
 	pushq	%rdi
 	subq	$8, %rsp
 	leaq	8(%rsp), %rdi
-	movq	8(%rbp), %rsi
+	/* where it returns to: into the function, or a WRAP's replacement */
+	leaq	8(%rbp), %rsi
 	movq	%rsp, %rdx
 	call	ll_hook_dispatch
 	testb	%al, %al
@@ -72,8 +78,7 @@ SYM_FUNC_END(ll_hook_tramp)
  * locks_inode_context() and list_empty() would, and clobbers only %rax
  * and %r11, which carry no argument.
  */
-SYM_FUNC_START(ll_hook_tramp_leased)
-	ENDBR
+SYM_TYPED_FUNC_START(ll_hook_tramp_leased)
 	movq	LL_FILE_INODE(%rdi), %rax
 	movq	LL_INODE_FLCTX(%rax), %rax
 	testq	%rax, %rax
@@ -84,3 +89,39 @@ SYM_FUNC_START(ll_hook_tramp_leased)
 .Lll_no_leases:
 	RET
 SYM_FUNC_END(ll_hook_tramp_leased)
+
+/*
+ * The thunks: ll_hook_thunk_N enters the function at ll_hook_targets[N].
+ * Called through a pointer (an LL_HOOK_WRAP's or LL_HOOK_CALL's *orig),
+ * hence SYM_TYPED_FUNC_START, which begins with an ENDBR on IBT kernels
+ * (SYM_FUNC_START has none on 7.2), as for the trampolines, whose
+ * addresses ftrace is given.  The push leaves the stack as at the
+ * function's entry, with the thunk's caller's return address next.
+ */
+.macro LL_HOOK_THUNK n
+SYM_TYPED_FUNC_START(ll_hook_thunk_\n)
+	pushq	ll_hook_targets + 8 * \n(%rip)
+	UNWIND_HINT_FUNC
+	RET
+SYM_FUNC_END(ll_hook_thunk_\n)
+.endm
+
+#define LL_THUNK_LIST	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, \
+			16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, \
+			29, 30, 31
+
+.irp n, LL_THUNK_LIST
+	LL_HOOK_THUNK \n
+.endr
+
+	.section .rodata
+SYM_DATA_START(ll_hook_thunks)
+.irp n, LL_THUNK_LIST
+	.quad	ll_hook_thunk_\n
+.endr
+SYM_DATA_END_LABEL(ll_hook_thunks, SYM_L_LOCAL, ll_hook_thunks_end)
+
+/* as many as include/ll_hook.h says */
+.if (ll_hook_thunks_end - ll_hook_thunks) != 8 * LL_HOOK_THUNKS
+	.error "ll_hook_thunks: not LL_HOOK_THUNKS entries"
+.endif

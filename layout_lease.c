@@ -54,6 +54,16 @@ static DEFINE_HASHTABLE(ll_changes, 6);	/* struct ll_change, by inode */
 static DEFINE_SPINLOCK(ll_change_lock);
 
 /*
+ * lease_modify() and __break_lease(): the WRAP's original, and the
+ * module's own calls, past any hook (LL_CALL)
+ */
+static int (*orig_lease_modify)(struct ll_file_lease *fl, int arg,
+				struct list_head *dispose);
+static int (*call_lease_modify)(struct ll_file_lease *fl, int arg,
+				struct list_head *dispose);
+static ll_break_lease_fn call_break_lease;
+
+/*
  * The expiry work runs when the hrtimer reaches the nearest deadline, or
  * at once when a lease's last pin goes or the policy changes.
  */
@@ -1020,8 +1030,8 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 	int ret, state;
 
 	for (;;) {
-		/* a call from the module: the __break_lease() hook lets it by */
-		ret = ll_break_layout_leases(inode, true);
+		/* past the __break_lease() hook, which would come back here */
+		ret = ll_break_layout_leases(call_break_lease, inode, true);
 		if (ret && ret != -EWOULDBLOCK)
 			return ret;
 		/* broken implicit leases conflict with no kernel breaker */
@@ -1029,7 +1039,8 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 		if (state < 0)
 			return state;
 		if (!state)
-			return ret ? ll_break_layout_leases(inode, false) : 0;
+			return ret ? ll_break_layout_leases(call_break_lease,
+							    inode, false) : 0;
 		if (nonblock)
 			return -EWOULDBLOCK;
 		if (state == 2)
@@ -1050,7 +1061,7 @@ int ll_break_wait(struct inode *inode, bool nonblock)
  */
 void ll_break_layout_nowait(struct inode *inode)
 {
-	ll_break_layout_leases(inode, true);
+	ll_break_layout_leases(call_break_lease, inode, true);
 }
 
 /**
@@ -1279,7 +1290,7 @@ static int ll_lm_change(struct ll_file_lease *fl, int arg,
 		ll_set_state(ll, LL_RELEASED);
 		spin_unlock(&ll_lock);
 	}
-	ret = lease_modify(fl, arg, dispose);
+	ret = call_lease_modify(fl, arg, dispose);
 	if (!ret && arg == F_UNLCK)
 		ll_lease_unlisted(ll);
 	return ret;
@@ -1492,9 +1503,6 @@ static bool ll_getlease_pre(const unsigned long *args, long *ret)
 	return true;
 }
 
-static int (*orig_lease_modify)(struct ll_file_lease *fl, int arg,
-				struct list_head *dispose);
-
 /* Under the caller's flc_lock, like the lease_modify() it wraps. */
 static int ll_lease_modify(struct ll_file_lease *fl, int arg,
 			   struct list_head *dispose)
@@ -1524,6 +1532,9 @@ static struct ll_hook ll_lease_hooks[] = {
 	/* only where the kernel frees a lease without a callback (6.9+) */
 	LL_WRAP("lease_modify", ll_want_lease_modify, ll_lease_modify,
 		&orig_lease_modify),
+	/* the module's own calls, past the WRAPs */
+	LL_CALL("lease_modify", &call_lease_modify),
+	LL_CALL("__break_lease", &call_break_lease),
 };
 
 static struct ll_hook_table ll_lease_hook_table = {

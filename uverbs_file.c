@@ -57,22 +57,15 @@ static struct ll_fence *ll_fence_of(struct file *filp)
 }
 
 /*
- * The RDMA core's uobj_destroy() and uverbs_uobject_put(), reached through
- * the CALL hooks below: uobj_destroy() has no ENDBR an indirect call could
- * land on, and a direct call of the exported uverbs_uobject_put() would
- * make layoutlease depend on ib_uverbs.  Not reached unless both hooks
- * are installed (ll_hook_ready()).
+ * The RDMA core's uobj_destroy() and uverbs_uobject_put(), called through
+ * the CALL hooks below: uobj_destroy() is not exported, and a direct call
+ * of the exported uverbs_uobject_put() would make layoutlease depend on
+ * ib_uverbs.  Not called unless both hooks are installed
+ * (ll_hook_ready()).
  */
-static __noipa noinline int ll_uobj_destroy(struct ib_uobject *uobj,
-					    struct uverbs_attr_bundle *attrs)
-{
-	return -EOPNOTSUPP;
-}
-
-static __noipa noinline void ll_uobject_put(struct ib_uobject *uobj)
-{
-	WARN_ONCE(1, "uverbs_uobject_put() is not hooked\n");
-}
+static int (*call_uobj_destroy)(struct ib_uobject *uobj,
+				struct uverbs_attr_bundle *attrs);
+static void (*call_uobject_put)(struct ib_uobject *uobj);
 
 static struct ll_hook ll_uobj_hooks[];
 #define LL_DESTROY_HOOK	(&ll_uobj_hooks[0])
@@ -114,11 +107,11 @@ static void ll_fence_fn(struct work_struct *work)
 	while ((n = ll_fence_mrs(uverbs, uobjs, ARRAY_SIZE(uobjs)))) {
 		for (i = 0; i < n; i++) {
 			attrs.context = uobjs[i]->context;
-			err = ll_uobj_destroy(uobjs[i], &attrs);
+			err = call_uobj_destroy(uobjs[i], &attrs);
 			if (err)
 				pr_warn_ratelimited("fence: MR handle %u could not be destroyed (%d); its pins stay\n",
 						    uobjs[i]->id, err);
-			ll_uobject_put(uobjs[i]);
+			call_uobject_put(uobjs[i]);
 		}
 	}
 	/* @f stays until the last close, which this may be */
@@ -327,8 +320,8 @@ static int ll_uverbs_close(struct inode *inode, struct file *filp)
 
 /* the uverbs object code: in ib_uverbs, or ib_uverbs_support (ll_compat.h) */
 static struct ll_hook ll_uobj_hooks[] = {
-	LL_CALL("uobj_destroy", ll_uobj_destroy),
-	LL_CALL("uverbs_uobject_put", ll_uobject_put),
+	LL_CALL("uobj_destroy", &call_uobj_destroy),
+	LL_CALL("uverbs_uobject_put", &call_uobject_put),
 };
 
 struct ll_hook_table ll_uobj_hook_table = {

@@ -302,23 +302,15 @@ ll_hrtimer_setup(struct hrtimer *timer,
 #endif
 
 /*
- * The ftrace callback of the WRAP and CALL hooks gets the traced
- * function's argument registers only, not a whole pt_regs (no
- * FTRACE_OPS_FL_SAVE_REGS): x86-64's ftrace_caller saves them and takes
- * back a changed instruction pointer (DYNAMIC_FTRACE_WITH_ARGS, which
- * livepatch relies on as well).  6.1 has no accessor for the arguments;
- * its x86 ftrace_regs is a pt_regs.
+ * Every hook is an ftrace direct call (ftrace_tramp.S), and the module
+ * calls kernel functions through thunks of its own, which carry no kCFI
+ * type: Debian builds with gcc, which has no kCFI.
  */
-#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-#error "layoutlease needs DYNAMIC_FTRACE_WITH_ARGS (x86-64 has it from 5.11)"
+#ifndef CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS
+#error "layoutlease needs DYNAMIC_FTRACE_WITH_DIRECT_CALLS (x86-64 has it from 5.5)"
 #endif
-#ifdef ftrace_regs_get_argument
-#define ll_fregs_arg(fregs, n)		ftrace_regs_get_argument(fregs, n)
-#define ll_fregs_set_ip(fregs, ip)	\
-	ftrace_regs_set_instruction_pointer(fregs, ip)
-#else
-#define ll_fregs_arg(fregs, n)		regs_get_kernel_argument(&(fregs)->regs, n)
-#define ll_fregs_set_ip(fregs, ip)	ftrace_instruction_pointer_set(fregs, ip)
+#ifdef CONFIG_CFI_CLANG
+#error "layoutlease's thunks (ftrace_tramp.S) carry no kCFI type"
 #endif
 
 /*
@@ -366,11 +358,15 @@ static inline int ll_break_lease_call(ll_break_lease_fn orig,
 	return orig(inode, mode);
 }
 
-/* __break_lease() of the layout leases of @inode, as break_layout() does */
-static inline int ll_break_layout_leases(struct inode *inode, bool nonblock)
+/*
+ * __break_lease() of the layout leases of @inode, as break_layout() does,
+ * through @fn: the module calls it past its hook (ll_hook.h, LL_CALL)
+ */
+static inline int ll_break_layout_leases(ll_break_lease_fn fn,
+					 struct inode *inode, bool nonblock)
 {
-	return __break_lease(inode, LEASE_BREAK_LAYOUT |
-				    (nonblock ? LEASE_BREAK_NONBLOCK : 0));
+	return fn(inode, LEASE_BREAK_LAYOUT |
+		  (nonblock ? LEASE_BREAK_NONBLOCK : 0));
 }
 #else
 typedef int (*ll_break_lease_fn)(struct inode *inode, unsigned int mode,
@@ -393,10 +389,10 @@ static inline int ll_break_lease_call(ll_break_lease_fn orig,
 	return orig(inode, mode, type);
 }
 
-static inline int ll_break_layout_leases(struct inode *inode, bool nonblock)
+static inline int ll_break_layout_leases(ll_break_lease_fn fn,
+					 struct inode *inode, bool nonblock)
 {
-	return __break_lease(inode, O_WRONLY | (nonblock ? O_NONBLOCK : 0),
-			     FL_LAYOUT);
+	return fn(inode, O_WRONLY | (nonblock ? O_NONBLOCK : 0), FL_LAYOUT);
 }
 #endif
 

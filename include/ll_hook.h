@@ -6,43 +6,41 @@
  * tables.
  *
  * Four kinds, chosen so that the module never calls a kernel function
- * through a pointer unless that function begins with an ENDBR the kernel
- * did not seal (CET-IBT, Documentation/layout-leases.rst, "Hooks").  PRE
+ * through a pointer, and so never depends on an ENDBR the kernel may have
+ * sealed (CET-IBT, Documentation/layout-leases.rst, "Hooks").  WRAP, PRE
  * and FILTER hooks are ftrace direct calls of a trampoline
  * (ftrace_tramp.S) that saves the argument registers, runs
- * ll_hook_dispatch() and restores them; WRAP and CALL hooks go through an
- * ftrace callback.  A filter (@wanted, @pre_wanted) is given the traced
- * function's six arguments, must not sleep, and may run where the
- * function runs, which may be in atomic context.
+ * ll_hook_dispatch() and restores them.  The module reaches a kernel
+ * function through a thunk of its own (WRAP and CALL: *@orig), which
+ * enters the function past its fentry site by a return, which IBT does not
+ * check, and which no hook of the module (nor any tracer) sees.  A filter
+ * (@wanted, @pre_wanted) is given the traced function's six arguments,
+ * must not sleep, and may run where the function runs, which may be in
+ * atomic context.
  *
- * LL_HOOK_WRAP    the ftrace callback sends a call for which @wanted says
- *                 yes (every call when @wanted is NULL: LL_WRAP_ALL) to
- *                 @func, which calls the original through *@orig
- *                 and must do some work after that call (no tail call:
- *                 the callback lets the module's own calls through by
- *                 their caller's address).  Installed only when the
- *                 original is a valid indirect-call target.
+ * LL_HOOK_WRAP    the trampoline sends a call for which @wanted says yes
+ *                 (every call when @wanted is NULL: LL_WRAP_ALL) to @func,
+ *                 by returning into it instead of into the function: @func
+ *                 runs with the function's arguments and returns to its
+ *                 caller.  @func calls the original through *@orig.
  * LL_HOOK_PRE     the trampoline runs @pre, which may sleep, before the
  *                 function: @pre returns false to let the function run,
- *                 or true to return *ret to its caller instead.  The
- *                 original is never called by the module.  Functions of
- *                 vmlinux only.  @pre_wanted, if set, runs first: when it
- *                 says no, the function runs and @pre does not (LL_PRE_IF).
- *                 A @leased hook (LL_PRE_LEASED), on a function whose
+ *                 or true to return *ret to its caller instead.
+ *                 @pre_wanted, if set, runs first: when it says no, the
+ *                 function runs and @pre does not (LL_PRE_IF).  A @leased
+ *                 hook (LL_PRE_LEASED), on a function of vmlinux whose
  *                 first argument is a struct file *, has a trampoline of
  *                 its own that lets every call on a file whose inode has
  *                 no lease run at once, in a few instructions.
  * LL_HOOK_FILTER  the trampoline runs @wanted, which may rewrite the
  *                 arguments (ll_hook_set_arg()), and the function runs.
- *                 Functions of vmlinux only.
- * LL_HOOK_CALL    for a function the module must call but may not call
- *                 through a pointer: the module calls @func, a stub of its
- *                 own with the same prototype, and the ftrace callback on
- *                 the stub's fentry sends it to the function's first byte.
- *                 ftrace gets there by returning to the new address, as a
- *                 livepatch does, not by an indirect call or jump, so IBT
- *                 has nothing to check.  Until the hook is installed
- *                 (ll_hook_ready()), the stub's own body runs.
+ * LL_HOOK_CALL    not a hook: *@orig is set to a thunk that calls the
+ *                 function past its fentry, for a function the module
+ *                 calls but may not call by name (no export, or a module
+ *                 layoutlease must not depend on) or must call without
+ *                 its own hook (a WRAP's function, called by the module
+ *                 outside the WRAP).  Callers check ll_hook_ready() first
+ *                 when the function is in a module.
  */
 #ifndef _LL_HOOK_H
 #define _LL_HOOK_H
@@ -65,16 +63,16 @@ struct ll_hook {
 	bool (*wanted)(unsigned long *args);	/* WRAP (NULL: every call),
 						 * FILTER
 						 */
-	void *func;				/* WRAP: the replacement;
-						 * CALL: the stub
+	void *func;				/* WRAP: the replacement */
+	void **orig;				/* WRAP, CALL: set to a thunk
+						 * that calls the function
 						 */
-	void **orig;				/* WRAP: set to the original */
 	bool (*pre)(const unsigned long *args, long *ret);	/* PRE */
 	bool (*pre_wanted)(const unsigned long *args);	/* PRE, optional */
 	bool leased;				/* PRE: files with leases only */
 	bool off;				/* not installed */
-	unsigned long ip;			/* patch site; 0: not hooked */
-	unsigned long target;			/* CALL: the function's entry */
+	unsigned long ip;			/* fentry site; 0: not hooked */
+	unsigned int thunk;			/* WRAP, CALL: *orig's index */
 };
 
 /* The hooks of one part of the module, on vmlinux or on one module. */
@@ -104,13 +102,14 @@ struct ll_hook_table {
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .off = !(_on) }
 #define LL_FILTER(_name, _filter)					\
 	{ .name = _name, .kind = LL_HOOK_FILTER, .wanted = _filter }
-#define LL_CALL(_name, _stub)						\
-	{ .name = _name, .kind = LL_HOOK_CALL, .func = _stub }
+#define LL_CALL(_name, _orig)						\
+	{ .name = _name, .kind = LL_HOOK_CALL, .orig = (void **)(_orig) }
 
-/* Is @hook installed?  For a CALL hook: does its stub reach the function? */
+/* Is @hook installed?  For a CALL hook: may *@orig be called? */
 static inline bool ll_hook_ready(const struct ll_hook *hook)
 {
-	return READ_ONCE(hook->ip);
+	/* and *@orig's thunk has its target (ll_hook_one()) */
+	return smp_load_acquire(&hook->ip);
 }
 
 /* The traced function's argument @n (0-5), in a filter. */
@@ -125,10 +124,13 @@ static inline void ll_hook_set_arg(unsigned long *args, unsigned int n,
 		args[n] = val;
 }
 
-/* Between ftrace_hook.c and the trampoline, ftrace_tramp.S */
+/* Between ftrace_hook.c and the trampolines and thunks, ftrace_tramp.S */
+#define LL_HOOK_THUNKS		32	/* WRAP and CALL hooks, at most */
 void ll_hook_tramp(void);
 void ll_hook_tramp_leased(void);
-bool ll_hook_dispatch(unsigned long *args, unsigned long site, long *ret);
+bool ll_hook_dispatch(unsigned long *args, unsigned long *ip, long *ret);
+extern void *const ll_hook_thunks[LL_HOOK_THUNKS];
+extern unsigned long ll_hook_targets[LL_HOOK_THUNKS];
 
 extern atomic_t ll_hook_inflight;
 extern bool ll_hook_draining;
@@ -146,10 +148,6 @@ static inline void ll_hook_enter(void)
 
 /**
  * ll_hook_leave() - a task leaves a replacement; call last thing
- *
- * Also keeps the call of the original before it a real call: a tail call
- * would be redirected again, since its caller's address is not the
- * module's.
  */
 static inline void ll_hook_leave(void)
 {
