@@ -15,17 +15,19 @@
  * no callback list, no recursion test.  The trampoline finds the hook by
  * patch site in a small hash table.  A WRAP hook's replacement is entered
  * by the trampoline's return, as livepatch enters a new function by
- * ftrace's.  The hooks of vmlinux share two direct ftrace_ops (one per
- * trampoline); each module's table has one of its own, registered when the
+ * ftrace's.  The hooks of vmlinux share one direct ftrace_ops per
+ * trampoline; each module's table has one of its own, registered when the
  * module is COMING, before its init runs, and unregistered when it is
  * GOING.
  *
  * Calling: the module never calls a kernel function through a pointer.  A
  * WRAP or CALL hook's *orig is one of the module's thunks (ftrace_tramp.S),
- * which enters the function past its fentry site by a return: IBT checks
- * no ENDBR, sealed or not, and the call meets no hook, so the module's own
- * calls of a hooked function (a replacement's of its original,
- * __break_lease() and lease_modify() from the lease code) run it.
+ * which enters the function by a return: IBT checks no ENDBR, sealed or
+ * not.  A thunk enters a function the module hooks past its fentry site,
+ * so that the module's own calls (a replacement's of its original,
+ * __break_lease() and lease_modify() from the lease code) run it without
+ * meeting the hook; any other function at its first byte, so that tracers
+ * and a livepatch see the call as any other (ll_thunk_target()).
  *
  * Install and remove mirror each other, as livepatch's klp_patch_func()
  * and klp_unpatch_func() do: resolve, record the site, add it to the
@@ -155,14 +157,27 @@ static int ll_number_hooks(struct ll_hook_table *const *tables,
 
 /*
  * The direct calls: the hooks of vmlinux share one ftrace_ops per
- * trampoline, ll_hook_tramp's and, when some hook is LL_PRE_LEASED, the
- * ll_hook_tramp_leased one's; each table of a module has its own.
+ * trampoline (ll_hook_tramp, and those of the LL_PRE_LEASED and
+ * LL_WRAP_GATED hooks, which test before they save anything); each table
+ * of a module has its own, of ll_hook_tramp.
  */
-static struct ftrace_ops ll_direct_ops;
-static struct ftrace_ops ll_leased_ops;
-static bool ll_leased_on;		/* ll_leased_ops is registered */
-static struct ftrace_ops ll_table_ops[LL_MAX_TABLES];
-static bool ll_table_on[LL_MAX_TABLES];	/* ll_table_ops[t] is registered */
+struct ll_direct {
+	struct ftrace_ops ops;
+	void (*tramp)(void);
+	bool on;			/* registered */
+};
+
+enum { LL_TRAMP, LL_TRAMP_LEASED, LL_TRAMP_GATED, LL_TRAMPS };
+
+static struct ll_direct ll_vmlinux_direct[LL_TRAMPS] = {
+	[LL_TRAMP] = { .tramp = ll_hook_tramp },
+	[LL_TRAMP_LEASED] = { .tramp = ll_hook_tramp_leased },
+	[LL_TRAMP_GATED] = { .tramp = ll_hook_tramp_gated },
+};
+
+static struct ll_direct ll_table_direct[LL_MAX_TABLES];
+/* the gate of LL_WRAP_GATED hooks (ll_hook_gate_open()) */
+atomic_t ll_hook_gate = ATOMIC_INIT(0);
 
 /**
  * ll_hook_dispatch() - run the hook of a traced function
@@ -233,13 +248,63 @@ static unsigned long ll_hook_site(const char *module, const char *name)
 	return fentry ? site : 0;
 }
 
-/* The ftrace_ops of @hook, in table @t. */
-static struct ftrace_ops *ll_hook_ops(struct ll_hook_table *table,
-				      unsigned int t, struct ll_hook *hook)
+/* The direct calls of @hook, in table @t. */
+static struct ll_direct *ll_hook_direct(struct ll_hook_table *table,
+					unsigned int t, struct ll_hook *hook)
 {
 	if (table->module)
-		return &ll_table_ops[t];
-	return hook->leased ? &ll_leased_ops : &ll_direct_ops;
+		return &ll_table_direct[t];
+	if (hook->leased)
+		return &ll_vmlinux_direct[LL_TRAMP_LEASED];
+	if (hook->gated)
+		return &ll_vmlinux_direct[LL_TRAMP_GATED];
+	return &ll_vmlinux_direct[LL_TRAMP];
+}
+
+/*
+ * The first byte of the function whose fentry site is @site: its ENDBR, if
+ * the one before the site is one (sealed or not), on IBT kernels.
+ */
+static unsigned long ll_entry_of(unsigned long site)
+{
+	u32 insn;
+
+	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT) &&
+	    !get_kernel_nofault(insn, (u32 *)(site - ENDBR_INSN_SIZE)) &&
+	    ll_is_endbr(insn))
+		return site - ENDBR_INSN_SIZE;
+	return site;
+}
+
+/*
+ * Where a thunk enters the function whose fentry site is @site: past the
+ * site when the module hooks the function (the module's own call must not
+ * meet its own hook, and no livepatch can redirect a function the module
+ * hooks: ftrace refuses both on one function), at its first byte otherwise,
+ * so that the call is a call like any other for tracers and for a
+ * livepatch.  Under ll_hook_mutex.
+ */
+static unsigned long ll_thunk_target(unsigned long site)
+{
+	return ll_hook_at(site) ? site + MCOUNT_INSN_SIZE : ll_entry_of(site);
+}
+
+/* @site is hooked from now on: the CALL thunks to it go past its hook. */
+static void ll_thunks_past(unsigned long site)
+{
+	unsigned int t, i;
+
+	for (t = 0; t < ll_table_count; t++) {
+		struct ll_hook_table *table = ll_tables[t];
+
+		for (i = 0; i < table->count; i++) {
+			struct ll_hook *hook = &table->hooks[i];
+
+			if (hook->kind == LL_HOOK_CALL && hook->ip == site)
+				WRITE_ONCE(ll_hook_targets[hook->thunk],
+					   site + MCOUNT_INSN_SIZE);
+		}
+	}
 }
 
 static int ll_hook_one(struct ll_hook_table *table, unsigned int t,
@@ -253,14 +318,15 @@ static int ll_hook_one(struct ll_hook_table *table, unsigned int t,
 		return -ENOENT;
 	}
 	if (ll_has_thunk(hook)) {
-		/* past the fentry call: the function's own first instruction */
+		/* a WRAP's original: past its own hook */
 		WRITE_ONCE(ll_hook_targets[hook->thunk],
-			   site + MCOUNT_INSN_SIZE);
+			   hook->kind == LL_HOOK_WRAP ?
+			   site + MCOUNT_INSN_SIZE : ll_thunk_target(site));
 		*hook->orig = ll_hook_thunks[hook->thunk];
 	}
 	if (ll_is_traced(hook)) {
-		ret = ftrace_set_filter_ip(ll_hook_ops(table, t, hook), site,
-					   0, 0);
+		ret = ftrace_set_filter_ip(&ll_hook_direct(table, t, hook)->ops,
+					   site, 0, 0);
 		if (ret) {
 			pr_err("cannot trace %s: %d\n", hook->name, ret);
 			return ret;
@@ -269,11 +335,13 @@ static int ll_hook_one(struct ll_hook_table *table, unsigned int t,
 	}
 	/* the thunk's target before ll_hook_ready() */
 	smp_store_release(&hook->ip, site);
+	if (ll_is_traced(hook))
+		ll_thunks_past(site);
 	return 0;
 }
 
-/* Does @ops trace a function? */
-static bool ll_hooked(struct ftrace_ops *ops)
+/* Do the direct calls @d trace a function? */
+static bool ll_hooked(struct ll_direct *d)
 {
 	unsigned int t, i;
 
@@ -284,38 +352,54 @@ static bool ll_hooked(struct ftrace_ops *ops)
 			struct ll_hook *hook = &table->hooks[i];
 
 			if (hook->ip && ll_is_traced(hook) &&
-			    ll_hook_ops(table, t, hook) == ops)
+			    ll_hook_direct(table, t, hook) == d)
 				return true;
 		}
 	}
 	return false;
 }
 
-static void ll_unhook_one(struct ll_hook_table *table, unsigned int t,
-			  struct ll_hook *hook)
+/* Register @d, unless it traces nothing (it would trace everything). */
+static int ll_direct_on(struct ll_direct *d)
 {
-	if (ll_is_traced(hook))
-		ftrace_set_filter_ip(ll_hook_ops(table, t, hook), hook->ip,
-				     1, 0);
-	WRITE_ONCE(hook->ip, 0);
+	int ret;
+
+	if (d->on || !ll_hooked(d))
+		return 0;
+	ret = ll_ftrace_direct_register(&d->ops, (unsigned long)d->tramp);
+	d->on = !ret;
+	return ret;
 }
 
-/* A module's table: its direct calls stop, its hooks are forgotten. */
+/* Unregister @d if it is. */
+static void ll_direct_off(struct ll_direct *d)
+{
+	if (d->on)
+		ll_ftrace_direct_unregister(&d->ops, (unsigned long)d->tramp);
+	d->on = false;
+}
+
+/*
+ * Remove the hooks of table @t from their filters and forget them, the
+ * caller having turned their direct calls off: a module's when it goes,
+ * all on unload.  A filter left without a site is ftrace's empty one
+ * again, so a module's ops can be registered anew when it comes back
+ * (ftrace_free_filter() would free the hash and keep the pointer, on
+ * 6.1).
+ */
 static void ll_unhook_table(unsigned int t)
 {
 	struct ll_hook_table *table = ll_tables[t];
 	struct ll_hook *hook;
 
-	if (ll_table_on[t]) {
-		ll_ftrace_direct_unregister(&ll_table_ops[t],
-					    (unsigned long)ll_hook_tramp);
-		ll_table_on[t] = false;
+	for (hook = table->hooks; hook < table->hooks + table->count; hook++) {
+		if (!hook->ip)
+			continue;
+		if (ll_is_traced(hook))
+			ftrace_set_filter_ip(&ll_hook_direct(table, t, hook)->ops,
+					     hook->ip, 1, 0);
+		WRITE_ONCE(hook->ip, 0);
 	}
-	for (hook = table->hooks; hook < table->hooks + table->count; hook++)
-		if (hook->ip)
-			ll_unhook_one(table, t, hook);
-	if (table->module)
-		ftrace_free_filter(&ll_table_ops[t]);
 }
 
 /*
@@ -332,19 +416,19 @@ static int ll_hook_table(unsigned int t)
 	for (hook = table->hooks; hook < table->hooks + table->count; hook++) {
 		if (hook->off || hook->ip)
 			continue;
-		if (table->module && hook->leased)
+		if (table->module && (hook->leased || hook->gated))
 			ret = -EOPNOTSUPP;
 		else
 			ret = ll_hook_one(table, t, hook);
 		if (ret)
 			break;
 	}
-	/* an ftrace_ops with an empty filter would trace every function */
-	if (!ret && table->module && ll_hooked(&ll_table_ops[t])) {
-		ret = ll_ftrace_direct_register(&ll_table_ops[t],
-						(unsigned long)ll_hook_tramp);
-		ll_table_on[t] = !ret;
+	if (!ret && table->module) {
+		ll_table_direct[t].tramp = ll_hook_tramp;
+		ret = ll_direct_on(&ll_table_direct[t]);
 	}
+	if (ret && table->module)
+		ll_direct_off(&ll_table_direct[t]);
 	if (ret)
 		ll_unhook_table(t);
 	return ret;
@@ -373,6 +457,7 @@ static int ll_module_event(struct notifier_block *nb, unsigned long action,
 		if (!ll_module_is(ll_tables[t], mod->name))
 			continue;
 		if (action == MODULE_STATE_GOING) {
+			ll_direct_off(&ll_table_direct[t]);
 			ll_unhook_table(t);
 			continue;
 		}
@@ -423,48 +508,19 @@ static unsigned long ll_guard_site(void)
 	return entry;
 }
 
+/* Every direct call off, every hook forgotten. */
 static void ll_unhook_all(void)
 {
 	unsigned int t;
 
 	mutex_lock(&ll_hook_mutex);
-	for (t = 0; t < ll_table_count; t++)
+	for (t = 0; t < LL_TRAMPS; t++)
+		ll_direct_off(&ll_vmlinux_direct[t]);
+	for (t = 0; t < ll_table_count; t++) {
+		ll_direct_off(&ll_table_direct[t]);
 		ll_unhook_table(t);
-	mutex_unlock(&ll_hook_mutex);
-}
-
-/* The direct calls of vmlinux's hooks, once they are all in the filters. */
-static int ll_direct_register(void)
-{
-	int ret;
-
-	/* an ftrace_ops with an empty filter would trace every function */
-	if (!ll_hooked(&ll_direct_ops))
-		return -EINVAL;
-	ret = ll_ftrace_direct_register(&ll_direct_ops,
-					(unsigned long)ll_hook_tramp);
-	if (ret)
-		return ret;
-	/* none with hook_fcntl=0 */
-	ll_leased_on = ll_hooked(&ll_leased_ops);
-	if (ll_leased_on)
-		ret = ll_ftrace_direct_register(&ll_leased_ops,
-						(unsigned long)ll_hook_tramp_leased);
-	if (ret) {
-		ll_leased_on = false;
-		ll_ftrace_direct_unregister(&ll_direct_ops,
-					    (unsigned long)ll_hook_tramp);
 	}
-	return ret;
-}
-
-static void ll_direct_unregister(void)
-{
-	ll_ftrace_direct_unregister(&ll_direct_ops, (unsigned long)ll_hook_tramp);
-	if (ll_leased_on)
-		ll_ftrace_direct_unregister(&ll_leased_ops,
-					    (unsigned long)ll_hook_tramp_leased);
-	ll_leased_on = false;
+	mutex_unlock(&ll_hook_mutex);
 }
 
 /**
@@ -498,14 +554,14 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 	for (t = 0; t < count && !ret; t++)
 		if (!tables[t]->module)
 			ret = ll_hook_table(t);
+	/* a module's table has its direct calls as soon as it is hooked */
+	for (t = 0; t < LL_TRAMPS && !ret; t++)
+		ret = ll_direct_on(&ll_vmlinux_direct[t]);
 	mutex_unlock(&ll_hook_mutex);
 	if (!ret)
-		ret = ll_direct_register();
+		ret = register_module_notifier(&ll_module_nb);
 	if (ret)
 		goto out_unhook;
-	ret = register_module_notifier(&ll_module_nb);
-	if (ret)
-		goto out_direct;
 	/* already loaded?  The notifier covers a load from now on. */
 	mutex_lock(&ll_hook_mutex);
 	for (t = 0; t < count; t++) {
@@ -521,12 +577,8 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 	mutex_unlock(&ll_hook_mutex);
 	return 0;
 
-out_direct:
-	ll_direct_unregister();
 out_unhook:
 	ll_unhook_all();
-	ftrace_free_filter(&ll_direct_ops);
-	ftrace_free_filter(&ll_leased_ops);
 	unregister_ftrace_function(&ll_guard_ops);
 out_guard:
 	pr_err("cannot hook: %d\n", ret);
@@ -541,10 +593,7 @@ out_guard:
 void ll_hooks_remove(void)
 {
 	unregister_module_notifier(&ll_module_nb);
-	ll_direct_unregister();
 	ll_unhook_all();
-	ftrace_free_filter(&ll_direct_ops);
-	ftrace_free_filter(&ll_leased_ops);
 	unregister_ftrace_function(&ll_guard_ops);
 	ftrace_free_filter(&ll_guard_ops);
 	/* tasks sent to a handler have now passed ll_hook_enter() */

@@ -15,9 +15,10 @@
  * ll_hook_dispatch() chose straight to the function's caller, as if the
  * function had returned it.
  *
- * A thunk enters a kernel function past its fentry site, for the module:
- * it pushes the address and returns to it, so that the function runs with
- * the thunk's caller's arguments and returns to that caller.
+ * A thunk enters a kernel function for the module, at its first byte or
+ * past its fentry site (ftrace_hook.c): it pushes the address and returns
+ * to it, so that the function runs with the thunk's caller's arguments and
+ * returns to that caller.
  *
  * None of these is an indirect call or jump into the kernel: a function,
  * or a replacement, is entered by RET, which CET-IBT does not check, so no
@@ -89,6 +90,18 @@ SYM_TYPED_FUNC_START(ll_hook_tramp_leased)
 .Lll_no_leases:
 	RET
 SYM_FUNC_END(ll_hook_tramp_leased)
+
+/*
+ * The trampoline of the WRAP hooks that have business only while the gate
+ * is open (LL_WRAP_GATED): while ll_hook_gate (an atomic_t) is 0, every
+ * call returns into the function at once; any other goes on to
+ * ll_hook_tramp, with the stack as it found it.  Clobbers only the flags.
+ */
+SYM_TYPED_FUNC_START(ll_hook_tramp_gated)
+	cmpl	$0, ll_hook_gate(%rip)
+	jne	ll_hook_tramp
+	RET
+SYM_FUNC_END(ll_hook_tramp_gated)
 
 /*
  * The thunks: ll_hook_thunk_N enters the function at ll_hook_targets[N].

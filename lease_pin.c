@@ -168,6 +168,7 @@ static void ll_pin_free(struct ll_pin *pin, bool counted)
 {
 	if (counted) {
 		atomic64_sub(pin->pages, &ll_pinned_pages);
+		ll_hook_gate_close();
 		if (pin->lease)
 			ll_lease_unpin(pin->lease, pin->pages);
 		/* from a caller that entered a hook: not the module's last code */
@@ -195,6 +196,8 @@ static void ll_pin_list(struct ll_pin *pin)
 	list_add_tail(&pin->node, &ll_pins);
 	atomic_inc(&ll_pin_count);
 	atomic64_add(pin->pages, &ll_pinned_pages);
+	/* the DAX busy-page hooks have business while pages are counted */
+	ll_hook_gate_open();
 }
 
 /*

@@ -12,8 +12,9 @@
  * (ftrace_tramp.S) that saves the argument registers, runs
  * ll_hook_dispatch() and restores them.  The module reaches a kernel
  * function through a thunk of its own (WRAP and CALL: *@orig), which
- * enters the function past its fentry site by a return, which IBT does not
- * check, and which no hook of the module (nor any tracer) sees.  A filter
+ * enters the function by a return, which IBT does not check: past its
+ * fentry site when the module hooks it, so that the call meets no hook of
+ * the module's, at its first byte otherwise.  A filter
  * (@wanted, @pre_wanted) is given the traced function's six arguments,
  * must not sleep, and may run where the function runs, which may be in
  * atomic context.
@@ -22,7 +23,10 @@
  *                 (every call when @wanted is NULL: LL_WRAP_ALL) to @func,
  *                 by returning into it instead of into the function: @func
  *                 runs with the function's arguments and returns to its
- *                 caller.  @func calls the original through *@orig.
+ *                 caller.  @func calls the original through *@orig.  A
+ *                 @gated hook (LL_WRAP_GATED), on a function of vmlinux,
+ *                 has a trampoline of its own that lets every call run at
+ *                 once while the gate is closed (ll_hook_gate_open()).
  * LL_HOOK_PRE     the trampoline runs @pre, which may sleep, before the
  *                 function: @pre returns false to let the function run,
  *                 or true to return *ret to its caller instead.
@@ -35,12 +39,12 @@
  * LL_HOOK_FILTER  the trampoline runs @wanted, which may rewrite the
  *                 arguments (ll_hook_set_arg()), and the function runs.
  * LL_HOOK_CALL    not a hook: *@orig is set to a thunk that calls the
- *                 function past its fentry, for a function the module
- *                 calls but may not call by name (no export, or a module
- *                 layoutlease must not depend on) or must call without
- *                 its own hook (a WRAP's function, called by the module
- *                 outside the WRAP).  Callers check ll_hook_ready() first
- *                 when the function is in a module.
+ *                 function (past the module's hook on it, if any), for a
+ *                 function the module calls but may not call by name (no
+ *                 export, or a module layoutlease must not depend on) or
+ *                 must call without its own hook (a WRAP's function,
+ *                 called by the module outside the WRAP).  Callers check
+ *                 ll_hook_ready() first when the function is in a module.
  */
 #ifndef _LL_HOOK_H
 #define _LL_HOOK_H
@@ -70,6 +74,9 @@ struct ll_hook {
 	bool (*pre)(const unsigned long *args, long *ret);	/* PRE */
 	bool (*pre_wanted)(const unsigned long *args);	/* PRE, optional */
 	bool leased;				/* PRE: files with leases only */
+	bool gated;				/* WRAP: only while the gate
+						 * is open
+						 */
 	bool off;				/* not installed */
 	unsigned long ip;			/* fentry site; 0: not hooked */
 	unsigned int thunk;			/* WRAP, CALL: *orig's index */
@@ -94,10 +101,17 @@ struct ll_hook_table {
 	  .pre_wanted = _wanted }
 #define LL_PRE_LEASED(_name, _pre)					\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .leased = true }
+#define LL_WRAP_GATED(_name, _wanted, _func, _orig)			\
+	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
+	  .func = _func, .orig = (void **)(_orig), .gated = true }
 /* installed only when @_on: a hook some kernels need */
 #define LL_WRAP_ON(_on, _name, _wanted, _func, _orig)			\
 	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
 	  .func = _func, .orig = (void **)(_orig), .off = !(_on) }
+#define LL_WRAP_GATED_ON(_on, _name, _wanted, _func, _orig)		\
+	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
+	  .func = _func, .orig = (void **)(_orig), .gated = true,	\
+	  .off = !(_on) }
 #define LL_PRE_ON(_on, _name, _pre)					\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .off = !(_on) }
 #define LL_FILTER(_name, _filter)					\
@@ -128,12 +142,34 @@ static inline void ll_hook_set_arg(unsigned long *args, unsigned int n,
 #define LL_HOOK_THUNKS		32	/* WRAP and CALL hooks, at most */
 void ll_hook_tramp(void);
 void ll_hook_tramp_leased(void);
+void ll_hook_tramp_gated(void);
 bool ll_hook_dispatch(unsigned long *args, unsigned long *ip, long *ret);
 extern void *const ll_hook_thunks[LL_HOOK_THUNKS];
 extern unsigned long ll_hook_targets[LL_HOOK_THUNKS];
 
 extern atomic_t ll_hook_inflight;
 extern bool ll_hook_draining;
+extern atomic_t ll_hook_gate;
+
+/**
+ * ll_hook_gate_open() - the LL_WRAP_GATED hooks have business from now on
+ *
+ * The gate is a count: it is open while the policy has opened it more
+ * often than it has closed it (once per object that gives the hooks
+ * business, say).  A call that reads it closed runs as if unhooked.
+ */
+static inline void ll_hook_gate_open(void)
+{
+	atomic_inc(&ll_hook_gate);
+}
+
+/**
+ * ll_hook_gate_close() - undo one ll_hook_gate_open()
+ */
+static inline void ll_hook_gate_close(void)
+{
+	atomic_dec(&ll_hook_gate);
+}
 
 /**
  * ll_hook_enter() - a task enters a replacement; call first thing
