@@ -591,8 +591,10 @@ static int server_loop(struct server *s)
 		}
 		if (p[1].revents & POLLIN)
 			err = on_signal(s);
-		if (!err)
-			err = on_completions(s);
+		/* stopped by a signal (a fence): the rest would fail */
+		if (err || s->stop)
+			continue;
+		err = on_completions(s);
 		if (!err)
 			err = on_eq_event(s);
 		if (!err && (p[2].revents & POLLIN))

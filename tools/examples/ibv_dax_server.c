@@ -576,7 +576,14 @@ static int server_loop(struct server *s)
 		}
 		if (p[1].revents & POLLIN)
 			err = on_signal(s);
-		if (!err && (p[3].revents & POLLIN) && s->peer.ch)
+		/*
+		 * A signal may stop the server (its registrations revoked by a
+		 * fence): then every verbs call fails with EIO, so nothing
+		 * else of this round is handled.
+		 */
+		if (err || s->stop)
+			continue;
+		if ((p[3].revents & POLLIN) && s->peer.ch)
 			err = on_completions(s);
 		if (!err && (p[0].revents & POLLIN))
 			err = on_cm_event(s);
