@@ -87,16 +87,18 @@ static bool ll_has_thunk(const struct ll_hook *hook)
 
 /*
  * The installed hooks by patch site, for the trampoline: an open-addressed
- * table, probed from hash_long(site) on until an empty slot.  A slot keeps
- * its hook when the hook is removed (its ip is 0 then, so it matches
- * nothing), and is taken again by the next hook that needs it, so that a
- * module's hooks can come and go for ever.
+ * table, probed from hash_long(site) on until an empty slot.  A removed
+ * hook leaves a tombstone (ll_site_gone, whose ip is 0: it matches nothing
+ * and does not end a probe), which the next hook to add may take, so that
+ * each hook is in one slot at most and a module's hooks can come and go
+ * for ever.
  */
 #define LL_SITE_BITS	7	/* 2 * LL_MAX_HOOKS slots */
 static struct ll_hook *ll_sites[1 << LL_SITE_BITS];
+static struct ll_hook ll_site_gone;
 
 /* Under ll_hook_mutex, before @hook->ip is set to @ip. */
-static void ll_site_add(struct ll_hook *hook, unsigned long ip)
+static int ll_site_add(struct ll_hook *hook, unsigned long ip)
 {
 	unsigned int i, n = hash_long(ip, LL_SITE_BITS);
 	struct ll_hook *slot;
@@ -104,14 +106,30 @@ static void ll_site_add(struct ll_hook *hook, unsigned long ip)
 	for (i = 0; i < ARRAY_SIZE(ll_sites); i++, n++) {
 		n &= ARRAY_SIZE(ll_sites) - 1;
 		slot = ll_sites[n];
-		/* an empty slot, or one whose hook is not installed */
-		if (!slot || slot == hook || !READ_ONCE(slot->ip)) {
+		if (!slot || slot == &ll_site_gone) {
 			WRITE_ONCE(ll_sites[n], hook);
-			return;
+			return 0;
 		}
 	}
 	/* LL_MAX_HOOKS hooks fill half the table at most */
 	WARN_ON_ONCE(1);
+	return -ENOSPC;
+}
+
+/* Under ll_hook_mutex, before @hook->ip, its site, is set to 0. */
+static void ll_site_del(struct ll_hook *hook)
+{
+	unsigned int i, n = hash_long(hook->ip, LL_SITE_BITS);
+
+	for (i = 0; i < ARRAY_SIZE(ll_sites); i++, n++) {
+		n &= ARRAY_SIZE(ll_sites) - 1;
+		if (!ll_sites[n])
+			return;
+		if (ll_sites[n] == hook) {
+			WRITE_ONCE(ll_sites[n], &ll_site_gone);
+			return;
+		}
+	}
 }
 
 /* The installed hook whose patch site is @ip, or NULL. */
@@ -325,13 +343,18 @@ static int ll_hook_one(struct ll_hook_table *table, unsigned int t,
 		*hook->orig = ll_hook_thunks[hook->thunk];
 	}
 	if (ll_is_traced(hook)) {
-		ret = ftrace_set_filter_ip(&ll_hook_direct(table, t, hook)->ops,
-					   site, 0, 0);
+		struct ftrace_ops *ops = &ll_hook_direct(table, t, hook)->ops;
+
+		ret = ftrace_set_filter_ip(ops, site, 0, 0);
 		if (ret) {
 			pr_err("cannot trace %s: %d\n", hook->name, ret);
 			return ret;
 		}
-		ll_site_add(hook, site);
+		ret = ll_site_add(hook, site);
+		if (ret) {
+			ftrace_set_filter_ip(ops, site, 1, 0);
+			return ret;
+		}
 	}
 	/* the thunk's target before ll_hook_ready() */
 	smp_store_release(&hook->ip, site);
@@ -368,6 +391,17 @@ static int ll_direct_on(struct ll_direct *d)
 		return 0;
 	ret = ll_ftrace_direct_register(&d->ops, (unsigned long)d->tramp);
 	d->on = !ret;
+	/*
+	 * A registration that failed in register_ftrace_function() (an
+	 * IPMODIFY user on one of the functions: -EBUSY) leaves the ops'
+	 * callback and trampoline set on 6.1 and 6.12, and every later
+	 * registration would fail with -EINVAL: undo them, as later kernels
+	 * do themselves.
+	 */
+	if (ret) {
+		d->ops.func = NULL;
+		d->ops.trampoline = 0;
+	}
 	return ret;
 }
 
@@ -395,9 +429,12 @@ static void ll_unhook_table(unsigned int t)
 	for (hook = table->hooks; hook < table->hooks + table->count; hook++) {
 		if (!hook->ip)
 			continue;
-		if (ll_is_traced(hook))
-			ftrace_set_filter_ip(&ll_hook_direct(table, t, hook)->ops,
-					     hook->ip, 1, 0);
+		/* a site left in a module's filter would be hooked again */
+		if (ll_is_traced(hook)) {
+			WARN_ON_ONCE(ftrace_set_filter_ip(&ll_hook_direct(table, t, hook)->ops,
+							  hook->ip, 1, 0));
+			ll_site_del(hook);
+		}
 		WRITE_ONCE(hook->ip, 0);
 	}
 }

@@ -35,6 +35,10 @@
 SYM_TYPED_FUNC_START(ll_hook_tramp)
 	pushq	%rbp
 	movq	%rsp, %rbp
+#if LL_TRAMP_DEPTH
+	/* the fentry call that entered it went through no accounting thunk */
+	CALL_DEPTH_ACCOUNT
+#endif
 	/* args[0..5] from -48(%rbp) up, then the return value's slot */
 	pushq	%r9
 	pushq	%r8
@@ -109,7 +113,11 @@ SYM_FUNC_END(ll_hook_tramp_gated)
  * hence SYM_TYPED_FUNC_START, which begins with an ENDBR on IBT kernels
  * (SYM_FUNC_START has none on 7.2), as for the trampolines, whose
  * addresses ftrace is given.  The push leaves the stack as at the
- * function's entry, with the thunk's caller's return address next.
+ * function's entry, with the thunk's caller's return address next.  The
+ * return is mispredicted (the return stack buffer holds the caller's), and
+ * a task preempted on it has no reliable stack trace (the unwinder looks
+ * up the byte before the target): a livepatch transition tries such a task
+ * again later.
  */
 .macro LL_HOOK_THUNK n
 SYM_TYPED_FUNC_START(ll_hook_thunk_\n)

@@ -309,15 +309,26 @@ ll_hrtimer_setup(struct hrtimer *timer,
 #ifndef CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS
 #error "layoutlease needs DYNAMIC_FTRACE_WITH_DIRECT_CALLS (x86-64 has it from 5.5)"
 #endif
-#ifdef CONFIG_CFI_CLANG
+#if defined(CONFIG_CFI_CLANG) || defined(CONFIG_CFI)
 #error "layoutlease's thunks (ftrace_tramp.S) carry no kCFI type"
 #endif
 
 /*
- * 6.6: register_ftrace_direct_multi() became register_ftrace_direct(), and
- * unregistering may free the filter (the module frees it itself).
+ * 6.2: call-depth tracking (a retbleed mitigation), for which a direct-call
+ * trampoline counts the call that entered it (CALL_DEPTH_ACCOUNT, empty
+ * when the kernel does not track).
  */
-#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+#define LL_CALL_DEPTH_ACCOUNT	1
+#else
+#define LL_CALL_DEPTH_ACCOUNT	0
+#endif
+
+/*
+ * 6.5: register_ftrace_direct_multi() became register_ftrace_direct(), and
+ * unregistering may free the filter (the module empties it itself).
+ */
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
 #define ll_ftrace_direct_register(ops, addr)	register_ftrace_direct(ops, addr)
 #define ll_ftrace_direct_unregister(ops, addr)	\
 	unregister_ftrace_direct(ops, addr, false)
