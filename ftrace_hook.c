@@ -193,7 +193,10 @@ static struct ll_direct ll_vmlinux_direct[LL_TRAMPS] = {
 	[LL_TRAMP_GATED] = { .tramp = ll_hook_tramp_gated },
 };
 
-static struct ll_direct ll_table_direct[LL_MAX_TABLES];
+static struct ll_direct ll_table_direct[LL_MAX_TABLES] = {
+	[0 ... LL_MAX_TABLES - 1] = { .tramp = ll_hook_tramp },
+};
+
 /* the gate of LL_WRAP_GATED hooks (ll_hook_gate_open()) */
 atomic_t ll_hook_gate = ATOMIC_INIT(0);
 
@@ -460,12 +463,9 @@ static int ll_hook_table(unsigned int t)
 		if (ret)
 			break;
 	}
-	if (!ret && table->module) {
-		ll_table_direct[t].tramp = ll_hook_tramp;
+	/* on failure nothing is registered yet: only the sites to forget */
+	if (!ret && table->module)
 		ret = ll_direct_on(&ll_table_direct[t]);
-	}
-	if (ret && table->module)
-		ll_direct_off(&ll_table_direct[t]);
 	if (ret)
 		ll_unhook_table(t);
 	return ret;

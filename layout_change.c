@@ -422,11 +422,6 @@ static bool ll_want_remap(unsigned long *args)
 		ll_inode_needs_break(file_inode(src)));
 }
 
-static bool ll_want_dax_busy(unsigned long *args)
-{
-	return ll_pins_any();
-}
-
 static struct ll_hook ll_change_hooks[] = {
 	LL_PRE_IF("do_truncate", ll_want_truncate, ll_truncate_pre),
 	LL_WRAP("vfs_fallocate", ll_want_fallocate, ll_vfs_fallocate,
@@ -437,12 +432,11 @@ static struct ll_hook ll_change_hooks[] = {
 		ll_dedupe_file_range_one, &orig_dedupe_file_range_one),
 	LL_WRAP("__break_lease", ll_want_break, ll_break_lease,
 		&orig_break_lease),
-	/* the gate is open while pinned pages are counted (lease_pin.c) */
-	LL_WRAP_GATED("dax_layout_busy_page_range", ll_want_dax_busy,
-		      ll_dax_busy_page, &orig_dax_busy_page),
+	/* only while pinned pages are counted: the gate (lease_pin.c) */
+	LL_WRAP_GATED("dax_layout_busy_page_range", ll_dax_busy_page,
+		      &orig_dax_busy_page),
 	LL_WRAP_GATED_ON(LL_DAX_PINS_SEEN, "dax_delete_mapping_range",
-			 ll_want_dax_busy, ll_dax_delete_range,
-			 &orig_dax_delete_range),
+			 ll_dax_delete_range, &orig_dax_delete_range),
 };
 
 struct ll_hook_table ll_change_hook_table = {

@@ -965,12 +965,8 @@ void ll_pins_break_implicit(struct inode *inode, loff_t start, loff_t end)
 	} while (ll);
 }
 
-/**
- * ll_pins_any() - are any pages pinned?  Lockless, for the ftrace filters.
- *
- * Return: true when some pin record exists.
- */
-bool ll_pins_any(void)
+/* Are any pages pinned?  Lockless, for the rdma_restrack_add() filter. */
+static bool ll_pins_any(void)
 {
 	return atomic64_read(&ll_pinned_pages) > 0;
 }

@@ -213,7 +213,6 @@ struct page *ll_pins_busy_page(struct inode *inode, loff_t start, loff_t end);
 int ll_pins_revoke(struct ll_lease *ll, enum ll_revoke how);
 unsigned int ll_pins_fence_mrs(struct file *uverbs, struct ib_uobject **uobjs,
 			       unsigned int max);
-bool ll_pins_any(void);
 bool ll_pins_block_current(struct inode *inode, loff_t start, loff_t end);
 bool ll_pins_in(struct inode *inode, loff_t start, loff_t end);
 int ll_pins_implicit_deny(struct inode *inode, loff_t start, loff_t end);

@@ -101,17 +101,17 @@ struct ll_hook_table {
 	  .pre_wanted = _wanted }
 #define LL_PRE_LEASED(_name, _pre)					\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .leased = true }
-#define LL_WRAP_GATED(_name, _wanted, _func, _orig)			\
-	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
-	  .func = _func, .orig = (void **)(_orig), .gated = true }
+/* every call while the gate is open: the gate is the filter */
+#define LL_WRAP_GATED(_name, _func, _orig)				\
+	{ .name = _name, .kind = LL_HOOK_WRAP, .func = _func,		\
+	  .orig = (void **)(_orig), .gated = true }
 /* installed only when @_on: a hook some kernels need */
 #define LL_WRAP_ON(_on, _name, _wanted, _func, _orig)			\
 	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
 	  .func = _func, .orig = (void **)(_orig), .off = !(_on) }
-#define LL_WRAP_GATED_ON(_on, _name, _wanted, _func, _orig)		\
-	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
-	  .func = _func, .orig = (void **)(_orig), .gated = true,	\
-	  .off = !(_on) }
+#define LL_WRAP_GATED_ON(_on, _name, _func, _orig)			\
+	{ .name = _name, .kind = LL_HOOK_WRAP, .func = _func,		\
+	  .orig = (void **)(_orig), .gated = true, .off = !(_on) }
 #define LL_PRE_ON(_on, _name, _pre)					\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .off = !(_on) }
 #define LL_FILTER(_name, _filter)					\
