@@ -38,10 +38,15 @@ void ll_owner_detach(struct ll_file_lease *fl)
 	fasync_helper(-1, ll_fl_file(fl), 0, &fl->fl_fasync);
 }
 
-/* lm_setup: the setter owns the file unless F_SETOWN named someone. */
+/*
+ * lm_setup: the setter's process owns the file unless F_SETOWN named
+ * someone.  Its tgid, where the kernel's lease_setup() names the calling
+ * thread: a lease set by a thread that has since exited still has an
+ * owner to tell and to exempt.
+ */
 void ll_owner_default(struct ll_file_lease *fl)
 {
-	__f_setown(ll_fl_file(fl), task_pid(current), PIDTYPE_TGID, 0);
+	__f_setown(ll_fl_file(fl), task_tgid(current), PIDTYPE_TGID, 0);
 }
 
 /* Tell the owner: exactly one signal per break, from lm_break. */
@@ -83,34 +88,60 @@ pid_t ll_owner_pid(struct file *filp, struct pid *setter,
 /**
  * ll_current_owns() - is the caller the owner of @filp's layout lease?
  * @filp: the leased file, alive (its lease is listed, under flc_lock)
+ * @setter: the tgid of the lease's setter (counted by the lease)
  *
  * The owner is the target of F_SETOWN or F_SETOWN_EX, which lm_setup
- * makes the setter's thread group when nobody was named: the process of a
- * thread (F_OWNER_TID), a process (F_OWNER_PID), or the members of a
- * process group (F_OWNER_PGRP).  Whoever else has the file open, through
- * fork, dup or SCM_RIGHTS, is not the owner.  Takes only the fown lock.
+ * makes the setter's process when nobody was named: the process of a
+ * thread (F_OWNER_TID), a process (F_OWNER_PID: the process of the task
+ * with that pid, as send_sigio() finds it), or the members of a process
+ * group (F_OWNER_PGRP).  Whoever else has the file open, through fork, dup
+ * or SCM_RIGHTS, is not the owner.
+ *
+ * A break asks this of every lease it meets, several times, so the usual
+ * owners are compared without the fown lock, by struct pid pointers that
+ * are not dereferenced: the caller's own thread, the setter's process
+ * (@setter cannot be freed and reused meanwhile), the caller's process
+ * group.  Only F_SETOWN, by a holder of the file, changes the owner; a read
+ * that races with it may pair the old type with the new pid, which names
+ * the caller only if one of the two settings does (a group leader's tgid
+ * is its group's pid): a choice the racing F_SETOWN could have made.  Any
+ * other owner needs its task, under the lock.
  *
  * Return: true when current belongs to the owner.
  */
-bool ll_current_owns(struct file *filp)
+bool ll_current_owns(struct file *filp, struct pid *setter)
 {
 	struct fown_struct *fown = ll_fown(filp);
-	struct task_struct *task;
+	struct task_struct *task = NULL;
 	unsigned long flags;
-	bool owns = false;
+	enum pid_type type;
+	struct pid *pid;
+	bool owns;
 
 	if (!fown)
 		return false;
+	type = READ_ONCE(fown->pid_type);
+	pid = READ_ONCE(fown->pid);
+	if (!pid)
+		return false;
+	if (type <= PIDTYPE_TGID && pid == task_pid(current))
+		return true;
+	if (type == PIDTYPE_TGID && pid == setter)
+		return setter == task_tgid(current);
+	if (type == PIDTYPE_PGID) {
+		rcu_read_lock();
+		owns = pid == task_pgrp(current);
+		rcu_read_unlock();
+		return owns;
+	}
 	read_lock_irqsave(&fown->lock, flags);
 	rcu_read_lock();
-	if (!fown->pid) {
-		owns = false;
-	} else if (fown->pid_type == PIDTYPE_PGID) {
-		owns = task_pgrp(current) == fown->pid;
-	} else {
-		task = pid_task(fown->pid, fown->pid_type);
+	if (fown->pid && fown->pid_type <= PIDTYPE_TGID)
+		task = pid_task(fown->pid, PIDTYPE_PID);
+	if (fown->pid && fown->pid_type == PIDTYPE_PGID)
+		owns = fown->pid == task_pgrp(current);
+	else
 		owns = task && same_thread_group(task, current);
-	}
 	rcu_read_unlock();
 	read_unlock_irqrestore(&fown->lock, flags);
 	return owns;

@@ -13,7 +13,9 @@
  *   vfs_dedupe_file_range_one        WRAP  FIDEDUPERANGE
  *   __break_lease                    WRAP  a filesystem's own layout break
  *                                          (XFS write): ETXTBSY for an
- *                                          exclusive lease
+ *                                          exclusive lease; a classic
+ *                                          break of a file whose leases
+ *                                          are all the module's: none
  *   dax_layout_busy_page_range       WRAP  wait only for the pins of the
  *                                          changed range; before 6.15,
  *                                          pinned DAX pages stay busy
@@ -103,6 +105,16 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 	int ret;
 
 	ll_hook_enter();
+	/*
+	 * A classic break (the filter saw only the module's leases, which
+	 * it never conflicts with), unless a classic lease came meanwhile.
+	 */
+	if (!ll_break_is_layout(mode, type)) {
+		ret = ll_inode_only_ours(inode) ? 0 :
+		      ll_break_lease_call(orig_break_lease, inode, mode, type);
+		ll_hook_leave();
+		return ret;
+	}
 	ours = ll_inode_has_ours(inode);
 	if (ours)
 		ll_task_change_begin(inode, 0, LLONG_MAX);
@@ -398,9 +410,15 @@ static void ll_dax_delete_range(struct address_space *mapping, loff_t start,
  * Filters, run in the ftrace callback: redirect only the calls the module
  * has business with, so that everything else runs at full speed.
  */
+/*
+ * __break_lease(): a layout break, or a classic one (an open for writing,
+ * truncate(2)) that only the module's layout leases stand in the way of:
+ * it passes them by at once (ll_inode_only_ours()).
+ */
 static bool ll_want_break(unsigned long *args)
 {
-	return ll_break_is_layout(ll_hook_arg(args, 1), ll_hook_arg(args, 2));
+	return ll_break_is_layout(ll_hook_arg(args, 1), ll_hook_arg(args, 2)) ||
+	       ll_inode_only_ours((struct inode *)ll_hook_arg(args, 0));
 }
 
 static bool ll_want_fallocate(unsigned long *args)

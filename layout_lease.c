@@ -214,7 +214,7 @@ static struct ll_lease *ll_find_id(u64 id)
 	return found;
 }
 
-static void ll_expire_arm(ktime_t deadline);
+static void ll_expire_arm(ktime_t deadline, ktime_t now);
 
 /*
  * A deadline @ms from now on the monotonic clock, the clock user space
@@ -268,7 +268,7 @@ static bool ll_set_state(struct ll_lease *ll, enum ll_state to)
 		ll->break_ms = READ_ONCE(break_timeout_ms);
 		ll->break_start = ktime_get();
 		ll->deadline = ktime_add_ms(ll->break_start, ll->break_ms);
-		ll_expire_arm(ll->deadline);
+		ll_expire_arm(ll->deadline, ll->break_start);
 	} else if (to == LL_REVOKING) {
 		ll->revoke_end = ll_deadline_after(READ_ONCE(break_timeout_ms));
 	} else if (to == LL_GONE) {
@@ -922,7 +922,7 @@ int ll_exclusive_conflict(struct inode *inode)
 		struct ll_lease *ll = ll_fl_lease(fl);
 
 		if (ll_is_ours(fl) && READ_ONCE(ll->exclusive) &&
-		    !ll_current_owns(ll_fl_file(fl))) {
+		    !ll_current_owns(ll_fl_file(fl), ll->tgid)) {
 			ret = -ETXTBSY;
 			break;
 		}
@@ -962,6 +962,35 @@ bool ll_inode_has_ours(struct inode *inode)
 	return ours;
 }
 
+/**
+ * ll_inode_only_ours() - are all the leases of @inode the module's?
+ * @inode: an inode a classic lease break (open for writing, truncate(2))
+ *	   is about to look at
+ *
+ * The module's leases are layout leases, which no classic breaker
+ * conflicts with: __break_lease() would allocate a lock, time out nothing
+ * and find no conflict.
+ *
+ * Return: true when @inode carries leases and every one is the module's.
+ */
+bool ll_inode_only_ours(struct inode *inode)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	struct ll_file_lease *fl;
+	bool ours = false;
+
+	if (!ctx)
+		return false;
+	spin_lock(&ctx->flc_lock);
+	ll_for_each_lease(fl, ctx) {
+		ours = ll_is_ours(fl);
+		if (!ours)
+			break;
+	}
+	spin_unlock(&ctx->flc_lock);
+	return ours;
+}
+
 /*
  * Where a break of the module's leases on @inode stands for the caller:
  * 0 when none conflicts, 1 while a broken one does, 2 when one conflicts
@@ -995,7 +1024,7 @@ static int ll_break_state(struct inode *inode)
 				state = 1;
 			continue;
 		}
-		if (ll_current_owns(ll_fl_file(fl)))
+		if (ll_current_owns(ll_fl_file(fl), ll->tgid))
 			continue;
 		if (READ_ONCE(ll->state) == LL_REFUSING &&
 		    atomic_read(&ll->pins)) {
@@ -1200,15 +1229,14 @@ bool ll_inode_needs_break(struct inode *inode)
  * Arm the hrtimer that queues the expiry work for @deadline, unless it is
  * set for no later.  Under ll_lock, so that two arms do not race; the
  * timer does not fire early, and its slack is LL_EXPIRE_SLACK.  A
- * deadline already past (a lease the last run could not move on) is
- * retried a tick later, not in a busy loop.
+ * deadline already past at @now, the caller's reading of the monotonic
+ * clock (a lease the last run could not move on), is retried a tick
+ * later, not in a busy loop.
  */
 #define LL_EXPIRE_SLACK		NSEC_PER_MSEC
 
-static void ll_expire_arm(ktime_t deadline)
+static void ll_expire_arm(ktime_t deadline, ktime_t now)
 {
-	ktime_t now = ktime_get();
-
 	lockdep_assert_held(&ll_lock);
 	if (ll_work_stopped)
 		return;
@@ -1261,7 +1289,8 @@ static bool ll_lm_breaker_owns_lease(struct ll_file_lease *fl)
 {
 	struct ll_lease *ll = ll_fl_lease(fl);
 
-	return READ_ONCE(ll->implicit) || ll_current_owns(ll_fl_file(fl));
+	return READ_ONCE(ll->implicit) ||
+	       ll_current_owns(ll_fl_file(fl), ll->tgid);
 }
 
 /* An implicit lease leaves the file's owner (F_SETOWN) alone. */
@@ -1741,7 +1770,7 @@ static void ll_expire_fn(struct work_struct *work)
 	}
 	/* revoke=wait too: a lease without pins goes at its deadline */
 	if (any)
-		ll_expire_arm(next);
+		ll_expire_arm(next, ktime_get());
 	spin_unlock(&ll_lock);
 }
 

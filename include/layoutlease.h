@@ -170,6 +170,7 @@ bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);
 bool ll_inode_has_ours(struct inode *inode);
+bool ll_inode_only_ours(struct inode *inode);
 struct ll_file_lease *ll_listed(struct ll_lease *ll);
 bool ll_is_ours(struct ll_file_lease *fl);
 struct ll_lease *ll_lease_of_file(struct file *filp);
@@ -199,7 +200,7 @@ void ll_owner_default(struct ll_file_lease *fl);
 void ll_owner_notify(struct ll_file_lease *fl);
 pid_t ll_owner_pid(struct file *filp, struct pid *setter,
 		   struct pid_namespace *ns);
-bool ll_current_owns(struct file *filp);
+bool ll_current_owns(struct file *filp, struct pid *setter);
 
 /* lease_pin.c */
 struct ib_umem;

@@ -487,6 +487,56 @@ TEST_F(api, owner_tid_targets_one_thread)
 	signal(LL_SIG, SIG_DFL);
 }
 
+static void *set_lease_main(void *arg)
+{
+	int fd = *(int *)arg;
+
+	*(int *)arg = ll_setlease(fd, LL_SHARED);
+	return NULL;
+}
+
+/*
+ * A lease set by a thread that is not the main one belongs to its process,
+ * as the kernel's lease_setup() makes it (the signal goes to the process):
+ * the main thread's own layout changes break nothing, another process's
+ * do, and the process is told.
+ */
+TEST_F(api, thread_setter_process_owns)
+{
+	struct timespec report_wait = { .tv_sec = LL_REPORT_MS / 1000,
+		.tv_nsec = LL_REPORT_MS % 1000 * 1000000L };
+	long breaks = ll_stat("breaks");
+	int arg = self->fd, sig, st;
+	pid_t breaker;
+	sigset_t set;
+	pthread_t th;
+
+	sigemptyset(&set);
+	sigaddset(&set, LL_SIG);
+	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &set, NULL));
+	ASSERT_EQ(0, fcntl(self->fd, F_SETSIG, LL_SIG));
+	ASSERT_EQ(0, pthread_create(&th, NULL, set_lease_main, &arg));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, arg);
+	EXPECT_EQ(0, ftruncate(self->fd, FILE_LEN / 2));
+	EXPECT_EQ(0, truncate(self->path, FILE_LEN / 4));
+	EXPECT_EQ(LL_SHARED, ll_getlease(self->fd));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	ASSERT_EQ(0, sigpending(&set));
+	EXPECT_FALSE(sigismember(&set, LL_SIG)) TH_LOG("told of its own change");
+	breaker = start_breaker(self->path);
+	ASSERT_LT(0, breaker);
+	sigemptyset(&set);
+	sigaddset(&set, LL_SIG);
+	sig = sigtimedwait(&set, NULL, &report_wait);
+	EXPECT_EQ(LL_SIG, sig) TH_LOG("the process was not told of the break");
+	ASSERT_EQ(0, ll_setlease(self->fd, F_UNLCK));
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(breaks + 1, ll_stat("breaks"));
+	ASSERT_EQ(0, sigprocmask(SIG_UNBLOCK, &set, NULL));
+}
+
 /* The setter exits; a child holding the open file takes over as owner. */
 TEST_F(api, survives_owner_exit)
 {
