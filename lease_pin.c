@@ -234,7 +234,9 @@ static struct ll_pin *ll_pin_for(struct hlist_head *list, struct ib_umem *umem,
 	pin->file = get_file(file);
 	pin->lease = ll_lease_of_file(file);
 	pin->tgid = get_pid(task_tgid(current));
-	get_task_comm(pin->comm, current);
+	/* the caller's own name, for logs: no lock for a copy of it */
+	memcpy(pin->comm, current->comm, sizeof(pin->comm));
+	pin->comm[sizeof(pin->comm) - 1] = '\0';
 	pin->start = LLONG_MAX;
 	pin->access = access;
 	hlist_add_head(&pin->hnode, list);
@@ -317,12 +319,20 @@ static int ll_pins_build(struct ib_umem *umem, int access,
 	struct mm_struct *mm = current->mm;
 	u64 id = atomic64_inc_return(&ll_next_umem);
 	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
 	int ret = 0;
 
+	/*
+	 * One descent of the VMA tree, then its leaves in order; the VMA
+	 * that reaches @end is the last, without a look past it.
+	 */
+	vma_iter_init(&vmi, mm, start);
 	mmap_read_lock(mm);
-	for (vma = find_vma(mm, start); vma && vma->vm_start < end && !ret;
-	     vma = find_vma(mm, vma->vm_end))
+	for_each_vma_range(vmi, vma, end) {
 		ret = ll_pin_vma(list, umem, id, vma, start, end, access);
+		if (ret || vma->vm_end >= end)
+			break;
+	}
 	mmap_read_unlock(mm);
 	if (ret)
 		ll_pins_free_list(list, false);
@@ -1161,6 +1171,7 @@ static int ll_pins_implicit_begin(unsigned long addr, size_t size,
 	struct mm_struct *mm = current->mm;
 	unsigned long end = addr + size;
 	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
 	struct inode *inode;
 	unsigned int i, n = 0;
 	struct ll_lease *ll;
@@ -1170,15 +1181,18 @@ static int ll_pins_implicit_begin(unsigned long addr, size_t size,
 	if (ll_implicit_mode() == LL_IMPLICIT_OFF || !mm || !size ||
 	    end < addr)
 		return 0;
+	vma_iter_init(&vmi, mm, addr);
 	mmap_read_lock(mm);
-	for (vma = find_vma(mm, addr); vma && vma->vm_start < end &&
-	     n < LL_IMPLICIT_FILES; vma = find_vma(mm, vma->vm_end)) {
-		if (!ll_vma_implicit(vma))
-			continue;
-		for (i = 0; i < n && files[i] != vma->vm_file; i++)
-			;
-		if (i == n)
-			files[n++] = get_file(vma->vm_file);
+	/* as ll_pins_build(): no look past the VMA that reaches @end */
+	for_each_vma_range(vmi, vma, end) {
+		if (ll_vma_implicit(vma)) {
+			for (i = 0; i < n && files[i] != vma->vm_file; i++)
+				;
+			if (i == n)
+				files[n++] = get_file(vma->vm_file);
+		}
+		if (n == LL_IMPLICIT_FILES || vma->vm_end >= end)
+			break;
 	}
 	mmap_read_unlock(mm);
 	for (i = 0; i < n; i++) {
