@@ -7,6 +7,7 @@
 # make demo       the main job: deps, build, the demo in the test VM
 # make bench      deps, build, what the module costs, measured in the test VM
 # make bench-icount  the same costs in instructions (QEMU -icount), P1 to P4
+# make bench-profile  where P1, P3 and P4's instructions go, per function
 # make dkms-source [DESTDIR=]  copy the module's sources to /usr/src for DKMS
 # KVER=... or KDIR=... select another kernel; W=1 is always on.  A kernel
 # of another Debian suite (6.12.107+deb13-amd64) is built in a chroot of
@@ -26,7 +27,7 @@ DKMS_SOURCES := Kbuild dkms.conf $(filter-out %.mod.c,$(wildcard *.c)) $(wildcar
 		$(wildcard include/*.h include/uapi/linux/*.h)
 
 .PHONY: all deps module selftests programs check demo bench bench-icount \
-	dkms-source clean
+	bench-profile dkms-source clean
 
 all: module selftests programs
 
@@ -65,6 +66,10 @@ bench: deps
 bench-icount: deps
 	$(MAKE) all
 	tools/bench/run --kernel $(KVER) --icount
+
+bench-profile: deps
+	$(MAKE) all
+	tools/bench/profile --kernel $(KVER)
 
 dkms-source:
 	install -d $(DESTDIR)/usr/src/layoutlease-$(VERSION)

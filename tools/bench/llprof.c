@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * llprof N: the operations of P1, P3 and P4 (Documentation/benchmarks.rst),
+ * each N times, in the test VM under the qemu_prof plugin
+ * (tools/bench/profile), which counts the instructions that run between
+ * two calls of llprof_mark(), and adds them up per phase, a phase ending at
+ * each call of llprof_phase().  At the end it prints the kernel's and the
+ * module's text symbols and one "llprof: phase K NAME OPS" line per phase,
+ * for tools/bench/prof-report.
+ *
+ * Linked at a fixed address, so that the plugin knows the two functions'
+ * addresses before the VM starts.  The module must be loaded; P1's
+ * baseline phases come after an rmmod, and the module stays unloaded.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <infiniband/verbs.h>
+#include <linux/layout_lease.h>
+
+#define MIB		(1024UL * 1024)
+#define PAGE		4096UL
+#define WARM		100
+#define BREAK_SIG	(SIGRTMIN + 1)
+#define RW_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+			 IBV_ACCESS_REMOTE_READ)
+#define P3_FILE		"/mnt/xfs/llprof-p3"
+#define P4_FILE		"/mnt/xfs/llprof-p4"
+
+/* the plugin's marks: two distinct bodies, never merged by the compiler */
+__attribute__((noinline, used)) void llprof_mark(void)
+{
+	asm volatile("" ::: "memory");
+}
+
+__attribute__((noinline, used)) void llprof_phase(void)
+{
+	asm volatile("nop; nop" ::: "memory");
+}
+
+static int phases;
+static char phase_lines[4096];	/* printed at the end: see main() */
+
+static void __attribute__((noreturn)) die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+/* the phase that starts now, of @ops operations */
+static void phase(const char *name, int ops)
+{
+	size_t used = strlen(phase_lines);
+
+	llprof_phase();
+	snprintf(phase_lines + used, sizeof(phase_lines) - used,
+		 "llprof: phase %d %s %d\n", ++phases, name, ops);
+}
+
+/* P3: @n lease set + release cycles in one window */
+static void lease_cycles(int layout, int n)
+{
+	int fd = open(P3_FILE, O_RDONLY | O_CREAT, 0644), i, k;
+	int arg = layout ? F_LAYOUT | F_RDLCK : F_RDLCK;
+
+	if (fd < 0)
+		die(P3_FILE);
+	for (k = 0; k < 2; k++) {
+		if (k)
+			llprof_mark();
+		for (i = 0; i < (k ? n : WARM); i++)
+			if (fcntl(fd, F_SETLEASE, arg) ||
+			    fcntl(fd, F_SETLEASE, F_UNLCK))
+				die("lease cycle");
+		if (k)
+			llprof_mark();
+	}
+	close(fd);
+}
+
+static int owner_fd, owner_marks;
+
+static void on_break(int sig, siginfo_t *si, void *uc)
+{
+	if (owner_marks)
+		llprof_mark();
+	fcntl(owner_fd, F_SETLEASE, F_UNLCK);
+}
+
+/*
+ * P4: a window from the breaker's truncate(2) of P4_FILE to the signal
+ * handler of the lease's owner, another process, @n times after WARM.
+ */
+static void break_windows(int layout, int n)
+{
+	int ready[2], done[2], i, fd;
+	pid_t pid;
+	char c;
+
+	if (pipe(ready) || pipe(done))
+		die("pipe");
+	fd = open(P4_FILE, O_RDWR | O_CREAT, 0644);
+	if (fd < 0 || ftruncate(fd, 2 * PAGE))
+		die(P4_FILE);
+	close(fd);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		struct sigaction sa = { .sa_sigaction = on_break,
+					.sa_flags = SA_SIGINFO | SA_RESTART };
+
+		sigaction(BREAK_SIG, &sa, NULL);
+		owner_fd = open(P4_FILE, O_RDONLY);
+		for (i = 0; i < WARM + n; i++) {
+			owner_marks = i >= WARM;
+			if (truncate(P4_FILE, 2 * PAGE) ||
+			    fcntl(owner_fd, F_SETSIG, BREAK_SIG) ||
+			    fcntl(owner_fd, F_SETLEASE, layout ?
+				  F_LAYOUT | F_RDLCK : F_RDLCK) ||
+			    write(ready[1], "r", 1) != 1 ||
+			    read(done[0], &c, 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < WARM + n; i++) {
+		if (read(ready[0], &c, 1) != 1)
+			die("the lease owner failed");
+		if (i >= WARM)
+			llprof_mark();
+		if (truncate(P4_FILE, PAGE))
+			die("truncate");
+		if (write(done[1], "d", 1) != 1)
+			die("pipe");
+	}
+	if (waitpid(pid, &i, 0) != pid || !WIFEXITED(i) || WEXITSTATUS(i))
+		die("the lease owner");
+	close(ready[0]);
+	close(ready[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
+static void *map_mib(const char *path)
+{
+	void *buf;
+	size_t i;
+	int fd;
+
+	if (!path) {
+		buf = mmap(NULL, MIB, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	} else {
+		fd = open(path, O_RDWR | O_CREAT, 0644);
+		if (fd < 0 || ftruncate(fd, MIB))
+			die(path);
+		buf = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			   0);
+		close(fd);
+	}
+	if (buf == MAP_FAILED)
+		die("mmap");
+	for (i = 0; i < MIB; i += PAGE)
+		((volatile char *)buf)[i] = 1;
+	return buf;
+}
+
+/* P1: @n registrations of 1 MiB and their release, in one window */
+static void reg_cycles(struct ibv_pd *pd, void *buf, int n)
+{
+	struct ibv_mr *mr;
+	int i, k;
+
+	for (k = 0; k < 2; k++) {
+		if (k)
+			llprof_mark();
+		for (i = 0; i < (k ? n : WARM / 10); i++) {
+			mr = ibv_reg_mr(pd, buf, MIB, RW_ACCESS);
+			if (!mr)
+				die("ibv_reg_mr");
+			ibv_dereg_mr(mr);
+		}
+		if (k)
+			llprof_mark();
+	}
+}
+
+static void registrations(const char *arm, int n)
+{
+	static const char * const paths[] = {
+		"/mnt/xfs/llprof-p1", "/mnt/tmpfs/llprof-p1", NULL
+	};
+	static const char * const names[] = { "xfs", "tmpfs", "anonymous" };
+	struct ibv_device **list = ibv_get_device_list(NULL);
+	struct ibv_context *ctx = NULL;
+	struct ibv_pd *pd;
+	char name[64];
+	void *buf;
+	int i;
+
+	for (i = 0; list && list[i]; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), "rxe0"))
+			ctx = ibv_open_device(list[i]);
+	if (!ctx)
+		die("rxe0");
+	pd = ibv_alloc_pd(ctx);
+	if (!pd)
+		die("ibv_alloc_pd");
+	for (i = 0; i < 3; i++) {
+		buf = map_mib(paths[i]);
+		snprintf(name, sizeof(name), "P1-1MiB-%s-%s", names[i], arm);
+		phase(name, n);
+		reg_cycles(pd, buf, n);
+		munmap(buf, MIB);
+	}
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	ibv_free_device_list(list);
+}
+
+/* the kernel's and the module's text symbols, kept for the end */
+static char *kallsyms(void)
+{
+	char line[512], *text = NULL;
+	FILE *f = fopen("/proc/kallsyms", "r"), *out;
+	size_t len;
+
+	out = open_memstream(&text, &len);
+	if (!f || !out)
+		die("/proc/kallsyms");
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " t ") || strstr(line, " T "))
+			fputs(line, out);
+	fclose(f);
+	fclose(out);
+	return text;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc == 2 ? atoi(argv[1]) : 0;
+	char *syms;
+
+	if (n < 1) {
+		fprintf(stderr, "usage: llprof N  (in the test VM)\n");
+		return 2;
+	}
+	phase("P3-layout", 10 * n);
+	lease_cycles(1, 10 * n);
+	phase("P3-classic", 10 * n);
+	lease_cycles(0, 10 * n);
+	phase("P4-layout", n);
+	break_windows(1, n);
+	phase("P4-classic", n);
+	break_windows(0, n);
+	registrations("loaded", n / 4);
+	syms = kallsyms();	/* with the module's, before it goes */
+	if (system("rmmod layoutlease"))
+		die("rmmod layoutlease");
+	registrations("unloaded", n / 4);
+	llprof_phase();
+	/*
+	 * Nothing is printed before: the console the VM's output is copied
+	 * to would be working in the windows.
+	 */
+	fputs(syms, stdout);
+	fputs(phase_lines, stdout);
+	return 0;
+}
