@@ -332,7 +332,8 @@ static struct ll_lease *ll_lookup(struct file *filp, bool *other,
 
 	*other = false;
 	*other_excl = false;
-	if (!ctx)
+	/* no lease at all, as break_lease() looks: no lock to say so */
+	if (!ctx || list_empty_careful(&ctx->flc_lease))
 		return NULL;
 	spin_lock(&ctx->flc_lock);
 	ll_for_each_lease(fl, ctx) {
@@ -1040,6 +1041,31 @@ static int ll_break_state(struct inode *inode)
 	return state;
 }
 
+/*
+ * Sleep until a broken lease of @inode stops conflicting with the caller
+ * (ll_break_state() leaves 1), or a signal: wait_event_interruptible(),
+ * without its first test before queueing, which the caller has just made.
+ * Bounded by the lease's deadline, whose expiry wakes ll_gone_wq.
+ */
+static int ll_break_sleep(struct inode *inode)
+{
+	DEFINE_WAIT(wait);
+	int ret = 0;
+
+	for (;;) {
+		prepare_to_wait(&ll_gone_wq, &wait, TASK_INTERRUPTIBLE);
+		if (ll_break_state(inode) != 1)
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		schedule();
+	}
+	finish_wait(&ll_gone_wq, &wait);
+	return ret;
+}
+
 /**
  * ll_break_wait() - break the layout leases of @inode and wait, bounded
  * @inode: the inode whose layout is about to change
@@ -1074,8 +1100,7 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 			return -EWOULDBLOCK;
 		if (state == 2)
 			continue;	/* break the new one too */
-		ret = wait_event_interruptible(ll_gone_wq,
-					       ll_break_state(inode) != 1);
+		ret = ll_break_sleep(inode);
 		if (ret)
 			return ret;
 	}
