@@ -121,13 +121,6 @@ struct ll_pin {
 /* The registering process, for logs */
 #define ll_pin_pid(pin)		pid_nr((pin)->tgid)
 
-static struct file *ll_cmd_file(void)
-{
-	struct ll_cmd *c = ll_cmd_current();
-
-	return c ? c->uverbs : NULL;
-}
-
 /*
  * current enters ib_umem_get(): its long-term pins of fsdax pages may be
  * allowed (ll_pins_dax_allowed()) because ll_pins_record() will record them
@@ -230,7 +223,6 @@ static struct ll_pin *ll_pin_for(struct hlist_head *list, struct ib_umem *umem,
 		return NULL;
 	pin->umem_id = id;
 	pin->umem = umem;
-	pin->uverbs = ll_cmd_file();
 	pin->file = get_file(file);
 	pin->lease = ll_lease_of_file(file);
 	pin->tgid = get_pid(task_tgid(current));
@@ -356,13 +348,15 @@ static bool ll_pins_unleased(struct hlist_head *list, struct ll_pin **which)
  * ll_pins_record() - record the file-backed pins of a new registration
  * @umem: what ib_umem_get() returned
  * @access: the registration's IB_ACCESS_* flags
+ * @uverbs: the uverbs file of the command that registers, or NULL
  *
  * Return: 0; -EPERM when require_lease is set and a file range is not
  * under a layout lease of the caller; -EAGAIN when its lease is broken,
  * or is implicit and a layout change of the file is under way; -ENOMEM.  On an error nothing is
  * recorded and the caller must release @umem.
  */
-static int ll_pins_record(struct ib_umem *umem, int access)
+static int ll_pins_record(struct ib_umem *umem, int access,
+			  struct file *uverbs)
 {
 	struct hlist_node *tmp;
 	struct ll_pin *pin, *undo;
@@ -381,6 +375,7 @@ static int ll_pins_record(struct ib_umem *umem, int access)
 	}
 	/* no new pin joins a broken lease */
 	hlist_for_each_entry(pin, &list, hnode) {
+		pin->uverbs = uverbs;
 		if (!pin->lease)
 			continue;
 		ret = ll_lease_pin(pin->lease, pin->pages);
@@ -1248,7 +1243,7 @@ static struct ib_umem *ll_umem_get(struct ib_device *device,
 	if (c)
 		ll_umem_get_end(c);
 	if (!IS_ERR(umem) && req.va) {
-		ret = ll_pins_record(umem, req.access);
+		ret = ll_pins_record(umem, req.access, c ? c->uverbs : NULL);
 		if (ret) {
 			orig_umem_release(umem);
 			umem = ERR_PTR(ret);
