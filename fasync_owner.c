@@ -97,22 +97,20 @@ pid_t ll_owner_pid(struct file *filp, struct pid *setter,
  * group (F_OWNER_PGRP).  Whoever else has the file open, through fork, dup
  * or SCM_RIGHTS, is not the owner.
  *
- * A break asks this of every lease it meets, several times, so the usual
- * owners are compared without the fown lock, by struct pid pointers that
- * are not dereferenced: the caller's own thread, the setter's process
- * (@setter cannot be freed and reused meanwhile), the caller's process
- * group.  Only F_SETOWN, by a holder of the file, changes the owner; a read
- * that races with it may pair the old type with the new pid, which names
- * the caller only if one of the two settings does (a group leader's tgid
- * is its group's pid): a choice the racing F_SETOWN could have made.  Any
- * other owner needs its task, under the lock.
+ * A break asks this of every lease it meets, several times.  The owner's
+ * pid and type are read together under the fown lock (F_SETOWN writes
+ * them one after the other), and the usual answers come from comparing
+ * struct pid pointers, which are not dereferenced: the caller's own
+ * thread or tgid, the setter's tgid (which the lease keeps from being
+ * freed and reused), the caller's process group.  Only another owner
+ * needs its task looked up.
  *
  * Return: true when current belongs to the owner.
  */
 bool ll_current_owns(struct file *filp, struct pid *setter)
 {
 	struct fown_struct *fown = ll_fown(filp);
-	struct task_struct *task = NULL;
+	struct task_struct *task;
 	unsigned long flags;
 	enum pid_type type;
 	struct pid *pid;
@@ -120,29 +118,23 @@ bool ll_current_owns(struct file *filp, struct pid *setter)
 
 	if (!fown)
 		return false;
-	type = READ_ONCE(fown->pid_type);
-	pid = READ_ONCE(fown->pid);
-	if (!pid)
-		return false;
-	if (type <= PIDTYPE_TGID && pid == task_pid(current))
-		return true;
-	if (type == PIDTYPE_TGID && pid == setter)
-		return setter == task_tgid(current);
-	if (type == PIDTYPE_PGID) {
-		rcu_read_lock();
-		owns = pid == task_pgrp(current);
-		rcu_read_unlock();
-		return owns;
-	}
 	read_lock_irqsave(&fown->lock, flags);
-	rcu_read_lock();
-	if (fown->pid && fown->pid_type <= PIDTYPE_TGID)
-		task = pid_task(fown->pid, PIDTYPE_PID);
-	if (fown->pid && fown->pid_type == PIDTYPE_PGID)
-		owns = fown->pid == task_pgrp(current);
-	else
+	pid = fown->pid;
+	type = fown->pid_type;
+	if (!pid) {
+		owns = false;
+	} else if (type == PIDTYPE_PGID) {
+		owns = pid == task_pgrp(current);
+	} else if (pid == task_pid(current) || pid == task_tgid(current)) {
+		owns = true;		/* current, or its group's leader */
+	} else if (pid == setter) {
+		owns = false;		/* another process's leader */
+	} else {
+		rcu_read_lock();
+		task = pid_task(pid, PIDTYPE_PID);
 		owns = task && same_thread_group(task, current);
-	rcu_read_unlock();
+		rcu_read_unlock();
+	}
 	read_unlock_irqrestore(&fown->lock, flags);
 	return owns;
 }

@@ -932,6 +932,34 @@ int ll_exclusive_conflict(struct inode *inode)
 	return ret;
 }
 
+/* What ll_inode_leases() found on an inode's list */
+#define LL_OURS		BIT(0)	/* a lease of the module's */
+#define LL_OURS_SET	BIT(1)	/* one of them set with F_SETLEASE */
+#define LL_NOT_OURS	BIT(2)	/* a lease that is not the module's */
+
+static unsigned int ll_inode_leases(struct inode *inode)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	struct ll_file_lease *fl;
+	unsigned int found = 0;
+
+	if (!ctx)
+		return 0;
+	spin_lock(&ctx->flc_lock);
+	ll_for_each_lease(fl, ctx) {
+		struct ll_lease *ll = ll_fl_lease(fl);
+
+		if (!ll_is_ours(fl))
+			found |= LL_NOT_OURS;
+		else if (READ_ONCE(ll->implicit))
+			found |= LL_OURS;
+		else
+			found |= LL_OURS | LL_OURS_SET;
+	}
+	spin_unlock(&ctx->flc_lock);
+	return found;
+}
+
 /**
  * ll_inode_has_ours() - does @inode carry an explicit lease of the module?
  * @inode: the inode
@@ -944,23 +972,7 @@ int ll_exclusive_conflict(struct inode *inode)
  */
 bool ll_inode_has_ours(struct inode *inode)
 {
-	struct file_lock_context *ctx = locks_inode_context(inode);
-	struct ll_file_lease *fl;
-	bool ours = false;
-
-	if (!ctx)
-		return false;
-	spin_lock(&ctx->flc_lock);
-	ll_for_each_lease(fl, ctx) {
-		struct ll_lease *ll = ll_fl_lease(fl);
-
-		if (ll_is_ours(fl) && !READ_ONCE(ll->implicit)) {
-			ours = true;
-			break;
-		}
-	}
-	spin_unlock(&ctx->flc_lock);
-	return ours;
+	return ll_inode_leases(inode) & LL_OURS_SET;
 }
 
 /**
@@ -976,20 +988,7 @@ bool ll_inode_has_ours(struct inode *inode)
  */
 bool ll_inode_only_ours(struct inode *inode)
 {
-	struct file_lock_context *ctx = locks_inode_context(inode);
-	struct ll_file_lease *fl;
-	bool ours = false;
-
-	if (!ctx)
-		return false;
-	spin_lock(&ctx->flc_lock);
-	ll_for_each_lease(fl, ctx) {
-		ours = ll_is_ours(fl);
-		if (!ours)
-			break;
-	}
-	spin_unlock(&ctx->flc_lock);
-	return ours;
+	return (ll_inode_leases(inode) & (LL_OURS | LL_NOT_OURS)) == LL_OURS;
 }
 
 /*

@@ -537,6 +537,61 @@ TEST_F(api, thread_setter_process_owns)
 	ASSERT_EQ(0, sigprocmask(SIG_UNBLOCK, &set, NULL));
 }
 
+/* A child that leaves the caller's process group, then truncates @path. */
+static pid_t start_outsider(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close_range(3, ~0U, 0);
+		fd = setpgid(0, 0) ? -1 : open(path, O_RDWR);
+		_exit(fd >= 0 && !ftruncate(fd, 4096) ? 0 : 1);
+	}
+	return pid;
+}
+
+/*
+ * F_SETOWN with a process group: every member owns the lease, so a
+ * member's layout change breaks nothing; a process of another group
+ * breaks it, and the group is told.
+ */
+TEST_F(api, process_group_owns)
+{
+	struct timespec report_wait = { .tv_sec = LL_REPORT_MS / 1000,
+		.tv_nsec = LL_REPORT_MS % 1000 * 1000000L };
+	long breaks = ll_stat("breaks");
+	pid_t member, outsider;
+	sigset_t set;
+	int st;
+
+	sigemptyset(&set);
+	sigaddset(&set, LL_SIG);
+	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &set, NULL));
+	ASSERT_EQ(0, setpgid(0, 0));	/* this test's process leads one */
+	ASSERT_EQ(0, fcntl(self->fd, F_SETSIG, LL_SIG));
+	ASSERT_EQ(0, fcntl(self->fd, F_SETOWN, -getpgrp()));
+	ASSERT_EQ(0, ll_setlease(self->fd, LL_SHARED));
+	member = start_breaker(self->path);
+	ASSERT_LT(0, member);
+	ASSERT_EQ(member, waitpid(member, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(0, ftruncate(self->fd, FILE_LEN));	/* the leader's own */
+	EXPECT_EQ(LL_SHARED, ll_getlease(self->fd));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	outsider = start_outsider(self->path);
+	ASSERT_LT(0, outsider);
+	EXPECT_EQ(LL_SIG, sigtimedwait(&set, NULL, &report_wait))
+		TH_LOG("the group was not told of the break");
+	ASSERT_EQ(0, ll_setlease(self->fd, F_UNLCK));
+	ASSERT_EQ(outsider, waitpid(outsider, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(breaks + 1, ll_stat("breaks"));
+	ASSERT_EQ(0, sigprocmask(SIG_UNBLOCK, &set, NULL));
+}
+
 /* The setter exits; a child holding the open file takes over as owner. */
 TEST_F(api, survives_owner_exit)
 {
