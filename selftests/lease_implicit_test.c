@@ -262,6 +262,7 @@ static void registrant(const char *path, int in, int out)
 TEST_F_TIMEOUT(implicit, fence_breaks_and_fences_the_registrant, 120)
 {
 	long fences = ll_stat("fences"), breaks = ll_stat("breaks");
+	char trace[sizeof(self->trace)];
 	int down[2], up[2], st;
 	struct ll_lease_line l;
 	struct after a;
@@ -274,9 +275,10 @@ TEST_F_TIMEOUT(implicit, fence_breaks_and_fences_the_registrant, 120)
 	 * The fence's trace event, which nothing drops: its log line is rate
 	 * limited, and the fence tests before may have used the burst up.
 	 */
-	snprintf(self->trace, sizeof(self->trace),
-		 TRACEFS "/instances/llimplicit-%d", getpid());
-	ASSERT_EQ(0, mkdir(self->trace, 0755));
+	snprintf(trace, sizeof(trace), TRACEFS "/instances/llimplicit-%d",
+		 getpid());
+	ASSERT_EQ(0, mkdir(trace, 0755));
+	strcpy(self->trace, trace);	/* the teardown's to remove */
 	ASSERT_EQ(0, ll_sh("echo 1 > %s/events/layoutlease/layoutlease_fence/enable",
 			   self->trace));
 	ASSERT_EQ(0, pipe(down));

@@ -33,12 +33,12 @@
 #include <infiniband/verbs.h>
 #include <linux/layout_lease.h>
 
+#include "bench_util.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MIB		(1024UL * 1024)
-#define PAGE		4096UL
 #define MAX_ROUNDS	16
 #define MAX_ARMS	4
-#define BREAK_SIG	(SIGRTMIN + 1)
 
 #define RW_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
@@ -283,52 +283,6 @@ static void param_read(const char *name, char *buf, size_t len)
 
 /* ---- files and registrations ---- */
 
-/* Create @path of @len bytes of data; returns an O_RDWR descriptor. */
-static int make_file(const char *path, size_t len)
-{
-	static char buf[1 << 20];
-	size_t done;
-	int fd;
-
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		die("open %s", path);
-	if (!buf[0])
-		memset(buf, 0x5a, sizeof(buf));
-	for (done = 0; done < len; done += sizeof(buf)) {
-		size_t n = len - done < sizeof(buf) ? len - done : sizeof(buf);
-
-		if (write(fd, buf, n) != (ssize_t)n)
-			die("write %s", path);
-	}
-	return fd;
-}
-
-static struct ibv_context *open_rxe0(void)
-{
-	struct ibv_device **list;
-	struct ibv_context *ctx = NULL;
-	int i, n;
-
-	list = ibv_get_device_list(&n);
-	for (i = 0; list && i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), "rxe0"))
-			ctx = ibv_open_device(list[i]);
-	if (list)
-		ibv_free_device_list(list);
-	if (!ctx)
-		die("no rxe0");
-	return ctx;
-}
-
-static void touch(void *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i += PAGE)
-		((volatile char *)buf)[i] = ((volatile char *)buf)[i];
-}
-
 /* ns per ibv_reg_mr() + ibv_dereg_mr() of @buf */
 static double mr_cycle(struct ibv_pd *pd, void *buf, size_t len, int access,
 		       int n)
@@ -427,19 +381,6 @@ static struct {
 	size_t len;
 	int access;
 } a_bufs[M_NR];
-
-static void *map_file(const char *path, size_t len)
-{
-	void *buf;
-	int fd = make_file(path, len);
-
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (buf == MAP_FAILED)
-		die("mmap %s", path);
-	close(fd);
-	touch(buf, len);
-	return buf;
-}
 
 static void a_setup(void)
 {
@@ -632,12 +573,10 @@ static double lease_cycle(int layout, int n)
 
 /* shared with the owner of the lease a breaker breaks */
 static volatile double *sig_time;
-static int owner_fd;
 
-static void on_break(int sig, siginfo_t *si, void *uc)
+static void at_break(int round)
 {
 	*sig_time = now_ns();
-	fcntl(owner_fd, F_SETLEASE, F_UNLCK);
 }
 
 enum { BRK_LAYOUT_TRUNC, BRK_LAYOUT_FTRUNC, BRK_CLASSIC_TRUNC };
@@ -663,26 +602,10 @@ static double break_latency(int kind, int n, double *total)
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
-		struct sigaction sa = { .sa_sigaction = on_break,
-					.sa_flags = SA_SIGINFO | SA_RESTART };
-
-		sigaction(BREAK_SIG, &sa, NULL);
 		close(ready[0]);
 		close(done[1]);
-		owner_fd = open(P4_FILE, O_RDONLY);
-		for (i = 0; i < n; i++) {
-			if (truncate(P4_FILE, 2 * PAGE))
-				_exit(errno);
-			if (fcntl(owner_fd, F_SETSIG, BREAK_SIG) ||
-			    fcntl(owner_fd, F_SETLEASE, layout ?
-				  F_LAYOUT | F_RDLCK : F_RDLCK))
-				_exit(100 + errno);
-			*sig_time = 0;
-			if (write(ready[1], "r", 1) != 1 ||
-			    read(done[0], &c, 1) != 1)
-				_exit(1);
-		}
-		_exit(0);
+		owner_at_break = at_break;
+		lease_owner(P4_FILE, layout, n, ready[1], done[0]);
 	}
 	close(ready[1]);
 	close(done[0]);
@@ -699,6 +622,7 @@ static double break_latency(int kind, int n, double *total)
 			die("the lease owner failed (exit %d)",
 			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		}
+		*sig_time = 0;		/* the owner's handler sets it */
 		t0 = now_ns();
 		r = bfd >= 0 ? ftruncate(bfd, PAGE) : truncate(P4_FILE, PAGE);
 		t1 = now_ns();

@@ -12,21 +12,15 @@
  * addresses before the VM starts.  The module must be loaded; P1's
  * baseline phases come after an rmmod, and the module stays unloaded.
  */
-#include <fcntl.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
-#include <infiniband/verbs.h>
-#include <linux/layout_lease.h>
+
+#include "bench_util.h"
 
 #define MIB		(1024UL * 1024)
-#define PAGE		4096UL
 #define WARM		100
-#define BREAK_SIG	(SIGRTMIN + 1)
 #define RW_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
 #define P3_FILE		"/mnt/xfs/llprof-p3"
@@ -46,9 +40,15 @@ __attribute__((noinline, used)) void llprof_phase(void)
 static int phases;
 static char phase_lines[4096];	/* printed at the end: see main() */
 
-static void __attribute__((noreturn)) die(const char *what)
+static void __attribute__((noreturn)) die(const char *fmt, ...)
 {
-	perror(what);
+	va_list ap;
+
+	fprintf(stderr, "llprof: error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (%s)\n", strerror(errno));
 	exit(1);
 }
 
@@ -83,13 +83,11 @@ static void lease_cycles(int layout, int n)
 	close(fd);
 }
 
-static int owner_fd, owner_marks;
-
-static void on_break(int sig, siginfo_t *si, void *uc)
+/* the owner's handler ends the window its breaker opened */
+static void at_break(int round)
 {
-	if (owner_marks)
+	if (round >= WARM)
 		llprof_mark();
-	fcntl(owner_fd, F_SETLEASE, F_UNLCK);
 }
 
 /*
@@ -98,37 +96,24 @@ static void on_break(int sig, siginfo_t *si, void *uc)
  */
 static void break_windows(int layout, int n)
 {
-	int ready[2], done[2], i, fd;
+	int ready[2], done[2], i, st;
 	pid_t pid;
 	char c;
 
 	if (pipe(ready) || pipe(done))
 		die("pipe");
-	fd = open(P4_FILE, O_RDWR | O_CREAT, 0644);
-	if (fd < 0 || ftruncate(fd, 2 * PAGE))
-		die(P4_FILE);
-	close(fd);
+	close(make_file(P4_FILE, 2 * PAGE));
 	pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
-		struct sigaction sa = { .sa_sigaction = on_break,
-					.sa_flags = SA_SIGINFO | SA_RESTART };
-
-		sigaction(BREAK_SIG, &sa, NULL);
-		owner_fd = open(P4_FILE, O_RDONLY);
-		for (i = 0; i < WARM + n; i++) {
-			owner_marks = i >= WARM;
-			if (truncate(P4_FILE, 2 * PAGE) ||
-			    fcntl(owner_fd, F_SETSIG, BREAK_SIG) ||
-			    fcntl(owner_fd, F_SETLEASE, layout ?
-				  F_LAYOUT | F_RDLCK : F_RDLCK) ||
-			    write(ready[1], "r", 1) != 1 ||
-			    read(done[0], &c, 1) != 1)
-				_exit(1);
-		}
-		_exit(0);
+		close(ready[0]);
+		close(done[1]);
+		owner_at_break = at_break;
+		lease_owner(P4_FILE, layout, WARM + n, ready[1], done[0]);
 	}
+	close(ready[1]);
+	close(done[0]);
 	for (i = 0; i < WARM + n; i++) {
 		if (read(ready[0], &c, 1) != 1)
 			die("the lease owner failed");
@@ -139,40 +124,14 @@ static void break_windows(int layout, int n)
 		if (write(done[1], "d", 1) != 1)
 			die("pipe");
 	}
-	if (waitpid(pid, &i, 0) != pid || !WIFEXITED(i) || WEXITSTATUS(i))
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
 		die("the lease owner");
 	close(ready[0]);
-	close(ready[1]);
-	close(done[0]);
 	close(done[1]);
 }
 
-static void *map_mib(const char *path)
-{
-	void *buf;
-	size_t i;
-	int fd;
-
-	if (!path) {
-		buf = mmap(NULL, MIB, PROT_READ | PROT_WRITE,
-			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	} else {
-		fd = open(path, O_RDWR | O_CREAT, 0644);
-		if (fd < 0 || ftruncate(fd, MIB))
-			die(path);
-		buf = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			   0);
-		close(fd);
-	}
-	if (buf == MAP_FAILED)
-		die("mmap");
-	for (i = 0; i < MIB; i += PAGE)
-		((volatile char *)buf)[i] = 1;
-	return buf;
-}
-
 /* P1: @n registrations of 1 MiB and their release, in one window */
-static void reg_cycles(struct ibv_pd *pd, void *buf, int n)
+static void reg_cycles(struct ibv_pd *pd, void *buf, int access, int n)
 {
 	struct ibv_mr *mr;
 	int i, k;
@@ -181,7 +140,7 @@ static void reg_cycles(struct ibv_pd *pd, void *buf, int n)
 		if (k)
 			llprof_mark();
 		for (i = 0; i < (k ? n : WARM / 10); i++) {
-			mr = ibv_reg_mr(pd, buf, MIB, RW_ACCESS);
+			mr = ibv_reg_mr(pd, buf, MIB, access);
 			if (!mr)
 				die("ibv_reg_mr");
 			ibv_dereg_mr(mr);
@@ -191,37 +150,43 @@ static void reg_cycles(struct ibv_pd *pd, void *buf, int n)
 	}
 }
 
+/* P1's 1 MiB arms, mapped and registered as llbench does */
 static void registrations(const char *arm, int n)
 {
-	static const char * const paths[] = {
-		"/mnt/xfs/llprof-p1", "/mnt/tmpfs/llprof-p1", NULL
+	static const struct {
+		const char *name, *path;
+		int access;
+	} s[] = {
+		{ "xfs", "/mnt/xfs/llprof-p1",
+		  IBV_ACCESS_REMOTE_READ },	/* writable: refused from 6.5 */
+		{ "tmpfs", "/mnt/tmpfs/llprof-p1", RW_ACCESS },
+		{ "anonymous", NULL, RW_ACCESS },
 	};
-	static const char * const names[] = { "xfs", "tmpfs", "anonymous" };
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	struct ibv_context *ctx = NULL;
-	struct ibv_pd *pd;
+	struct ibv_context *ctx = open_rxe0();
+	struct ibv_pd *pd = ibv_alloc_pd(ctx);
 	char name[64];
+	unsigned int i;
 	void *buf;
-	int i;
 
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), "rxe0"))
-			ctx = ibv_open_device(list[i]);
-	if (!ctx)
-		die("rxe0");
-	pd = ibv_alloc_pd(ctx);
 	if (!pd)
 		die("ibv_alloc_pd");
-	for (i = 0; i < 3; i++) {
-		buf = map_mib(paths[i]);
-		snprintf(name, sizeof(name), "P1-1MiB-%s-%s", names[i], arm);
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		if (s[i].path) {
+			buf = map_file(s[i].path, MIB);
+		} else {
+			buf = mmap(NULL, MIB, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (buf == MAP_FAILED)
+				die("mmap");
+			memset(buf, 1, MIB);
+		}
+		snprintf(name, sizeof(name), "P1-1MiB-%s-%s", s[i].name, arm);
 		phase(name, n);
-		reg_cycles(pd, buf, n);
+		reg_cycles(pd, buf, s[i].access, n);
 		munmap(buf, MIB);
 	}
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
-	ibv_free_device_list(list);
 }
 
 /* the kernel's and the module's text symbols, kept for the end */
@@ -247,8 +212,8 @@ int main(int argc, char **argv)
 	int n = argc == 2 ? atoi(argv[1]) : 0;
 	char *syms;
 
-	if (n < 1) {
-		fprintf(stderr, "usage: llprof N  (in the test VM)\n");
+	if (n < 4) {
+		fprintf(stderr, "usage: llprof N  (N >= 4, in the test VM)\n");
 		return 2;
 	}
 	phase("P3-layout", 10 * n);
