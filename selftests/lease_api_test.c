@@ -358,9 +358,10 @@ static pid_t start_watcher(int *report)
 /*
  * A breaker in another process: ftruncate(path); exits 0 on success.
  * It closes what it inherited: with the leased open file in its table it
- * would be a holder, and a holder's truncate breaks nothing.
+ * would be a holder, and a holder's truncate breaks nothing.  With
+ * @own_group it leaves the caller's process group first.
  */
-static pid_t start_breaker(const char *path)
+static pid_t start_breaker_pg(const char *path, bool own_group)
 {
 	pid_t pid = fork();
 
@@ -369,10 +370,15 @@ static pid_t start_breaker(const char *path)
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close_range(3, ~0U, 0);
-		fd = open(path, O_RDWR);
+		fd = own_group && setpgid(0, 0) ? -1 : open(path, O_RDWR);
 		_exit(fd >= 0 && !ftruncate(fd, 4096) ? 0 : 1);
 	}
 	return pid;
+}
+
+static pid_t start_breaker(const char *path)
+{
+	return start_breaker_pg(path, false);
 }
 
 /* open(O_TRUNC | O_NONBLOCK) in another process; returns its errno. */
@@ -487,6 +493,28 @@ TEST_F(api, owner_tid_targets_one_thread)
 	signal(LL_SIG, SIG_DFL);
 }
 
+/*
+ * @breaker, started by the owner of the lease on @fd (LL_SIG blocked),
+ * breaks it: the owner is told, releases, and the breaker gets through.
+ */
+static void expect_told(struct __test_metadata *_metadata, int fd,
+			pid_t breaker)
+{
+	struct timespec wait = { .tv_sec = LL_REPORT_MS / 1000,
+		.tv_nsec = LL_REPORT_MS % 1000 * 1000000L };
+	sigset_t set;
+	int st;
+
+	ASSERT_LT(0, breaker);
+	sigemptyset(&set);
+	sigaddset(&set, LL_SIG);
+	EXPECT_EQ(LL_SIG, sigtimedwait(&set, NULL, &wait))
+		TH_LOG("the owner was not told of the break");
+	ASSERT_EQ(0, ll_setlease(fd, F_UNLCK));
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+}
+
 static void *set_lease_main(void *arg)
 {
 	int fd = *(int *)arg;
@@ -503,11 +531,8 @@ static void *set_lease_main(void *arg)
  */
 TEST_F(api, thread_setter_process_owns)
 {
-	struct timespec report_wait = { .tv_sec = LL_REPORT_MS / 1000,
-		.tv_nsec = LL_REPORT_MS % 1000 * 1000000L };
 	long breaks = ll_stat("breaks");
-	int arg = self->fd, sig, st;
-	pid_t breaker;
+	int arg = self->fd;
 	sigset_t set;
 	pthread_t th;
 
@@ -524,33 +549,11 @@ TEST_F(api, thread_setter_process_owns)
 	EXPECT_EQ(breaks, ll_stat("breaks"));
 	ASSERT_EQ(0, sigpending(&set));
 	EXPECT_FALSE(sigismember(&set, LL_SIG)) TH_LOG("told of its own change");
-	breaker = start_breaker(self->path);
-	ASSERT_LT(0, breaker);
+	expect_told(_metadata, self->fd, start_breaker(self->path));
+	EXPECT_EQ(breaks + 1, ll_stat("breaks"));
 	sigemptyset(&set);
 	sigaddset(&set, LL_SIG);
-	sig = sigtimedwait(&set, NULL, &report_wait);
-	EXPECT_EQ(LL_SIG, sig) TH_LOG("the process was not told of the break");
-	ASSERT_EQ(0, ll_setlease(self->fd, F_UNLCK));
-	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
-	EXPECT_EQ(0, WEXITSTATUS(st));
-	EXPECT_EQ(breaks + 1, ll_stat("breaks"));
 	ASSERT_EQ(0, sigprocmask(SIG_UNBLOCK, &set, NULL));
-}
-
-/* A child that leaves the caller's process group, then truncates @path. */
-static pid_t start_outsider(const char *path)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fd;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close_range(3, ~0U, 0);
-		fd = setpgid(0, 0) ? -1 : open(path, O_RDWR);
-		_exit(fd >= 0 && !ftruncate(fd, 4096) ? 0 : 1);
-	}
-	return pid;
 }
 
 /*
@@ -560,11 +563,9 @@ static pid_t start_outsider(const char *path)
  */
 TEST_F(api, process_group_owns)
 {
-	struct timespec report_wait = { .tv_sec = LL_REPORT_MS / 1000,
-		.tv_nsec = LL_REPORT_MS % 1000 * 1000000L };
 	long breaks = ll_stat("breaks");
-	pid_t member, outsider;
 	sigset_t set;
+	pid_t member;
 	int st;
 
 	sigemptyset(&set);
@@ -581,13 +582,8 @@ TEST_F(api, process_group_owns)
 	EXPECT_EQ(0, ftruncate(self->fd, FILE_LEN));	/* the leader's own */
 	EXPECT_EQ(LL_SHARED, ll_getlease(self->fd));
 	EXPECT_EQ(breaks, ll_stat("breaks"));
-	outsider = start_outsider(self->path);
-	ASSERT_LT(0, outsider);
-	EXPECT_EQ(LL_SIG, sigtimedwait(&set, NULL, &report_wait))
-		TH_LOG("the group was not told of the break");
-	ASSERT_EQ(0, ll_setlease(self->fd, F_UNLCK));
-	ASSERT_EQ(outsider, waitpid(outsider, &st, 0));
-	EXPECT_EQ(0, WEXITSTATUS(st));
+	/* told as a member of the owner group */
+	expect_told(_metadata, self->fd, start_breaker_pg(self->path, true));
 	EXPECT_EQ(breaks + 1, ll_stat("breaks"));
 	ASSERT_EQ(0, sigprocmask(SIG_UNBLOCK, &set, NULL));
 }

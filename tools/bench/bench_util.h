@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What llbench and llprof share: files, mappings, the soft-RoCE device and
- * the owner of a lease that a breaker breaks (P4).  A program that
- * includes it defines die(), which does not return.
+ * What llbench and llprof share: errors, files, mappings, the soft-RoCE
+ * device and the owner of a lease that a breaker breaks (P4).
  */
 #ifndef LL_BENCH_UTIL_H
 #define LL_BENCH_UTIL_H
@@ -10,6 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -19,7 +21,20 @@
 #define PAGE		4096UL
 #define BREAK_SIG	(SIGRTMIN + 1)
 
-static void __attribute__((noreturn)) die(const char *fmt, ...);
+/* "PROGRAM: error: what (errno's text)", and exit 1 */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (%s)\n", strerror(err));
+	exit(1);
+}
 
 /* @path, @len bytes of data, open read-write */
 static int make_file(const char *path, size_t len)
@@ -118,6 +133,37 @@ lease_owner(const char *path, int layout, int n, int ready, int done)
 			_exit(1);
 	}
 	_exit(0);
+}
+
+/*
+ * Make @path and start its lease owner (lease_owner()) in a child; the
+ * parent's ends of the pipes go to *@ready (a byte when the lease is set)
+ * and *@done (a byte when the round is over).
+ */
+static pid_t start_lease_owner(const char *path, int layout, int n,
+			       void (*at_break)(int round), int *ready,
+			       int *done)
+{
+	int r[2], d[2];
+	pid_t pid;
+
+	if (pipe(r) || pipe(d))
+		die("pipe");
+	close(make_file(path, 2 * PAGE));
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		close(r[0]);
+		close(d[1]);
+		owner_at_break = at_break;
+		lease_owner(path, layout, n, r[1], d[0]);
+	}
+	close(r[1]);
+	close(d[0]);
+	*ready = r[0];
+	*done = d[1];
+	return pid;
 }
 
 #endif /* LL_BENCH_UTIL_H */

@@ -72,18 +72,6 @@ static void say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void __attribute__((noreturn)) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "llbench: error: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (%s)\n", strerror(errno));
-	exit(1);
-}
-
 static int iters(int n)
 {
 	n *= iter_scale;
@@ -588,34 +576,23 @@ enum { BRK_LAYOUT_TRUNC, BRK_LAYOUT_FTRUNC, BRK_CLASSIC_TRUNC };
  */
 static double break_latency(int kind, int n, double *total)
 {
-	int ready[2], done[2], i, bfd = -1, layout = kind != BRK_CLASSIC_TRUNC;
+	int ready, done, i, bfd = -1, layout = kind != BRK_CLASSIC_TRUNC;
 	double lat[64], tot[64];
 	pid_t pid;
 	char c;
 
 	sig_time = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sig_time == MAP_FAILED || pipe(ready) || pipe(done))
+	if (sig_time == MAP_FAILED)
 		die("break setup");
-	close(make_file(P4_FILE, 2 * PAGE));
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (!pid) {
-		close(ready[0]);
-		close(done[1]);
-		owner_at_break = at_break;
-		lease_owner(P4_FILE, layout, n, ready[1], done[0]);
-	}
-	close(ready[1]);
-	close(done[0]);
+	pid = start_lease_owner(P4_FILE, layout, n, at_break, &ready, &done);
 	if (kind == BRK_LAYOUT_FTRUNC)
 		bfd = open(P4_FILE, O_RDWR);
 	for (i = 0; i < n; i++) {
 		double t0, t1;
 		int r;
 
-		if (read(ready[0], &c, 1) != 1) {
+		if (read(ready, &c, 1) != 1) {
 			int st;
 
 			waitpid(pid, &st, 0);
@@ -631,14 +608,14 @@ static double break_latency(int kind, int n, double *total)
 			    kind);
 		lat[i % 64] = *sig_time - t0;
 		tot[i % 64] = t1 - t0;
-		if (write(done[1], "d", 1) != 1)
+		if (write(done, "d", 1) != 1)
 			die("pipe");
 	}
 	waitpid(pid, NULL, 0);
 	if (bfd >= 0)
 		close(bfd);
-	close(ready[0]);
-	close(done[1]);
+	close(ready);
+	close(done);
 	munmap((void *)sig_time, PAGE);
 	/* the median: a wake-up across processes, preempted at times */
 	*total = median(tot, n < 64 ? n : 64);

@@ -40,18 +40,6 @@ __attribute__((noinline, used)) void llprof_phase(void)
 static int phases;
 static char phase_lines[4096];	/* printed at the end: see main() */
 
-static void __attribute__((noreturn)) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "llprof: error: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (%s)\n", strerror(errno));
-	exit(1);
-}
-
 /* the phase that starts now, of @ops operations */
 static void phase(const char *name, int ops)
 {
@@ -96,38 +84,26 @@ static void at_break(int round)
  */
 static void break_windows(int layout, int n)
 {
-	int ready[2], done[2], i, st;
+	int ready, done, i, st;
 	pid_t pid;
 	char c;
 
-	if (pipe(ready) || pipe(done))
-		die("pipe");
-	close(make_file(P4_FILE, 2 * PAGE));
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (!pid) {
-		close(ready[0]);
-		close(done[1]);
-		owner_at_break = at_break;
-		lease_owner(P4_FILE, layout, WARM + n, ready[1], done[0]);
-	}
-	close(ready[1]);
-	close(done[0]);
+	pid = start_lease_owner(P4_FILE, layout, WARM + n, at_break, &ready,
+				&done);
 	for (i = 0; i < WARM + n; i++) {
-		if (read(ready[0], &c, 1) != 1)
+		if (read(ready, &c, 1) != 1)
 			die("the lease owner failed");
 		if (i >= WARM)
 			llprof_mark();
 		if (truncate(P4_FILE, PAGE))
 			die("truncate");
-		if (write(done[1], "d", 1) != 1)
+		if (write(done, "d", 1) != 1)
 			die("pipe");
 	}
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
 		die("the lease owner");
-	close(ready[0]);
-	close(done[1]);
+	close(ready);
+	close(done);
 }
 
 /* P1: @n registrations of 1 MiB and their release, in one window */
