@@ -407,10 +407,10 @@ static void ll_dax_delete_range(struct address_space *mapping, loff_t start,
 }
 
 /*
- * Filters, run in the ftrace callback: redirect only the calls the module
- * has business with, so that everything else runs at full speed.
- */
-/*
+ * Filters, run by the hook dispatcher (ll_hook_dispatch()): redirect only
+ * the calls the module has business with, so that everything else runs at
+ * full speed.
+ *
  * __break_lease(): a layout break, or a classic one (an open for writing,
  * truncate(2)) that only the module's layout leases stand in the way of:
  * it passes them by at once (ll_inode_only_ours()).
