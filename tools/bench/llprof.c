@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * llprof N: the operations of P1, P3 and P4 (Documentation/benchmarks.rst),
+ * llprof N MODULE.ko: the operations of P1, P3 and P4 (Documentation/benchmarks.rst),
  * each N times, in the test VM under the qemu_prof plugin
  * (tools/bench/profile), which counts the instructions that run between
  * two calls of llprof_mark(), and adds them up per phase, a phase ending at
@@ -9,8 +9,8 @@
  * for tools/bench/prof-report.
  *
  * Linked at a fixed address, so that the plugin knows the two functions'
- * addresses before the VM starts.  The module must be loaded; P1's
- * baseline phases come after an rmmod, and the module stays unloaded.
+ * addresses before the VM starts.  It unloads and loads MODULE.ko (P1's
+ * baseline), and leaves it unloaded.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -183,15 +183,35 @@ static char *kallsyms(void)
 	return text;
 }
 
+/* insmod @module, or rmmod it (@module NULL) */
+static void module(const char *module)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), module ? "insmod %s" : "rmmod layoutlease",
+		 module);
+	if (system(cmd))
+		die("%s failed", cmd);
+}
+
 int main(int argc, char **argv)
 {
-	int n = argc == 2 ? atoi(argv[1]) : 0;
+	int n = argc == 3 ? atoi(argv[1]) : 0;
 	char *syms;
 
-	if (n < 4) {
-		fprintf(stderr, "usage: llprof N  (N >= 4, in the test VM)\n");
+	if (n < 8) {
+		fprintf(stderr, "usage: llprof N MODULE.ko  (N >= 8, in the test VM, the module loaded)\n");
 		return 2;
 	}
+	/*
+	 * P1 against the module unloaded, in the order B A A B (a phase's
+	 * name twice: prof-report adds them up), so that a drift of the
+	 * kernel's state over the run cancels; the module's symbols are
+	 * those of the load the A phases and P3, P4 run in.
+	 */
+	module(NULL);
+	registrations("unloaded", n / 8);
+	module(argv[2]);
 	phase("P3-layout", 10 * n);
 	lease_cycles(1, 10 * n);
 	phase("P3-classic", 10 * n);
@@ -200,11 +220,11 @@ int main(int argc, char **argv)
 	break_windows(1, n);
 	phase("P4-classic", n);
 	break_windows(0, n);
-	registrations("loaded", n / 4);
-	syms = kallsyms();	/* with the module's, before it goes */
-	if (system("rmmod layoutlease"))
-		die("rmmod layoutlease");
-	registrations("unloaded", n / 4);
+	registrations("loaded", n / 8);
+	registrations("loaded", n / 8);
+	syms = kallsyms();
+	module(NULL);
+	registrations("unloaded", n / 8);
 	llprof_phase();
 	/*
 	 * Nothing is printed before: the console the VM's output is copied
