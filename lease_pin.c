@@ -375,7 +375,6 @@ static int ll_pins_record(struct ib_umem *umem, int access,
 	}
 	/* no new pin joins a broken lease */
 	hlist_for_each_entry(pin, &list, hnode) {
-		pin->uverbs = uverbs;
 		if (!pin->lease)
 			continue;
 		ret = ll_lease_pin(pin->lease, pin->pages);
@@ -412,6 +411,7 @@ static int ll_pins_record(struct ib_umem *umem, int access,
 		/* no unload, so no unhooked unpinning, while pins exist */
 		__module_get(THIS_MODULE);
 		hlist_del(&pin->hnode);
+		pin->uverbs = uverbs;	/* indexed by it from here on */
 		ll_pin_list(pin);
 	}
 	spin_unlock(&ll_pin_lock);

@@ -273,6 +273,35 @@ TEST_F(api, classic_and_layout_on_one_file)
 	close(fd);
 }
 
+/*
+ * A classic lease beside a layout lease on the same file: a writer's open
+ * still waits for the classic one (the module passes a classic break by
+ * only when every lease of the file is its own) and leaves the layout
+ * lease alone.
+ */
+TEST_F(api, classic_beside_layout_still_breaks)
+{
+	long breaks = ll_stat("breaks");
+	struct holder h;
+	int fd, wfd;
+
+	close(self->fd);	/* a classic read lease wants no writers */
+	self->fd = -1;
+	ASSERT_EQ(0, holder_start(&h, self->path, F_RDLCK, HOLD_COOPERATE));
+	fd = open(self->path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	wfd = open(self->path, O_WRONLY);
+	EXPECT_LE(0, wfd);
+	EXPECT_EQ(1, holder_finish(&h)) TH_LOG("the classic lease was not broken");
+	EXPECT_EQ(LL_SHARED, ll_getlease(fd));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	if (wfd >= 0)
+		close(wfd);
+	EXPECT_EQ(0, ll_setlease(fd, F_UNLCK));
+	close(fd);
+}
+
 TEST_F(api, inherited_across_fork)
 {
 	int go[2], st;
@@ -524,10 +553,10 @@ static void *set_lease_main(void *arg)
 }
 
 /*
- * A lease set by a thread that is not the main one belongs to its process,
- * as the kernel's lease_setup() makes it (the signal goes to the process):
- * the main thread's own layout changes break nothing, another process's
- * do, and the process is told.
+ * A lease set by a thread that is not the main one belongs to its process
+ * (the kernel's lease_setup() would name the thread, which has exited by
+ * then): the main thread's own layout changes break nothing, another
+ * process's do, and the process is told.
  */
 TEST_F(api, thread_setter_process_owns)
 {
