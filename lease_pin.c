@@ -29,6 +29,7 @@
 #include <linux/hashtable.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -303,8 +304,46 @@ static void ll_pins_free_list(struct hlist_head *list, bool counted)
 	}
 }
 
-/* The records of @umem, built from the caller's mappings. */
-static int ll_pins_build(struct ib_umem *umem, int access,
+/*
+ * Does each fsdax page of @umem hold the file page its address maps now?
+ * ib_umem_get() pinned the pages under holds of mmap_lock it has dropped
+ * since: between two chunks of 512 pages, and (from 6.3) in the middle of
+ * one, to fault.  A thread of the caller that mapped something else over
+ * the range in between would have the pages recorded as another file's
+ * or none, and a filesystem waits for a pinned fsdax page: a layout change
+ * of the file they are in would find no pin to break, and wait until the
+ * MR goes.  Under mmap_lock, with the VMAs the records are built from.
+ */
+static bool ll_pins_dax_match(struct ib_umem *umem, struct mm_struct *mm)
+{
+	unsigned long addr = umem->address & PAGE_MASK;
+	struct vm_area_struct *vma = NULL;
+	struct sg_page_iter iter;
+	struct page *page;
+
+	mmap_assert_locked(mm);
+	for_each_sgtable_page(&umem->sgt_append.sgt, &iter, 0) {
+		page = sg_page_iter_page(&iter);
+		if (ll_dax_page(page)) {
+			if (!vma || addr >= vma->vm_end)
+				vma = vma_lookup(mm, addr);
+			if (!vma || !vma->vm_file ||
+			    !ll_dax_page_holds(page, vma->vm_file->f_mapping,
+					       linear_page_index(vma, addr)))
+				return false;
+		}
+		addr += PAGE_SIZE;
+	}
+	return true;
+}
+
+/*
+ * The records of @umem, built from the caller's mappings; @dax: the DAX
+ * gate let fsdax pages be pinned, whose files are checked
+ * (ll_pins_dax_match()): -EAGAIN when a page is not the file's its address
+ * maps.
+ */
+static int ll_pins_build(struct ib_umem *umem, int access, bool dax,
 			 struct hlist_head *list)
 {
 	unsigned long start = umem->address, end = start + umem->length;
@@ -320,11 +359,15 @@ static int ll_pins_build(struct ib_umem *umem, int access,
 	 */
 	vma_iter_init(&vmi, mm, start);
 	mmap_read_lock(mm);
-	for_each_vma_range(vmi, vma, end) {
-		ret = ll_pin_vma(list, umem, id, vma, start, end, access);
-		if (ret || vma->vm_end >= end)
-			break;
-	}
+	if (dax && !ll_pins_dax_match(umem, mm))
+		ret = -EAGAIN;
+	else
+		for_each_vma_range(vmi, vma, end) {
+			ret = ll_pin_vma(list, umem, id, vma, start, end,
+					 access);
+			if (ret || vma->vm_end >= end)
+				break;
+		}
 	mmap_read_unlock(mm);
 	if (ret)
 		ll_pins_free_list(list, false);
@@ -348,14 +391,17 @@ static bool ll_pins_unleased(struct hlist_head *list, struct ll_pin **which)
  * ll_pins_record() - record the file-backed pins of a new registration
  * @umem: what ib_umem_get() returned
  * @access: the registration's IB_ACCESS_* flags
+ * @dax: the DAX gate let fsdax pages of @umem be pinned
  * @uverbs: the uverbs file of the command that registers, or NULL
  *
  * Return: 0; -EPERM when require_lease is set and a file range is not
  * under a layout lease of the caller; -EAGAIN when its lease is broken,
- * or is implicit and a layout change of the file is under way; -ENOMEM.  On an error nothing is
+ * or is implicit and a layout change of the file is under way, or when an
+ * fsdax page is no longer the file's its address maps (the range was
+ * mapped again during the registration); -ENOMEM.  On an error nothing is
  * recorded and the caller must release @umem.
  */
-static int ll_pins_record(struct ib_umem *umem, int access,
+static int ll_pins_record(struct ib_umem *umem, int access, bool dax,
 			  struct file *uverbs)
 {
 	struct hlist_node *tmp;
@@ -363,7 +409,7 @@ static int ll_pins_record(struct ib_umem *umem, int access,
 	HLIST_HEAD(list);
 	int ret;
 
-	ret = ll_pins_build(umem, access, &list);
+	ret = ll_pins_build(umem, access, dax, &list);
 	if (ret)
 		return ret;
 	if (READ_ONCE(require_lease) && ll_pins_unleased(&list, &pin)) {
@@ -1226,6 +1272,7 @@ static struct ib_umem *ll_umem_get(struct ib_device *device,
 	struct ll_implicit_set set = { 0 };
 	struct ll_cmd *c = NULL;
 	struct ib_umem *umem;
+	bool dax;
 	int ret;
 
 	ll_hook_enter();
@@ -1240,10 +1287,12 @@ static struct ib_umem *ll_umem_get(struct ib_device *device,
 	if (c)
 		ll_umem_get_begin(c);
 	umem = ll_umem_get_call(orig_umem_get, device, a1, a2, a3);
+	dax = c && c->dax_allowed;
 	if (c)
 		ll_umem_get_end(c);
 	if (!IS_ERR(umem) && req.va) {
-		ret = ll_pins_record(umem, req.access, c ? c->uverbs : NULL);
+		ret = ll_pins_record(umem, req.access, dax,
+				     c ? c->uverbs : NULL);
 		if (ret) {
 			orig_umem_release(umem);
 			umem = ERR_PTR(ret);
@@ -1322,18 +1371,29 @@ struct ll_hook_table ll_core_hook_table = {
  * check_vma_flags(vma, gup_flags): long-term pins of fsdax pages, for a
  * holder of a layout lease, by dropping FOLL_LONGTERM from the check.
  * This is the DAX gate on every kernel: a VMA it does not let through
- * fails the whole pin with -EOPNOTSUPP.
+ * fails the whole pin with -EOPNOTSUPP.  Nor does it let through a pin
+ * the kernel would not finish (ll_dax_pin_would_loop()).
  */
 static bool ll_filter_longterm_fsdax(unsigned long *args)
 {
 	struct vm_area_struct *vma = (void *)ll_hook_arg(args, 0);
 	unsigned long gup_flags = ll_hook_arg(args, 1);
+	struct inode *inode;
 
-	if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(vma) &&
-	    ll_pins_dax_allowed(vma)) {
-		ll_hook_set_arg(args, 1, gup_flags & ~FOLL_LONGTERM);
-		ll_cmd_current()->dax_allowed = true;
+	if (!(gup_flags & FOLL_LONGTERM) || !vma_is_fsdax(vma) ||
+	    !ll_pins_dax_allowed(vma))
+		return false;
+	if (ll_dax_pin_would_loop(vma, gup_flags)) {
+		inode = file_inode(vma->vm_file);
+		pr_info_ratelimited("pid %d (%s): read-only long-term pin of DAX file %u:%u:%lu refused: this kernel would loop on blocks shared by reflink\n",
+				    task_tgid_nr(current), current->comm,
+				    MAJOR(inode->i_sb->s_dev),
+				    MINOR(inode->i_sb->s_dev),
+				    (unsigned long)inode->i_ino);
+		return false;
 	}
+	ll_hook_set_arg(args, 1, gup_flags & ~FOLL_LONGTERM);
+	ll_cmd_current()->dax_allowed = true;
 	return false;
 }
 

@@ -7,6 +7,8 @@
 #include <libgen.h>
 #include <linux/fs.h>
 #include <linux/if_xdp.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -20,6 +22,7 @@
 
 FIXTURE(dax) {
 	char path[PATH_MAX];
+	char path2[PATH_MAX];	/* a second file, if a test makes one */
 	long timeout;
 };
 
@@ -57,6 +60,8 @@ FIXTURE_TEARDOWN(dax)
 	ll_sh("echo fence > " LL_PARAM("revoke") "; echo 1 > "
 	      LL_PARAM("dax_pins") "; echo deny > " LL_PARAM("implicit"));
 	unlink(self->path);
+	if (self->path2[0])
+		unlink(self->path2);
 }
 
 /* Without implicit leases, a stock kernel's answer: no long-term pin. */
@@ -442,6 +447,246 @@ TEST_F(dax, private_mapping_pins_no_file_blocks)
 	EXPECT_EQ(0, ll_file_size(self->path));
 	file_mr_unreg(&r);
 	EXPECT_EQ(0, ll_stat("pins"));
+	close(fd);
+}
+
+/*
+ * A registration during which a thread of the registrant maps something
+ * else over the range it has pinned: ib_umem_get() pins the file's pages
+ * in [base, base + LEN), then faults the page after them, which a
+ * userfaultfd holds.  From 6.3 the kernel drops mmap_lock to wait for it
+ * (6.1 pins a chunk under one hold, and fails the fault); the handler maps
+ * @fd2 at @off2 over the pinned pages, then lets the fault go on.
+ */
+#define SKIP_WITHOUT_UNLOCKED_PINS()					\
+	do {								\
+		if (!ll_kernel_at_least(6, 3))				\
+			SKIP(return, "a long-term pin holds mmap_lock throughout"); \
+	} while (0)
+
+struct remap {
+	int uffd, stop;		/* stop: readable once ibv_reg_mr() returned */
+	char *base;
+	int fd2;
+	off_t off2;
+	int faults;		/* faults handled */
+	int err;		/* the handler's errno */
+};
+
+static void *remap_handler(void *arg)
+{
+	static char page[4096] __attribute__((aligned(4096)));
+	struct remap *rm = arg;
+	struct pollfd p[2] = { { rm->uffd, POLLIN }, { rm->stop, POLLIN } };
+	struct uffdio_copy copy = { .src = (unsigned long)page, .len = 4096 };
+	struct uffd_msg msg;
+
+	if (poll(p, 2, -1) < 1 || !(p[0].revents & POLLIN))
+		return NULL;
+	if (read(rm->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT) {
+		rm->err = EPROTO;
+		return NULL;
+	}
+	if (mmap(rm->base, LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 rm->fd2, rm->off2) == MAP_FAILED)
+		rm->err = errno;
+	copy.dst = msg.arg.pagefault.address & ~4095ULL;
+	if (ioctl(rm->uffd, UFFDIO_COPY, &copy))
+		rm->err = errno;
+	rm->faults++;
+	return NULL;
+}
+
+/* Register @fd's LEN bytes and the held page while they are remapped. */
+static void reg_while_remapped(struct __test_metadata *_metadata,
+			       struct file_mr *r, int fd, int fd2, off_t off2)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct remap rm = { .fd2 = fd2, .off2 = off2 };
+	int stop[2], reg_errno;
+	pthread_t t;
+
+	r->ctx = open_rxe0();
+	ASSERT_NE(NULL, r->ctx);
+	r->pd = ibv_alloc_pd(r->ctx);
+	ASSERT_NE(NULL, r->pd);
+	r->len = LEN + 4096;
+	r->buf = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, r->buf);
+	rm.base = r->buf;
+	ASSERT_NE(MAP_FAILED, mmap(rm.base, LEN, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_FIXED, fd, 0));
+	rm.uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	ASSERT_LE(0, rm.uffd);
+	ASSERT_EQ(0, ioctl(rm.uffd, UFFDIO_API, &api));
+	reg.range.start = (unsigned long)rm.base + LEN;
+	reg.range.len = 4096;
+	ASSERT_EQ(0, ioctl(rm.uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, pipe2(stop, O_CLOEXEC));
+	rm.stop = stop[0];
+	ASSERT_EQ(0, pthread_create(&t, NULL, remap_handler, &rm));
+	r->mr = ibv_reg_mr(r->pd, r->buf, r->len, RDMA_ACCESS);
+	reg_errno = errno;
+	ASSERT_EQ(1, write(stop[1], "x", 1));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	close(stop[0]);
+	close(stop[1]);
+	close(rm.uffd);
+	ASSERT_EQ(0, rm.err) TH_LOG("handler: %s", strerror(rm.err));
+	ASSERT_EQ(1, rm.faults) TH_LOG("the held page was not faulted");
+	errno = reg_errno;
+}
+
+/* Another file over the pinned pages: refused, nothing recorded. */
+TEST_F(dax, remap_to_another_file_during_registration)
+{
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR), fd2;
+
+	SKIP_WITHOUT_UNLOCKED_PINS();
+
+	fd2 = ll_make_file(variant->dir, "remap.dat", LEN, 'r', self->path2,
+			   sizeof(self->path2));
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	reg_while_remapped(_metadata, &r, fd, fd2, 0);
+	EXPECT_EQ(NULL, r.mr);
+	EXPECT_EQ(EAGAIN, errno) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_stat("pinned_pages"));
+	file_mr_unreg(&r);
+	close(fd2);
+	close(fd);
+}
+
+/* The same file at another offset: refused as well. */
+TEST_F(dax, remap_to_another_offset_during_registration)
+{
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	SKIP_WITHOUT_UNLOCKED_PINS();
+
+	ASSERT_EQ(0, ftruncate(fd, 2 * LEN));
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	reg_while_remapped(_metadata, &r, fd, fd, LEN);
+	EXPECT_EQ(NULL, r.mr);
+	EXPECT_EQ(EAGAIN, errno) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	EXPECT_EQ(0, ll_stat("pins"));
+	file_mr_unreg(&r);
+	close(fd);
+}
+
+/* The same pages mapped again where they were: they are what is recorded. */
+TEST_F(dax, remap_to_the_same_pages_during_registration)
+{
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	SKIP_WITHOUT_UNLOCKED_PINS();
+
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	reg_while_remapped(_metadata, &r, fd, fd, 0);
+	EXPECT_NE(NULL, r.mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	EXPECT_EQ(1, ll_stat("pins"));
+	EXPECT_EQ(PAGES, ll_stat("pinned_pages"));
+	file_mr_unreg(&r);
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_setlease(fd, F_UNLCK));
+	close(fd);
+}
+
+/*
+ * 6.2 to 6.14 take a page of blocks that reflinked files share for a
+ * shared anonymous page, and a read-only pin of it would loop: the DAX
+ * gate refuses read-only pins on a filesystem that can share blocks.
+ */
+static bool read_only_refused(const char *dir)
+{
+	return !strcmp(dir, MNT_DAX_XFS) && ll_kernel_at_least(6, 2) &&
+	       !ll_kernel_at_least(6, 15);
+}
+
+/* Map @fd's LEN bytes and register them read-only: 0 or -errno. */
+static int read_only_reg(struct file_mr *r, int fd)
+{
+	r->ctx = open_rxe0();
+	if (!r->ctx)
+		return -ENODEV;
+	r->pd = ibv_alloc_pd(r->ctx);
+	if (!r->pd)
+		return -ENODEV;
+	r->len = LEN;
+	r->buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (r->buf == MAP_FAILED)
+		return -errno;
+	r->mr = ibv_reg_mr(r->pd, r->buf, LEN, 0);
+	return r->mr ? 0 : -errno;
+}
+
+TEST_F(dax, read_only_pin_under_lease)
+{
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	if (read_only_refused(variant->dir)) {
+		EXPECT_EQ(-EOPNOTSUPP, read_only_reg(&r, fd));
+		EXPECT_EQ(0, ll_stat("pins"));
+	} else {
+		ASSERT_EQ(0, read_only_reg(&r, fd));
+		EXPECT_EQ(1, ll_stat("pins"));
+		EXPECT_EQ('d', ((char *)r.buf)[LEN - 1]);
+	}
+	file_mr_unreg(&r);
+	EXPECT_EQ(0, ll_stat("pins"));
+	close(fd);
+}
+
+/*
+ * Pages of blocks that reflinked files share name no file (7.2 when a
+ * second file maps them): the check of the pinned pages against the
+ * mapped file must take them as the file's.  Read-only, as a write would
+ * copy them.  Not on 6.1, which pins every page for writing, and whose
+ * copy on a write fault leaves the new page tagged shared after its file
+ * is gone (dax_disassociate_entry() counts the tag's users one too many):
+ * the next file given that block warns on its first fault.
+ */
+TEST_F(dax, reflinked_pages_pin_under_lease)
+{
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR), src, i;
+	volatile char *sib;
+
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "reflink is an XFS test");
+	if (!ll_kernel_at_least(6, 12))
+		SKIP(return, "6.1 leaves a copied DAX page tagged shared");
+	src = ll_make_file(variant->dir, "sibling.dat", LEN, 's', self->path2,
+			   sizeof(self->path2));
+	ASSERT_LE(0, src);
+	ASSERT_EQ(0, ioctl(fd, FICLONE, src));
+	sib = mmap(NULL, LEN, PROT_READ, MAP_SHARED, src, 0);
+	ASSERT_NE(MAP_FAILED, sib);
+	for (i = 0; i < LEN; i += 4096)
+		EXPECT_EQ('s', sib[i]);
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	if (read_only_refused(variant->dir)) {
+		EXPECT_EQ(-EOPNOTSUPP, read_only_reg(&r, fd));
+		EXPECT_EQ(0, ll_stat("pins"));
+	} else {
+		ASSERT_EQ(0, read_only_reg(&r, fd))
+			TH_LOG("ibv_reg_mr: %s", strerror(errno));
+		EXPECT_EQ(1, ll_stat("pins"));
+		EXPECT_EQ('s', ((char *)r.buf)[0]);
+	}
+	file_mr_unreg(&r);
+	EXPECT_EQ(0, ll_stat("pins"));
+	munmap((void *)sib, LEN);
+	close(src);
 	close(fd);
 }
 
