@@ -318,13 +318,23 @@ static bool ll_pins_dax_match(struct ib_umem *umem, struct mm_struct *mm)
 {
 	unsigned long addr = umem->address & PAGE_MASK;
 	struct vm_area_struct *vma = NULL;
-	struct sg_page_iter iter;
+	struct scatterlist *sg;
 	struct page *page;
+	unsigned long n;
+	unsigned int i;
 
 	mmap_assert_locked(mm);
-	for_each_sgtable_page(&umem->sgt_append.sgt, &iter, 0) {
-		page = sg_page_iter_page(&iter);
-		if (ll_dax_page(page)) {
+	/*
+	 * The pages of each entry in turn, as for_each_sgtable_page() takes
+	 * them, without its per-page call: this runs for every page of a
+	 * DAX registration.
+	 */
+	for_each_sgtable_sg(&umem->sgt_append.sgt, sg, i) {
+		page = sg_page(sg);
+		n = PAGE_ALIGN(sg->offset + sg->length) >> PAGE_SHIFT;
+		for (; n; n--, page = nth_page(page, 1), addr += PAGE_SIZE) {
+			if (!ll_dax_page(page))
+				continue;
 			if (!vma || addr >= vma->vm_end)
 				vma = vma_lookup(mm, addr);
 			if (!vma || !vma->vm_file ||
@@ -332,7 +342,6 @@ static bool ll_pins_dax_match(struct ib_umem *umem, struct mm_struct *mm)
 					       linear_page_index(vma, addr)))
 				return false;
 		}
-		addr += PAGE_SIZE;
 	}
 	return true;
 }
