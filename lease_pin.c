@@ -313,7 +313,31 @@ static void ll_pins_free_list(struct hlist_head *list, bool counted)
  * or none, and a filesystem waits for a pinned fsdax page: a layout change
  * of the file they are in would find no pin to break, and wait until the
  * MR goes.  Under mmap_lock, with the VMAs the records are built from.
+ * A page that names no file (ll_dax_page_at()) costs a page table walk.
  */
+/*
+ * Is the fsdax @page, pinned at @addr, the page of the file @vma maps
+ * there?  A page of blocks reflinked files share names no file
+ * (ll_dax_page_file()): it must be what @addr maps now, in an fsdax VMA.
+ */
+static bool ll_dax_page_at(struct page *page, struct vm_area_struct *vma,
+			   unsigned long addr)
+{
+	struct address_space *mapping;
+	struct page *now;
+	pgoff_t index;
+	bool same;
+
+	if (ll_dax_page_file(page, &mapping, &index))
+		return mapping == vma->vm_file->f_mapping &&
+		       index == linear_page_index(vma, addr);
+	if (!vma_is_fsdax(vma) || ll_user_page_now(addr, &now) != 1)
+		return false;
+	same = now == page;
+	put_page(now);
+	return same;
+}
+
 static bool ll_pins_dax_match(struct ib_umem *umem, struct mm_struct *mm)
 {
 	unsigned long addr = umem->address & PAGE_MASK;
@@ -332,14 +356,17 @@ static bool ll_pins_dax_match(struct ib_umem *umem, struct mm_struct *mm)
 	for_each_sgtable_sg(&umem->sgt_append.sgt, sg, i) {
 		page = sg_page(sg);
 		n = PAGE_ALIGN(sg->offset + sg->length) >> PAGE_SHIFT;
-		for (; n; n--, page = nth_page(page, 1), addr += PAGE_SIZE) {
+		for (; n; n--, page = ll_sg_next_page(page),
+		     addr += PAGE_SIZE) {
+			/* a registration of many GiB: this may sleep */
+			if (!(addr & (SZ_4M - 1)))
+				cond_resched();
 			if (!ll_dax_page(page))
 				continue;
 			if (!vma || addr >= vma->vm_end)
 				vma = vma_lookup(mm, addr);
 			if (!vma || !vma->vm_file ||
-			    !ll_dax_page_holds(page, vma->vm_file->f_mapping,
-					       linear_page_index(vma, addr)))
+			    !ll_dax_page_at(page, vma, addr))
 				return false;
 		}
 	}

@@ -475,10 +475,9 @@ struct remap {
 
 static void *remap_handler(void *arg)
 {
-	static char page[4096] __attribute__((aligned(4096)));
 	struct remap *rm = arg;
 	struct pollfd p[2] = { { rm->uffd, POLLIN }, { rm->stop, POLLIN } };
-	struct uffdio_copy copy = { .src = (unsigned long)page, .len = 4096 };
+	struct uffdio_zeropage zero = { .range.len = 4096 };
 	struct uffd_msg msg;
 
 	if (poll(p, 2, -1) < 1 || !(p[0].revents & POLLIN))
@@ -491,8 +490,12 @@ static void *remap_handler(void *arg)
 	if (mmap(rm->base, LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		 rm->fd2, rm->off2) == MAP_FAILED)
 		rm->err = errno;
-	copy.dst = msg.arg.pagefault.address & ~4095ULL;
-	if (ioctl(rm->uffd, UFFDIO_COPY, &copy))
+	/*
+	 * The zero page: the pin's write fault copies it where the kernel
+	 * allocates pinnable memory (a page of ours might have to move).
+	 */
+	zero.range.start = msg.arg.pagefault.address & ~4095ULL;
+	if (ioctl(rm->uffd, UFFDIO_ZEROPAGE, &zero))
 		rm->err = errno;
 	rm->faults++;
 	return NULL;
@@ -500,7 +503,8 @@ static void *remap_handler(void *arg)
 
 /* Register @fd's LEN bytes and the held page while they are remapped. */
 static void reg_while_remapped(struct __test_metadata *_metadata,
-			       struct file_mr *r, int fd, int fd2, off_t off2)
+			       struct file_mr *r, int fd, int fd2, off_t off2,
+			       int access)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
@@ -528,7 +532,7 @@ static void reg_while_remapped(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, pipe2(stop, O_CLOEXEC));
 	rm.stop = stop[0];
 	ASSERT_EQ(0, pthread_create(&t, NULL, remap_handler, &rm));
-	r->mr = ibv_reg_mr(r->pd, r->buf, r->len, RDMA_ACCESS);
+	r->mr = ibv_reg_mr(r->pd, r->buf, r->len, access);
 	reg_errno = errno;
 	ASSERT_EQ(1, write(stop[1], "x", 1));
 	ASSERT_EQ(0, pthread_join(t, NULL));
@@ -552,7 +556,7 @@ TEST_F(dax, remap_to_another_file_during_registration)
 			   sizeof(self->path2));
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	reg_while_remapped(_metadata, &r, fd, fd2, 0);
+	reg_while_remapped(_metadata, &r, fd, fd2, 0, RDMA_ACCESS);
 	EXPECT_EQ(NULL, r.mr);
 	EXPECT_EQ(EAGAIN, errno) TH_LOG("ibv_reg_mr: %s", strerror(errno));
 	EXPECT_EQ(0, ll_stat("pins"));
@@ -572,7 +576,7 @@ TEST_F(dax, remap_to_another_offset_during_registration)
 
 	ASSERT_EQ(0, ftruncate(fd, 2 * LEN));
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	reg_while_remapped(_metadata, &r, fd, fd, LEN);
+	reg_while_remapped(_metadata, &r, fd, fd, LEN, RDMA_ACCESS);
 	EXPECT_EQ(NULL, r.mr);
 	EXPECT_EQ(EAGAIN, errno) TH_LOG("ibv_reg_mr: %s", strerror(errno));
 	EXPECT_EQ(0, ll_stat("pins"));
@@ -589,7 +593,7 @@ TEST_F(dax, remap_to_the_same_pages_during_registration)
 	SKIP_WITHOUT_UNLOCKED_PINS();
 
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	reg_while_remapped(_metadata, &r, fd, fd, 0);
+	reg_while_remapped(_metadata, &r, fd, fd, 0, RDMA_ACCESS);
 	EXPECT_NE(NULL, r.mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
 	EXPECT_EQ(1, ll_stat("pins"));
 	EXPECT_EQ(PAGES, ll_stat("pinned_pages"));
@@ -647,46 +651,93 @@ TEST_F(dax, read_only_pin_under_lease)
 }
 
 /*
- * Pages of blocks that reflinked files share name no file (7.2 when a
- * second file maps them): the check of the pinned pages against the
- * mapped file must take them as the file's.  Read-only, as a write would
- * copy them.  Not on 6.1, which pins every page for writing, and whose
- * copy on a write fault leaves the new page tagged shared after its file
- * is gone (dax_disassociate_entry() counts the tag's users one too many):
- * the next file given that block warns on its first fault.
+ * @fd's pages share their blocks with a sibling file's (FICLONE), and
+ * name no file: 6.12 tags them on any fault through a shared extent (a
+ * write's copy too), 7.2 a folio that a second file maps (the sibling is
+ * read first).  6.1 is left out: its copy on a write fault leaves the new
+ * page tagged after its file is gone (dax_disassociate_entry() counts the
+ * tag's users one too many), and the next file given that block warns on
+ * its first fault.  The access a registration needs to pin such pages:
+ * read-only on 7.2 (a write would copy them), with write access on 6.12
+ * (which refuses read-only pins on XFS).
  */
+static int reflink_sibling(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(dax) *self, int fd)
+{
+	volatile char *sib;
+	int src, i;
+
+	src = ll_make_file(MNT_DAX_XFS, "sibling.dat", LEN, 's', self->path2,
+			   sizeof(self->path2));
+	if (src < 0 || ioctl(fd, FICLONE, src))
+		return -1;
+	sib = mmap(NULL, LEN, PROT_READ, MAP_SHARED, src, 0);
+	if (sib == MAP_FAILED)
+		return -1;
+	for (i = 0; i < LEN; i += 4096)
+		EXPECT_EQ('s', sib[i]);
+	munmap((void *)sib, LEN);
+	close(src);
+	return read_only_refused(MNT_DAX_XFS) ? RDMA_ACCESS : 0;
+}
+
+#define SKIP_WITHOUT_REFLINKED_PAGES()					\
+	do {								\
+		if (strcmp(variant->dir, MNT_DAX_XFS))			\
+			SKIP(return, "reflink is an XFS test");		\
+		if (!ll_kernel_at_least(6, 12))				\
+			SKIP(return, "6.1 leaves a copied DAX page tagged shared"); \
+	} while (0)
+
+/* Such pages are taken as the mapped file's if its address maps them. */
 TEST_F(dax, reflinked_pages_pin_under_lease)
 {
 	struct file_mr r = { 0 };
-	int fd = open(self->path, O_RDWR), src, i;
-	volatile char *sib;
+	int fd = open(self->path, O_RDWR), access;
 
-	if (strcmp(variant->dir, MNT_DAX_XFS))
-		SKIP(return, "reflink is an XFS test");
-	if (!ll_kernel_at_least(6, 12))
-		SKIP(return, "6.1 leaves a copied DAX page tagged shared");
-	src = ll_make_file(variant->dir, "sibling.dat", LEN, 's', self->path2,
-			   sizeof(self->path2));
-	ASSERT_LE(0, src);
-	ASSERT_EQ(0, ioctl(fd, FICLONE, src));
-	sib = mmap(NULL, LEN, PROT_READ, MAP_SHARED, src, 0);
-	ASSERT_NE(MAP_FAILED, sib);
-	for (i = 0; i < LEN; i += 4096)
-		EXPECT_EQ('s', sib[i]);
+	SKIP_WITHOUT_REFLINKED_PAGES();
+	access = reflink_sibling(_metadata, self, fd);
+	ASSERT_LE(0, access);
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	if (read_only_refused(variant->dir)) {
-		EXPECT_EQ(-EOPNOTSUPP, read_only_reg(&r, fd));
-		EXPECT_EQ(0, ll_stat("pins"));
-	} else {
-		ASSERT_EQ(0, read_only_reg(&r, fd))
-			TH_LOG("ibv_reg_mr: %s", strerror(errno));
-		EXPECT_EQ(1, ll_stat("pins"));
-		EXPECT_EQ('s', ((char *)r.buf)[0]);
-	}
+	r.ctx = open_rxe0();
+	ASSERT_NE(NULL, r.ctx);
+	r.pd = ibv_alloc_pd(r.ctx);
+	ASSERT_NE(NULL, r.pd);
+	r.len = LEN;
+	r.buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, r.buf);
+	r.mr = ibv_reg_mr(r.pd, r.buf, LEN, access);
+	ASSERT_NE(NULL, r.mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	EXPECT_EQ(1, ll_stat("pins"));
+	EXPECT_EQ(PAGES, ll_stat("pinned_pages"));
+	EXPECT_EQ('s', ((char *)r.buf)[0]);
 	file_mr_unreg(&r);
 	EXPECT_EQ(0, ll_stat("pins"));
-	munmap((void *)sib, LEN);
-	close(src);
+	close(fd);
+}
+
+/* ... and refused when something else is mapped over them meanwhile. */
+TEST_F(dax, remap_over_reflinked_pages_during_registration)
+{
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR), fd2, access;
+	char path3[PATH_MAX];
+
+	SKIP_WITHOUT_REFLINKED_PAGES();
+	access = reflink_sibling(_metadata, self, fd);
+	ASSERT_LE(0, access);
+	fd2 = ll_make_file(variant->dir, "remap.dat", LEN, 'r', path3,
+			   sizeof(path3));
+	ASSERT_LE(0, fd2);
+	/* only its open file is needed: it goes with the test's process */
+	ASSERT_EQ(0, unlink(path3));
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	reg_while_remapped(_metadata, &r, fd, fd2, 0, access);
+	EXPECT_EQ(NULL, r.mr);
+	EXPECT_EQ(EAGAIN, errno) TH_LOG("ibv_reg_mr: %s", strerror(errno));
+	EXPECT_EQ(0, ll_stat("pins"));
+	file_mr_unreg(&r);
+	close(fd2);
 	close(fd);
 }
 
