@@ -305,6 +305,42 @@ static void ll_pins_free_list(struct hlist_head *list, bool counted)
 }
 
 /*
+ * Is the fsdax @page, pinned at @addr, the page of the file @vma maps
+ * there?  0, or -EAGAIN: it is not (the range was mapped again during the
+ * registration); -EOPNOTSUPP: reflinked files share it.  A page that
+ * names no file but may be one file's (LL_DAX_TAGGED: before 6.15, a copy
+ * on write of a shared extent, say) must be what @addr maps now.
+ *
+ * A page that files share holds up a layout change of each of them, and
+ * only the file it was pinned through would have the record to break:
+ * the others' owners would wait for this registration, which is refused
+ * (Documentation/layout-leases.rst, "Known limits").
+ */
+static int ll_dax_page_at(struct page *page, struct vm_area_struct *vma,
+			  unsigned long addr)
+{
+	struct address_space *mapping;
+	struct page *now;
+	pgoff_t index;
+	bool same;
+
+	switch (ll_dax_page_file(page, &mapping, &index)) {
+	case LL_DAX_FILE:
+		return mapping == vma->vm_file->f_mapping &&
+		       index == linear_page_index(vma, addr) ? 0 : -EAGAIN;
+	case LL_DAX_SHARED:
+		return -EOPNOTSUPP;
+	case LL_DAX_TAGGED:
+		break;
+	}
+	if (!vma_is_fsdax(vma) || ll_user_page_now(addr, &now) != 1)
+		return -EAGAIN;
+	same = now == page;
+	put_page(now);
+	return same ? 0 : -EAGAIN;
+}
+
+/*
  * Does each fsdax page of @umem hold the file page its address maps now?
  * ib_umem_get() pinned the pages under holds of mmap_lock it has dropped
  * since: between two chunks of 512 pages, and (from 6.3) in the middle of
@@ -314,31 +350,9 @@ static void ll_pins_free_list(struct hlist_head *list, bool counted)
  * of the file they are in would find no pin to break, and wait until the
  * MR goes.  Under mmap_lock, with the VMAs the records are built from.
  * A page that names no file (ll_dax_page_at()) costs a page table walk.
+ * Return: 0, -EAGAIN or -EOPNOTSUPP, as ll_dax_page_at().
  */
-/*
- * Is the fsdax @page, pinned at @addr, the page of the file @vma maps
- * there?  A page of blocks reflinked files share names no file
- * (ll_dax_page_file()): it must be what @addr maps now, in an fsdax VMA.
- */
-static bool ll_dax_page_at(struct page *page, struct vm_area_struct *vma,
-			   unsigned long addr)
-{
-	struct address_space *mapping;
-	struct page *now;
-	pgoff_t index;
-	bool same;
-
-	if (ll_dax_page_file(page, &mapping, &index))
-		return mapping == vma->vm_file->f_mapping &&
-		       index == linear_page_index(vma, addr);
-	if (!vma_is_fsdax(vma) || ll_user_page_now(addr, &now) != 1)
-		return false;
-	same = now == page;
-	put_page(now);
-	return same;
-}
-
-static bool ll_pins_dax_match(struct ib_umem *umem, struct mm_struct *mm)
+static int ll_pins_dax_match(struct ib_umem *umem, struct mm_struct *mm)
 {
 	unsigned long addr = umem->address & PAGE_MASK;
 	struct vm_area_struct *vma = NULL;
@@ -346,6 +360,7 @@ static bool ll_pins_dax_match(struct ib_umem *umem, struct mm_struct *mm)
 	struct page *page;
 	unsigned long n;
 	unsigned int i;
+	int ret;
 
 	mmap_assert_locked(mm);
 	/*
@@ -363,21 +378,26 @@ static bool ll_pins_dax_match(struct ib_umem *umem, struct mm_struct *mm)
 				cond_resched();
 			if (!ll_dax_page(page))
 				continue;
-			if (!vma || addr >= vma->vm_end)
+			/* as the gate let it through: a leased file's mapping */
+			if (!vma || addr >= vma->vm_end) {
 				vma = vma_lookup(mm, addr);
-			if (!vma || !vma->vm_file ||
-			    !ll_dax_page_at(page, vma, addr))
-				return false;
+				if (!vma || !vma->vm_file ||
+				    !ll_file_leased(vma->vm_file))
+					return -EAGAIN;
+			}
+			ret = ll_dax_page_at(page, vma, addr);
+			if (ret)
+				return ret;
 		}
 	}
-	return true;
+	return 0;
 }
 
 /*
  * The records of @umem, built from the caller's mappings; @dax: the DAX
  * gate let fsdax pages be pinned, whose files are checked
  * (ll_pins_dax_match()): -EAGAIN when a page is not the file's its address
- * maps.
+ * maps, -EOPNOTSUPP when files share it.
  */
 static int ll_pins_build(struct ib_umem *umem, int access, bool dax,
 			 struct hlist_head *list)
@@ -395,9 +415,9 @@ static int ll_pins_build(struct ib_umem *umem, int access, bool dax,
 	 */
 	vma_iter_init(&vmi, mm, start);
 	mmap_read_lock(mm);
-	if (dax && !ll_pins_dax_match(umem, mm))
-		ret = -EAGAIN;
-	else
+	if (dax)
+		ret = ll_pins_dax_match(umem, mm);
+	if (!ret)
 		for_each_vma_range(vmi, vma, end) {
 			ret = ll_pin_vma(list, umem, id, vma, start, end,
 					 access);
@@ -434,8 +454,9 @@ static bool ll_pins_unleased(struct hlist_head *list, struct ll_pin **which)
  * under a layout lease of the caller; -EAGAIN when its lease is broken,
  * or is implicit and a layout change of the file is under way, or when an
  * fsdax page is no longer the file's its address maps (the range was
- * mapped again during the registration); -ENOMEM.  On an error nothing is
- * recorded and the caller must release @umem.
+ * mapped again during the registration); -EOPNOTSUPP when reflinked files
+ * share an fsdax page; -ENOMEM.  On an error nothing is recorded and the
+ * caller must release @umem.
  */
 static int ll_pins_record(struct ib_umem *umem, int access, bool dax,
 			  struct file *uverbs)
@@ -1407,29 +1428,18 @@ struct ll_hook_table ll_core_hook_table = {
  * check_vma_flags(vma, gup_flags): long-term pins of fsdax pages, for a
  * holder of a layout lease, by dropping FOLL_LONGTERM from the check.
  * This is the DAX gate on every kernel: a VMA it does not let through
- * fails the whole pin with -EOPNOTSUPP.  Nor does it let through a pin
- * the kernel would not finish (ll_dax_pin_would_loop()).
+ * fails the whole pin with -EOPNOTSUPP.
  */
 static bool ll_filter_longterm_fsdax(unsigned long *args)
 {
 	struct vm_area_struct *vma = (void *)ll_hook_arg(args, 0);
 	unsigned long gup_flags = ll_hook_arg(args, 1);
-	struct inode *inode;
 
-	if (!(gup_flags & FOLL_LONGTERM) || !vma_is_fsdax(vma) ||
-	    !ll_pins_dax_allowed(vma))
-		return false;
-	if (ll_dax_pin_would_loop(vma, gup_flags)) {
-		inode = file_inode(vma->vm_file);
-		pr_info_ratelimited("pid %d (%s): read-only long-term pin of DAX file %u:%u:%lu refused: this kernel would loop on blocks shared by reflink\n",
-				    task_tgid_nr(current), current->comm,
-				    MAJOR(inode->i_sb->s_dev),
-				    MINOR(inode->i_sb->s_dev),
-				    (unsigned long)inode->i_ino);
-		return false;
+	if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(vma) &&
+	    ll_pins_dax_allowed(vma)) {
+		ll_hook_set_arg(args, 1, gup_flags & ~FOLL_LONGTERM);
+		ll_cmd_current()->dax_allowed = true;
 	}
-	ll_hook_set_arg(args, 1, gup_flags & ~FOLL_LONGTERM);
-	ll_cmd_current()->dax_allowed = true;
 	return false;
 }
 

@@ -444,18 +444,25 @@ static inline int ll_lm_open_conflict(struct file *filp, int arg)
  * NULL when @page holds no file blocks (not fsdax: a MAP_PRIVATE copy,
  * the zero page).
  * ll_dax_page_file(): the file page an fsdax @page holds, in @mapping
- * (NULL: none) and @index; false when the page cannot tell.  A page of
- * blocks that reflinked files share names no file: until 6.15 its
- * ->mapping is the tag 0x1, which 6.12 sets on any fault through a shared
- * extent and 6.1 on a copy-on-write fault (so on the pages written since a
- * reflink, too); from 6.15 its folio's ->mapping is NULL and ->share, over
- * ->index, counts the files that map it.  The fields change under the
- * filesystem's DAX entry lock, which is not taken: a page that changes
- * hands while it is read may be told apart from its file.
+ * (NULL: none) and @index: LL_DAX_FILE; or the page names no file.  Until
+ * 6.15 a page faulted through an extent that reflinked files share is
+ * tagged 0x1 (6.12: any such fault, its copy on write included; 6.1: a
+ * copy on write), whether or not another file maps it: LL_DAX_TAGGED.
+ * From 6.15 a folio is shared, its ->mapping NULL and ->share (over
+ * ->index) counting files, once a second file maps it: LL_DAX_SHARED.
+ * The fields change under the filesystem's DAX entry lock, which is not
+ * taken: a page that changes hands while it is read may be told apart
+ * from its file.
  *
  * No header macro marks the change (the devmap PTE bit, whose removal it
  * allowed, went in a later release): the test is the version.
  */
+enum ll_dax_owner {
+	LL_DAX_FILE,		/* the page names its file */
+	LL_DAX_TAGGED,		/* names none, may be one file's */
+	LL_DAX_SHARED,		/* files share it */
+};
+
 #if KERNEL_VERSION(6, 15, 0) <= LINUX_VERSION_CODE
 #define LL_DAX_PINS_SEEN	true
 
@@ -464,18 +471,18 @@ static inline struct page *ll_dax_page(struct page *page)
 	return is_fsdax_page(page) ? &page_folio(page)->page : NULL;
 }
 
-static inline bool ll_dax_page_file(struct page *page,
-				    struct address_space **mapping,
-				    pgoff_t *index)
+static inline enum ll_dax_owner
+ll_dax_page_file(struct page *page, struct address_space **mapping,
+		 pgoff_t *index)
 {
 	struct folio *folio = page_folio(page);
 
 	*mapping = READ_ONCE(folio->mapping);
 	/* NULL: shared (->share counts files), or in no file any more */
 	if (!*mapping)
-		return !READ_ONCE(folio->share);
+		return READ_ONCE(folio->share) ? LL_DAX_SHARED : LL_DAX_FILE;
 	*index = READ_ONCE(folio->index) + folio_page_idx(folio, page);
-	return true;
+	return LL_DAX_FILE;
 }
 #else
 #define LL_DAX_PINS_SEEN	false
@@ -492,15 +499,15 @@ static inline struct page *ll_dax_page(struct page *page)
 #define LL_DAX_MAPPING_SHARED	((void *)PAGE_MAPPING_DAX_COW)
 #endif
 
-static inline bool ll_dax_page_file(struct page *page,
-				    struct address_space **mapping,
-				    pgoff_t *index)
+static inline enum ll_dax_owner
+ll_dax_page_file(struct page *page, struct address_space **mapping,
+		 pgoff_t *index)
 {
 	*mapping = READ_ONCE(page->mapping);
 	if (*mapping == LL_DAX_MAPPING_SHARED)
-		return false;
+		return LL_DAX_TAGGED;
 	*index = READ_ONCE(page->index);
-	return true;
+	return LL_DAX_FILE;
 }
 #endif
 
@@ -571,17 +578,17 @@ static inline bool ll_gup_unpinnable_only_fsdax(void *pofs)
 
 /*
  * ll_user_page_now(): the page @addr maps now, with a reference, or no
- * page (-EFAULT) if none is mapped: nothing is faulted in.  The caller
- * holds mmap_lock.  GUP-fast would not do: from 6.15 it refuses a folio
- * without a mapping, which a shared fsdax folio is.  6.1's
- * get_user_pages() has a vmas argument (gone in 6.5).
+ * page (-EFAULT) if none is mapped: nothing is faulted in, and FOLL_FORCE
+ * reads a mapping without PROT_READ.  The caller holds mmap_lock, which
+ * get_user_pages() keeps (GUP-fast would take it again where it fails).
+ * 6.1's get_user_pages() has a vmas argument (gone in 6.5).
  */
 #if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
 #define ll_user_page_now(addr, pagep) \
-	get_user_pages(addr, 1, FOLL_NOFAULT, pagep)
+	get_user_pages(addr, 1, FOLL_NOFAULT | FOLL_FORCE, pagep)
 #else
 #define ll_user_page_now(addr, pagep) \
-	get_user_pages(addr, 1, FOLL_NOFAULT, pagep, NULL)
+	get_user_pages(addr, 1, FOLL_NOFAULT | FOLL_FORCE, pagep, NULL)
 #endif
 
 /*
@@ -593,36 +600,6 @@ static inline bool ll_gup_unpinnable_only_fsdax(void *pofs)
 #define ll_sg_next_page(page)	nth_page(page, 1)
 #else
 #define ll_sg_next_page(page)	((page) + 1)
-#endif
-
-/*
- * Read-only pins of shared fsdax pages.  Until 6.15 the tag of a page
- * whose blocks reflinked files share (LL_DAX_MAPPING_SHARED: 6.12 tags a
- * shared extent's page on its first fault) is PAGE_MAPPING_ANON's bit:
- * GUP takes the page for an anonymous one that is not exclusive, and has
- * a pin without FOLL_WRITE unshare it first (gup_must_unshare()).  An
- * unshare fault of a mapping that is not copy-on-write is no write: DAX
- * maps the same page again, and GUP asks again, until the caller is
- * killed.  A stock kernel pins fsdax pages long-term never; the gate lets
- * no such pin through on a filesystem that can share blocks
- * (remap_file_range: XFS, even made with reflink=0).  A MAP_PRIVATE
- * mapping's unshare copies the page.  6.1's ib_umem_get() always pins with
- * FOLL_WRITE: this refuses nothing there.  From 6.15 a shared folio's
- * ->mapping is NULL.
- */
-#if KERNEL_VERSION(6, 15, 0) <= LINUX_VERSION_CODE
-static inline bool ll_dax_pin_would_loop(struct vm_area_struct *vma,
-					 unsigned long gup_flags)
-{
-	return false;
-}
-#else
-static inline bool ll_dax_pin_would_loop(struct vm_area_struct *vma,
-					 unsigned long gup_flags)
-{
-	return !(gup_flags & FOLL_WRITE) && !is_cow_mapping(vma->vm_flags) &&
-	       vma->vm_file->f_op->remap_file_range;
-}
 #endif
 
 /*
