@@ -64,6 +64,20 @@ FIXTURE_TEARDOWN(dax)
 		unlink(self->path2);
 }
 
+/*
+ * @r's registration of @fd's LEN bytes is one record of all its pages
+ * until it goes; then @fd's lease is released.
+ */
+static void one_pin_until_dereg(struct __test_metadata *_metadata,
+				struct file_mr *r, int fd)
+{
+	EXPECT_EQ(1, ll_stat("pins"));
+	EXPECT_EQ(PAGES, ll_stat("pinned_pages"));
+	file_mr_unreg(r);
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_setlease(fd, F_UNLCK));
+}
+
 /* Without implicit leases, a stock kernel's answer: no long-term pin. */
 TEST_F(dax, no_lease_no_pin_with_implicit_off)
 {
@@ -85,11 +99,7 @@ TEST_F(dax, pin_under_lease)
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
 	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN)) TH_LOG("ibv_reg_mr: %s",
 					      strerror(errno));
-	EXPECT_EQ(1, ll_stat("pins"));
-	EXPECT_EQ(PAGES, ll_stat("pinned_pages"));
-	file_mr_unreg(&r);
-	EXPECT_EQ(0, ll_stat("pins"));
-	EXPECT_EQ(0, ll_setlease(fd, F_UNLCK));
+	one_pin_until_dereg(_metadata, &r, fd);
 	close(fd);
 }
 
@@ -544,25 +554,48 @@ static void reg_while_remapped(struct __test_metadata *_metadata,
 	errno = reg_errno;
 }
 
-/* Another file over the pinned pages: refused, nothing recorded. */
-TEST_F(dax, remap_to_another_file_during_registration)
+/* ibv_reg_mr() refused with @err, and nothing recorded. */
+static void expect_refused(struct __test_metadata *_metadata,
+			   const struct file_mr *r, int err)
+{
+	int reg_errno = errno;
+
+	EXPECT_EQ(NULL, r->mr);
+	EXPECT_EQ(err, reg_errno) TH_LOG("ibv_reg_mr: %s", strerror(reg_errno));
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(0, ll_stat("pinned_pages"));
+}
+
+/*
+ * @fd, leased, registered with @access while a new file of @dir is mapped
+ * over its pinned pages: refused, nothing recorded.  The new file is
+ * needed open only: it goes with the test's process.
+ */
+static void remap_to_new_file(struct __test_metadata *_metadata,
+			      const char *dir, int fd, int access)
 {
 	struct file_mr r = { 0 };
-	int fd = open(self->path, O_RDWR), fd2;
+	char path[PATH_MAX];
+	int fd2;
+
+	fd2 = ll_make_file(dir, "remap.dat", LEN, 'r', path, sizeof(path));
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, unlink(path));
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	reg_while_remapped(_metadata, &r, fd, fd2, 0, access);
+	expect_refused(_metadata, &r, EAGAIN);
+	file_mr_unreg(&r);
+	close(fd2);
+}
+
+/* Another file over the pinned pages. */
+TEST_F(dax, remap_to_another_file_during_registration)
+{
+	int fd = open(self->path, O_RDWR);
 
 	SKIP_WITHOUT_UNLOCKED_PINS();
 
-	fd2 = ll_make_file(variant->dir, "remap.dat", LEN, 'r', self->path2,
-			   sizeof(self->path2));
-	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	reg_while_remapped(_metadata, &r, fd, fd2, 0, RDMA_ACCESS);
-	EXPECT_EQ(NULL, r.mr);
-	EXPECT_EQ(EAGAIN, errno) TH_LOG("ibv_reg_mr: %s", strerror(errno));
-	EXPECT_EQ(0, ll_stat("pins"));
-	EXPECT_EQ(0, ll_stat("pinned_pages"));
-	file_mr_unreg(&r);
-	close(fd2);
+	remap_to_new_file(_metadata, variant->dir, fd, RDMA_ACCESS);
 	close(fd);
 }
 
@@ -577,9 +610,7 @@ TEST_F(dax, remap_to_another_offset_during_registration)
 	ASSERT_EQ(0, ftruncate(fd, 2 * LEN));
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
 	reg_while_remapped(_metadata, &r, fd, fd, LEN, RDMA_ACCESS);
-	EXPECT_EQ(NULL, r.mr);
-	EXPECT_EQ(EAGAIN, errno) TH_LOG("ibv_reg_mr: %s", strerror(errno));
-	EXPECT_EQ(0, ll_stat("pins"));
+	expect_refused(_metadata, &r, EAGAIN);
 	file_mr_unreg(&r);
 	close(fd);
 }
@@ -595,11 +626,7 @@ TEST_F(dax, remap_to_the_same_pages_during_registration)
 	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
 	reg_while_remapped(_metadata, &r, fd, fd, 0, RDMA_ACCESS);
 	EXPECT_NE(NULL, r.mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
-	EXPECT_EQ(1, ll_stat("pins"));
-	EXPECT_EQ(PAGES, ll_stat("pinned_pages"));
-	file_mr_unreg(&r);
-	EXPECT_EQ(0, ll_stat("pins"));
-	EXPECT_EQ(0, ll_setlease(fd, F_UNLCK));
+	one_pin_until_dereg(_metadata, &r, fd);
 	close(fd);
 }
 
@@ -699,9 +726,7 @@ TEST_F(dax, reflinked_pages_pin_under_lease)
 	ASSERT_NE(MAP_FAILED, r.buf);
 	r.mr = ibv_reg_mr(r.pd, r.buf, LEN, access);
 	if (shared_pages_refused()) {
-		EXPECT_EQ(NULL, r.mr);
-		EXPECT_EQ(EOPNOTSUPP, errno);
-		EXPECT_EQ(0, ll_stat("pins"));
+		expect_refused(_metadata, &r, EOPNOTSUPP);
 	} else {
 		ASSERT_NE(NULL, r.mr) TH_LOG("ibv_reg_mr: %s", strerror(errno));
 		EXPECT_EQ(1, ll_stat("pins"));
@@ -716,27 +741,14 @@ TEST_F(dax, reflinked_pages_pin_under_lease)
 /* ... and refused when something else is mapped over them meanwhile. */
 TEST_F(dax, remap_over_reflinked_pages_during_registration)
 {
-	struct file_mr r = { 0 };
-	int fd = open(self->path, O_RDWR), fd2, access;
-	char path3[PATH_MAX];
+	int fd = open(self->path, O_RDWR), access;
 
 	SKIP_WITHOUT_REFLINKED_PAGES();
 	if (shared_pages_refused())
 		SKIP(return, "shared folios are refused whatever maps them");
 	access = reflink_sibling(_metadata, self, fd);
 	ASSERT_LE(0, access);
-	fd2 = ll_make_file(variant->dir, "remap.dat", LEN, 'r', path3,
-			   sizeof(path3));
-	ASSERT_LE(0, fd2);
-	/* only its open file is needed: it goes with the test's process */
-	ASSERT_EQ(0, unlink(path3));
-	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
-	reg_while_remapped(_metadata, &r, fd, fd2, 0, access);
-	EXPECT_EQ(NULL, r.mr);
-	EXPECT_EQ(EAGAIN, errno) TH_LOG("ibv_reg_mr: %s", strerror(errno));
-	EXPECT_EQ(0, ll_stat("pins"));
-	file_mr_unreg(&r);
-	close(fd2);
+	remap_to_new_file(_metadata, variant->dir, fd, access);
 	close(fd);
 }
 
