@@ -8,9 +8,12 @@
  *   do_truncate                      PRE   truncate(2), ftruncate(2),
  *                                          open(O_TRUNC)
  *   vfs_fallocate                    WRAP  fallocate(2), every mode
- *   do_clone_file_range (6.8+:       WRAP  reflink (FICLONE, FICLONERANGE,
- *   vfs_clone_file_range),                 copy_file_range on XFS)
+ *   do_clone_file_range (6.8+:       WRAP  reflink (FICLONE, FICLONERANGE)
+ *   vfs_clone_file_range)
  *   vfs_dedupe_file_range_one        WRAP  FIDEDUPERANGE
+ *   vfs_copy_file_range              WRAP  copy_file_range(2) that the
+ *                                          kernel makes a reflink (XFS);
+ *                                          over pins, a copy instead
  *   __break_lease                    WRAP  a filesystem's own layout break
  *                                          (XFS write): ETXTBSY for an
  *                                          exclusive lease; a classic
@@ -31,6 +34,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
@@ -46,6 +50,9 @@ typedef loff_t (*ll_remap_fn)(struct file *src, loff_t src_pos,
 			      struct file *dst, loff_t dst_pos, loff_t len,
 			      unsigned int flags);
 static ll_remap_fn orig_clone_file_range, orig_dedupe_file_range_one;
+static ssize_t (*orig_copy_file_range)(struct file *src, loff_t src_pos,
+				       struct file *dst, loff_t dst_pos,
+				       size_t len, unsigned int flags);
 static struct page *(*orig_dax_busy_page)(struct address_space *mapping,
 					  loff_t start, loff_t end);
 static void (*orig_dax_delete_range)(struct address_space *mapping,
@@ -101,6 +108,7 @@ static void ll_task_change_begin(struct inode *inode, loff_t start,
 static int ll_break_lease(struct inode *inode, unsigned int mode,
 			  unsigned int type)
 {
+	loff_t start, end;
 	bool ours;
 	int ret;
 
@@ -116,7 +124,12 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 		return ret;
 	}
 	ours = ll_inode_has_ours(inode);
-	if (ours)
+	/*
+	 * Inside a change that a hook of the module recorded (a truncate,
+	 * fallocate or remap), the filesystem's break is part of it: that
+	 * change's range stays the one its busy-page waits cover.
+	 */
+	if (ours && !ll_change_of_current(inode, &start, &end))
 		ll_task_change_begin(inode, 0, LLONG_MAX);
 	ret = ll_exclusive_conflict(inode);
 	/* the module's own bounded wait for its leases (ll_break_wait()) */
@@ -287,11 +300,22 @@ static int ll_vfs_fallocate(struct file *file, int mode, loff_t offset,
  * does the module break leases: a reader must not break a holder's lease
  * with a clone or dedupe into the holder's file that is refused anyway.
  */
-static bool ll_remap_permitted(struct file *src, struct file *dst,
-			       loff_t len, bool dedupe)
+static bool ll_remap_permitted(struct file *src, loff_t src_pos,
+			       struct file *dst, loff_t dst_pos, loff_t len,
+			       bool dedupe)
 {
+	loff_t end;
+
 	if (!S_ISREG(file_inode(src)->i_mode) ||
 	    !S_ISREG(file_inode(dst)->i_mode))
+		return false;
+	/* remap_verify_area()'s and generic_remap_checks()' EINVAL */
+	if (src_pos < 0 || dst_pos < 0 || len < 0 ||
+	    check_add_overflow(src_pos, len, &end) ||
+	    check_add_overflow(dst_pos, len, &end))
+		return false;
+	if (len && file_inode(src) == file_inode(dst) &&
+	    dst_pos + len > src_pos && dst_pos < src_pos + len)
 		return false;
 	if (dedupe)
 		return len && ((dst->f_mode & FMODE_WRITE) ||
@@ -301,52 +325,140 @@ static bool ll_remap_permitted(struct file *src, struct file *dst,
 }
 
 /*
- * A reflink or dedupe changes the layout of both files: XFS breaks the
- * layout leases of both, and so does the module, before the filesystem's
- * busy-page wait.
+ * The bytes of a remap's file whose blocks it replaces or shares, for
+ * ll_break_layout(): the destination's are replaced; the source's become
+ * shared, which on DAX moves a pinned page under its MR (a write through
+ * the MR would reach the other file too), and leaves the page cache of
+ * any other file as it was.  @len 0 clones to the end of the source.
  */
-static loff_t ll_remap(ll_remap_fn orig, bool dedupe, struct file *src,
-		       loff_t src_pos, struct file *dst, loff_t dst_pos,
-		       loff_t len, unsigned int flags)
+static void ll_remap_range(struct inode *inode, bool is_src, loff_t pos,
+			   loff_t len, loff_t *start, loff_t *end)
+{
+	if (is_src && !IS_DAX(inode)) {
+		*start = LLONG_MAX;
+		*end = -1;
+		return;
+	}
+	*start = pos;
+	*end = len ? pos + len - 1 : LLONG_MAX;
+}
+
+/* A remap under way: the layout changes of its one or two files. */
+struct ll_remap {
+	struct ll_change changes[2];
+	int n;
+};
+
+/*
+ * ll_remap_begin() - a reflink or dedupe of @len bytes is about to reach
+ *		      the filesystem
+ *
+ * It changes the layout of both files: XFS breaks the layout leases of
+ * both, and so does the module, before the filesystem's busy-page wait.
+ * That wait covers the whole of both files on XFS; the changes' ranges
+ * narrow it (ll_dax_busy_page()) to the pages the remap replaces or
+ * shares, so that a pin elsewhere in either file does not hold it up.
+ * Within one file the range covers both.  End with ll_remap_end(), also
+ * on an error.
+ *
+ * Return: 0, or ll_break_layout()'s error for either file.
+ */
+static int ll_remap_begin(struct ll_remap *rm, bool dedupe, struct file *src,
+			  loff_t src_pos, struct file *dst, loff_t dst_pos,
+			  loff_t len)
 {
 	struct inode *inodes[2] = { file_inode(dst), file_inode(src) };
-	int i, n = inodes[0] == inodes[1] ? 1 : 2;
-	struct ll_change changes[2];
-	loff_t ret = 0;
+	loff_t start[2], end[2], s, e;
+	int i, ret = 0;
 
-	ll_hook_enter();
-	if (!ll_remap_permitted(src, dst, len, dedupe))
-		n = 0;
-	/* both files' blocks in the ranges are shared: wait for all pins */
-	for (i = 0; i < n; i++)
-		ll_change_begin(&changes[i], inodes[i], 0, LLONG_MAX);
-	/* dst's blocks in the range are replaced; src's stay */
-	for (i = 0; i < n && !ret; i++)
-		ret = ll_break_layout(inodes[i], i ? 0 : dst_pos,
-				      i ? -1 : (len ? dst_pos + len - 1 :
-						LLONG_MAX), false);
-	if (!ret)
-		ret = orig(src, src_pos, dst, dst_pos, len, flags);
-	while (n--)
-		ll_change_end(&changes[n]);
-	ll_hook_leave();
+	rm->n = inodes[0] == inodes[1] ? 1 : 2;
+	if (!ll_remap_permitted(src, src_pos, dst, dst_pos, len, dedupe))
+		rm->n = 0;
+	for (i = 0; i < rm->n; i++)
+		ll_remap_range(inodes[i], i, i ? src_pos : dst_pos, len,
+			       &start[i], &end[i]);
+	if (rm->n == 1) {
+		ll_remap_range(inodes[0], true, src_pos, len, &s, &e);
+		if (s <= e) {
+			start[0] = min(start[0], s);
+			end[0] = max(end[0], e);
+		}
+	}
+	for (i = 0; i < rm->n; i++)
+		ll_change_begin(&rm->changes[i], inodes[i], start[i], end[i]);
+	for (i = 0; i < rm->n && !ret; i++)
+		ret = ll_break_layout(inodes[i], start[i], end[i], false);
 	return ret;
+}
+
+static void ll_remap_end(struct ll_remap *rm)
+{
+	while (rm->n > 0)
+		ll_change_end(&rm->changes[--rm->n]);
 }
 
 static loff_t ll_clone_file_range(struct file *src, loff_t src_pos,
 				  struct file *dst, loff_t dst_pos,
 				  loff_t len, unsigned int flags)
 {
-	return ll_remap(orig_clone_file_range, false, src, src_pos, dst,
-			dst_pos, len, flags);
+	struct ll_remap rm;
+	loff_t ret;
+
+	ll_hook_enter();
+	ret = ll_remap_begin(&rm, false, src, src_pos, dst, dst_pos, len);
+	if (!ret)
+		ret = orig_clone_file_range(src, src_pos, dst, dst_pos, len,
+					    flags);
+	ll_remap_end(&rm);
+	ll_hook_leave();
+	return ret;
 }
 
 static loff_t ll_dedupe_file_range_one(struct file *src, loff_t src_pos,
 				       struct file *dst, loff_t dst_pos,
 				       loff_t len, unsigned int flags)
 {
-	return ll_remap(orig_dedupe_file_range_one, true, src, src_pos, dst,
-			dst_pos, len, flags);
+	struct ll_remap rm;
+	loff_t ret;
+
+	ll_hook_enter();
+	ret = ll_remap_begin(&rm, true, src, src_pos, dst, dst_pos, len);
+	if (!ret)
+		ret = orig_dedupe_file_range_one(src, src_pos, dst, dst_pos,
+						 len, flags);
+	ll_remap_end(&rm);
+	ll_hook_leave();
+	return ret;
+}
+
+/*
+ * copy_file_range(2) within a filesystem that reflinks (XFS) calls its
+ * ->remap_file_range() directly, and copies the bytes (splice) when that
+ * fails.  The module breaks the leases as for FICLONERANGE; where the pins
+ * refuse the reflink (ETXTBSY, EDEADLK), it has the kernel copy the bytes
+ * at once (COPY_FILE_SPLICE, as nfsd asks), which moves no pinned block.
+ */
+static ssize_t ll_copy_file_range(struct file *src, loff_t src_pos,
+				  struct file *dst, loff_t dst_pos, size_t len,
+				  unsigned int flags)
+{
+	struct ll_remap rm;
+	ssize_t ret;
+
+	ll_hook_enter();
+	ret = ll_remap_begin(&rm, false, src, src_pos, dst, dst_pos,
+			     min_t(size_t, len, MAX_RW_COUNT));
+	if (ret == -ETXTBSY || ret == -EDEADLK) {
+		ll_remap_end(&rm);
+		flags |= COPY_FILE_SPLICE;
+		ret = 0;
+	}
+	if (!ret)
+		ret = orig_copy_file_range(src, src_pos, dst, dst_pos, len,
+					   flags);
+	ll_remap_end(&rm);
+	ll_hook_leave();
+	return ret;
 }
 
 /*
@@ -440,6 +552,23 @@ static bool ll_want_remap(unsigned long *args)
 		ll_inode_needs_break(file_inode(src)));
 }
 
+/*
+ * copy_file_range(2) that the kernel makes a reflink: same filesystem, one
+ * that reflinks and has no ->copy_file_range() of its own, flags 0 (not
+ * nfsd's COPY_FILE_SPLICE), a length.
+ */
+static bool ll_want_copy(unsigned long *args)
+{
+	struct file *src = (struct file *)ll_hook_arg(args, 0);
+	struct file *dst = (struct file *)ll_hook_arg(args, 2);
+
+	return ll_hook_arg(args, 4) && !ll_hook_arg(args, 5) &&
+	       src->f_op->remap_file_range && !dst->f_op->copy_file_range &&
+	       file_inode(src)->i_sb == file_inode(dst)->i_sb &&
+	       (ll_inode_needs_break(file_inode(dst)) ||
+		ll_inode_needs_break(file_inode(src)));
+}
+
 static struct ll_hook ll_change_hooks[] = {
 	LL_PRE_IF("do_truncate", ll_want_truncate, ll_truncate_pre),
 	LL_WRAP("vfs_fallocate", ll_want_fallocate, ll_vfs_fallocate,
@@ -448,6 +577,8 @@ static struct ll_hook ll_change_hooks[] = {
 		&orig_clone_file_range),
 	LL_WRAP("vfs_dedupe_file_range_one", ll_want_remap,
 		ll_dedupe_file_range_one, &orig_dedupe_file_range_one),
+	LL_WRAP("vfs_copy_file_range", ll_want_copy, ll_copy_file_range,
+		&orig_copy_file_range),
 	LL_WRAP("__break_lease", ll_want_break, ll_break_lease,
 		&orig_break_lease),
 	/* only while pinned pages are counted: the gate (lease_pin.c) */

@@ -174,6 +174,45 @@ TEST_F(dax, holder_own_truncate_is_edeadlk)
 	close(fd);
 }
 
+/*
+ * Nor may it reflink its pinned bytes: their blocks would become shared,
+ * and XFS waits for the MR before it shares them.  Beside them it may.
+ */
+TEST_F(dax, holder_own_reflink_of_its_pins_is_edeadlk)
+{
+	struct file_clone_range range = { .src_length = 4096 };
+	loff_t in = LEN / 2 - 4096, out = 0;
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR), sib;
+
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "reflink is an XFS test");
+	sib = ll_make_file(MNT_DAX_XFS, "sibling.dat", LEN, 's', self->path2,
+			   sizeof(self->path2));
+	ASSERT_LE(0, sib);
+	ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN / 2));
+	range.src_fd = fd;
+	range.src_offset = LEN / 2 - 4096;
+	EXPECT_EQ(-1, ioctl(sib, FICLONERANGE, &range)) TH_LOG("from them");
+	EXPECT_EQ(EDEADLK, errno);
+	/* copy_file_range(), which XFS would make a reflink, copies them */
+	EXPECT_EQ(4096, copy_file_range(fd, &in, sib, &out, 4096, 0));
+	range.src_fd = sib;
+	range.dest_offset = LEN / 2 - 4096;
+	EXPECT_EQ(-1, ioctl(fd, FICLONERANGE, &range)) TH_LOG("over them");
+	EXPECT_EQ(EDEADLK, errno);
+	range.src_offset = LEN / 2;
+	range.dest_offset = LEN / 2;
+	EXPECT_EQ(0, ioctl(fd, FICLONERANGE, &range)) TH_LOG("beside them");
+	EXPECT_EQ(1, ll_stat("pins"));
+	file_mr_unreg(&r);
+	EXPECT_EQ(0, ioctl(sib, FICLONE, fd));
+	EXPECT_EQ(0, ll_setlease(fd, F_UNLCK));
+	close(sib);
+	close(fd);
+}
+
 enum pinner_mode { PIN_COOPERATE, PIN_IGNORE };
 
 /*

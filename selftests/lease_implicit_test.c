@@ -9,6 +9,10 @@
  * implicit=fence breaks the lease and fences the registration at the
  * break timeout; implicit=off is a stock kernel's EOPNOTSUPP.
  */
+#include <libgen.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -106,6 +110,69 @@ static pid_t open_trunc_elsewhere(const char *path)
 	if (pid == 0) {
 		close_range(3, ~0U, 0);
 		_exit(open(path, O_RDWR | O_TRUNC) >= 0 ? 0 : errno);
+	}
+	return pid;
+}
+
+/* Does @fd's block at @off share its blocks with another file? */
+static bool block_shared(int fd, off_t off)
+{
+	struct {
+		struct fiemap map;
+		struct fiemap_extent extent;
+	} f = { .map = { .fm_start = off, .fm_length = 4096,
+			 .fm_flags = FIEMAP_FLAG_SYNC, .fm_extent_count = 1 } };
+
+	return !ioctl(fd, FS_IOC_FIEMAP, &f) && f.map.fm_mapped_extents &&
+	       (f.extent.fe_flags & FIEMAP_EXTENT_SHARED);
+}
+
+enum remap_how { CLONE, COPY };
+
+#define COPIED	200	/* reflink_elsewhere(COPY): copied, not reflinked */
+
+/*
+ * A reflink in another process between @path and a new sibling file of
+ * 's' bytes, the same range of each: @from_path takes @path's bytes
+ * [@off, @off + @len) into the sibling, otherwise the sibling's into @path.
+ * CLONE by FICLONERANGE, COPY by copy_file_range(2), which the kernel
+ * makes a reflink on XFS.  The exit status is the errno, or 0 once the
+ * bytes are in place and share their blocks, COPIED once they are in
+ * place in blocks of their own.
+ */
+static pid_t reflink_elsewhere(const char *path, enum remap_how how,
+			       bool from_path, off_t off, off_t len)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char dir[PATH_MAX], sib[PATH_MAX];
+		struct file_clone_range r = { .src_length = len,
+					      .src_offset = off,
+					      .dest_offset = off };
+		int fd, sfd, in, out, ret = 0;
+		loff_t in_off = off, out_off = off;
+
+		close_range(3, ~0U, 0);
+		snprintf(dir, sizeof(dir), "%s", path);
+		sfd = ll_make_file(dirname(dir), "sibling.dat", FILE_LEN, 's',
+				   sib, sizeof(sib));
+		fd = open(path, O_RDWR);
+		if (fd < 0 || sfd < 0 || fsync(sfd))
+			_exit(errno);
+		in = from_path ? fd : sfd;
+		out = from_path ? sfd : fd;
+		r.src_fd = in;
+		if (how == CLONE && ioctl(out, FICLONERANGE, &r))
+			ret = errno;
+		else if (how == COPY &&
+			 copy_file_range(in, &in_off, out, &out_off, len, 0) !=
+			 len)
+			ret = errno ? errno : EIO;
+		else if (!block_shared(out, off))
+			ret = COPIED;
+		unlink(sib);
+		_exit(ret);
 	}
 	return pid;
 }
@@ -221,6 +288,65 @@ TEST_F(implicit, deny_refuses_changes_over_the_pins)
 	EXPECT_EQ(breaks, ll_stat("breaks"));
 	file_mr_unreg(&r);
 	EXPECT_EQ(0, child_errno(ll_truncate_elsewhere(self->path, 0)));
+	close(fd);
+}
+
+/*
+ * A reflink shares the source's blocks and replaces the destination's:
+ * either, over DAX pages an MR pins, moves them under it.  XFS waits for
+ * every busy DAX page of both files, whatever the range: the module has it
+ * wait only for those of the ranges, and refuses a reflink over the pins.
+ */
+TEST_F(implicit, deny_refuses_reflinks_over_the_pins)
+{
+	long breaks = ll_stat("breaks");
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "reflink is an XFS test");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	memset(r.buf, 'w', LEN);
+
+	/* from or into the pinned bytes, by anyone: ETXTBSY at once */
+	EXPECT_EQ(ETXTBSY, child_errno(reflink_elsewhere(self->path, CLONE,
+							 true, 0, LEN)));
+	EXPECT_EQ(ETXTBSY, child_errno(reflink_elsewhere(self->path, CLONE,
+							 true, LEN - 4096,
+							 8192)));
+	EXPECT_EQ(ETXTBSY, child_errno(reflink_elsewhere(self->path, CLONE,
+							 false, LEN - 4096,
+							 8192)));
+	EXPECT_EQ(ETXTBSY, child_errno(reflink_elsewhere(self->path, CLONE,
+							 true, 0, 0)))
+		TH_LOG("the whole file");
+	/* copy_file_range() copies them instead */
+	EXPECT_EQ(COPIED, child_errno(reflink_elsewhere(self->path, COPY,
+							true, 0, LEN)));
+	EXPECT_TRUE(file_is(self->path, 0, LEN, 'w'));
+
+	/* beside them: as without the module */
+	EXPECT_EQ(0, child_errno(reflink_elsewhere(self->path, CLONE, true,
+						   LEN, LEN)));
+	EXPECT_EQ(0, child_errno(reflink_elsewhere(self->path, COPY, true,
+						   LEN, LEN)));
+	EXPECT_EQ(0, child_errno(reflink_elsewhere(self->path, CLONE, false,
+						   LEN, LEN)));
+	EXPECT_TRUE(file_is(self->path, LEN, LEN, 's'));
+	EXPECT_TRUE(file_is(self->path, 0, LEN, 'w'));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	EXPECT_EQ(1, ll_stat("pins"));
+
+	/* a copy into them is a write over them, the MR sees it */
+	EXPECT_EQ(COPIED, child_errno(reflink_elsewhere(self->path, COPY,
+							false, 0, 4096)));
+	EXPECT_EQ('s', ((char *)r.buf)[0]);
+	EXPECT_EQ('w', ((char *)r.buf)[4096]);
+
+	file_mr_unreg(&r);
+	EXPECT_EQ(0, child_errno(reflink_elsewhere(self->path, CLONE, true,
+						   0, 0)));
 	close(fd);
 }
 
