@@ -328,8 +328,8 @@ static bool ll_remap_permitted(struct file *src, loff_t src_pos,
  * The bytes of a remap's file whose blocks it replaces or shares, for
  * ll_break_layout(): the destination's are replaced; the source's become
  * shared, which on DAX moves a pinned page under its MR (a write through
- * the MR would reach the other file too), and leaves the page cache of
- * any other file as it was.  @len 0 clones to the end of the source.
+ * the MR would reach the other file too); a page-cache source keeps its
+ * pages.  @len 0 clones to the end of the source.
  */
 static void ll_remap_range(struct inode *inode, bool is_src, loff_t pos,
 			   loff_t len, loff_t *start, loff_t *end)

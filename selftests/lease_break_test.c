@@ -142,6 +142,38 @@ static int op_clone(FIXTURE_DATA(brk) *self)
 	return ret;
 }
 
+/*
+ * copy_file_range() between the leased file and a sibling, which XFS
+ * makes a reflink: the sibling's bytes into the leased file, or the
+ * other way.  0 once all FILE_LEN bytes are copied.
+ */
+static int op_copy(FIXTURE_DATA(brk) *self, bool into)
+{
+	loff_t in = 0, out = 0;
+	char sib[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	fd = make_sibling(self, sib, 'c');
+	if (fd < 0)
+		return -errno;
+	n = into ? copy_file_range(fd, &in, self->fd, &out, FILE_LEN, 0) :
+		   copy_file_range(self->fd, &in, fd, &out, FILE_LEN, 0);
+	close(fd);
+	unlink(sib);
+	return n == FILE_LEN ? 0 : n < 0 ? -errno : -EIO;
+}
+
+static int op_copy_into(FIXTURE_DATA(brk) *self)
+{
+	return op_copy(self, true);
+}
+
+static int op_copy_from(FIXTURE_DATA(brk) *self)
+{
+	return op_copy(self, false);
+}
+
 /* FIDEDUPERANGE from a twin with the same bytes into the leased file */
 static int op_dedupe(FIXTURE_DATA(brk) *self)
 {
@@ -273,6 +305,19 @@ TEST_F(brk, reflink_on_xfs)
 	expect_break(_metadata, self, op_clone);
 	ASSERT_EQ(1, pread(self->fd, &c, 1, FILE_LEN - 1));
 	EXPECT_EQ('c', c);
+}
+
+TEST_F(brk, copy_file_range_on_xfs)
+{
+	char c;
+
+	if (!variant->xfs)
+		SKIP(return, "XFS makes copy_file_range() a reflink");
+	expect_break(_metadata, self, op_copy_into);
+	ASSERT_EQ(1, pread(self->fd, &c, 1, FILE_LEN - 1));
+	EXPECT_EQ('c', c);
+	/* a reflink changes the layout of its source too, as XFS has it */
+	expect_break(_metadata, self, op_copy_from);
 }
 
 TEST_F(brk, dedupe_on_xfs)
@@ -461,8 +506,12 @@ TEST_F(brk, exclusive_others_get_etxtbsy)
 	EXPECT_EQ(-ETXTBSY, op_truncate(self));
 	EXPECT_EQ(-ETXTBSY, op_open_trunc(self));
 	EXPECT_EQ(-ETXTBSY, op_punch(self));
-	if (variant->xfs)
+	if (variant->xfs) {
 		EXPECT_EQ(-ETXTBSY, op_write(self));
+		EXPECT_EQ(-ETXTBSY, op_copy_into(self));
+		/* not a reflink, then: a copy of the bytes */
+		EXPECT_EQ(0, op_copy_from(self));
+	}
 	EXPECT_EQ(FILE_LEN, size_of(self->fd));
 	EXPECT_EQ(breaks, ll_stat("breaks"));
 	EXPECT_EQ(0, holder_finish(&h)) TH_LOG("no break was sent");
