@@ -142,6 +142,37 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 }
 
 /*
+ * ll_change_refused() - does a layout change fail at once?
+ * @inode: the inode whose blocks the caller is about to free or move
+ * @start: first byte of the range
+ * @end: last byte of the range, inclusive; @start > @end when it frees none
+ * @deny: refuse pins of implicit leases whatever implicit= says
+ *
+ * Implicit leases stand in the way only of a change that frees or moves
+ * their pins: implicit=deny (or @deny) refuses it.
+ *
+ * Return: 0, -ETXTBSY for pins under an implicit lease, -EDEADLK when the
+ * caller holds an MR pinning DAX blocks of the range.
+ */
+static int ll_change_refused(struct inode *inode, loff_t start, loff_t end,
+			     bool deny)
+{
+	int ret;
+
+	if (start > end)
+		return 0;
+	if (ll_inode_has_leases(inode) &&
+	    (deny || ll_implicit_mode() == LL_IMPLICIT_DENY)) {
+		ret = ll_pins_implicit_deny(inode, start, end);
+		if (ret)
+			return ret;
+	}
+	if (IS_DAX(inode) && ll_pins_block_current(inode, start, end))
+		return -EDEADLK;
+	return 0;
+}
+
+/*
  * ll_break_layout() - break the layout leases of an inode, as a filesystem
  *		       that calls break_layout() would
  * @inode: the inode whose layout is about to change
@@ -165,15 +196,9 @@ static int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
 	enum ll_implicit implicit = ll_implicit_mode();
 	int ret;
 
-	/* implicit leases: only a change that frees or moves their pins */
-	if (leases && start <= end && implicit == LL_IMPLICIT_DENY) {
-		ret = ll_pins_implicit_deny(inode, start, end);
-		if (ret)
-			return ret;
-	}
-	if (IS_DAX(inode) && start <= end &&
-	    ll_pins_block_current(inode, start, end))
-		return -EDEADLK;
+	ret = ll_change_refused(inode, start, end, false);
+	if (ret)
+		return ret;
 	if (leases && start <= end && implicit == LL_IMPLICIT_FENCE)
 		ll_pins_break_implicit(inode, start, end);
 	if (leases) {
@@ -317,8 +342,10 @@ static bool ll_remap_permitted(struct file *src, loff_t src_pos,
 	if (len && file_inode(src) == file_inode(dst) &&
 	    dst_pos + len > src_pos && dst_pos < src_pos + len)
 		return false;
+	/* allow_file_dedupe() */
 	if (dedupe)
 		return len && ((dst->f_mode & FMODE_WRITE) ||
+			       ll_owner_ok(dst) || ll_may_write(dst) ||
 			       capable(CAP_SYS_ADMIN));
 	return (src->f_mode & FMODE_READ) && (dst->f_mode & FMODE_WRITE) &&
 	       !(dst->f_flags & O_APPEND);
@@ -329,12 +356,13 @@ static bool ll_remap_permitted(struct file *src, loff_t src_pos,
  * ll_break_layout(): the destination's are replaced; the source's become
  * shared, which on DAX moves a pinned page under its MR (a write through
  * the MR would reach the other file too); a page-cache source keeps its
- * pages.  @len 0 clones to the end of the source.
+ * pages.  @dax: both files are DAX (XFS refuses a remap between a DAX
+ * file and another).  @len 0 clones to the end of the source.
  */
-static void ll_remap_range(struct inode *inode, bool is_src, loff_t pos,
-			   loff_t len, loff_t *start, loff_t *end)
+static void ll_remap_range(struct inode *inode, bool is_src, bool dax,
+			   loff_t pos, loff_t len, loff_t *start, loff_t *end)
 {
-	if (is_src && !IS_DAX(inode)) {
+	if (is_src && !dax) {
 		*start = LLONG_MAX;
 		*end = -1;
 		return;
@@ -368,6 +396,7 @@ static int ll_remap_begin(struct ll_remap *rm, bool dedupe, struct file *src,
 			  loff_t len)
 {
 	struct inode *inodes[2] = { file_inode(dst), file_inode(src) };
+	bool dax = IS_DAX(inodes[0]) && IS_DAX(inodes[1]);
 	loff_t start[2], end[2], s, e;
 	int i, ret = 0;
 
@@ -375,10 +404,10 @@ static int ll_remap_begin(struct ll_remap *rm, bool dedupe, struct file *src,
 	if (!ll_remap_permitted(src, src_pos, dst, dst_pos, len, dedupe))
 		rm->n = 0;
 	for (i = 0; i < rm->n; i++)
-		ll_remap_range(inodes[i], i, i ? src_pos : dst_pos, len,
+		ll_remap_range(inodes[i], i, dax, i ? src_pos : dst_pos, len,
 			       &start[i], &end[i]);
 	if (rm->n == 1) {
-		ll_remap_range(inodes[0], true, src_pos, len, &s, &e);
+		ll_remap_range(inodes[0], true, dax, src_pos, len, &s, &e);
 		if (s <= e) {
 			start[0] = min(start[0], s);
 			end[0] = max(end[0], e);
@@ -386,6 +415,18 @@ static int ll_remap_begin(struct ll_remap *rm, bool dedupe, struct file *src,
 	}
 	for (i = 0; i < rm->n; i++)
 		ll_change_begin(&rm->changes[i], inodes[i], start[i], end[i]);
+	/*
+	 * What refuses the remap at once, before any break waits or
+	 * revokes.  Reading a file is enough to reflink from it, and not
+	 * enough to have another user's registration fenced or killed: any
+	 * pin of the source's range refuses it, whatever implicit= says.
+	 */
+	for (i = 0; i < rm->n && !ret; i++) {
+		ret = ll_change_refused(inodes[i], start[i], end[i], i == 1);
+		if (!ret && i == 1 && dax &&
+		    ll_pins_in(inodes[i], start[i], end[i]))
+			ret = -ETXTBSY;
+	}
 	for (i = 0; i < rm->n && !ret; i++)
 		ret = ll_break_layout(inodes[i], start[i], end[i], false);
 	return ret;
@@ -434,20 +475,33 @@ static loff_t ll_dedupe_file_range_one(struct file *src, loff_t src_pos,
 /*
  * copy_file_range(2) within a filesystem that reflinks (XFS) calls its
  * ->remap_file_range() directly, and copies the bytes (splice) when that
- * fails.  The module breaks the leases as for FICLONERANGE; where the pins
- * refuse the reflink (ETXTBSY, EDEADLK), it has the kernel copy the bytes
- * at once (COPY_FILE_SPLICE, as nfsd asks), which moves no pinned block.
+ * fails.  The module breaks the leases as for FICLONERANGE, of the bytes
+ * the kernel would remap (up to the source's end, generic_copy_file_checks()).
+ * Over DAX pins, in either file, it has the kernel copy the bytes instead
+ * (COPY_FILE_SPLICE, as nfsd asks), which moves no pinned block, breaks
+ * nothing and revokes nothing; and so where a reflink is refused at once
+ * (ETXTBSY, EDEADLK).
  */
 static ssize_t ll_copy_file_range(struct file *src, loff_t src_pos,
 				  struct file *dst, loff_t dst_pos, size_t len,
 				  unsigned int flags)
 {
-	struct ll_remap rm;
-	ssize_t ret;
+	struct inode *in = file_inode(src), *out = file_inode(dst);
+	loff_t size = i_size_read(in), n = 0;
+	struct ll_remap rm = { .n = 0 };
+	ssize_t ret = 0;
 
 	ll_hook_enter();
-	ret = ll_remap_begin(&rm, false, src, src_pos, dst, dst_pos,
-			     min_t(size_t, len, MAX_RW_COUNT));
+	if (src_pos >= 0 && src_pos < size)
+		n = min_t(loff_t, min_t(size_t, len, MAX_RW_COUNT),
+			  size - src_pos);
+	if (n && IS_DAX(in) && IS_DAX(out) && dst_pos >= 0 &&
+	    (ll_pins_in(in, src_pos, src_pos + n - 1) ||
+	     ll_pins_in(out, dst_pos, dst_pos + n - 1)))
+		ret = -ETXTBSY;
+	else if (n)
+		ret = ll_remap_begin(&rm, false, src, src_pos, dst, dst_pos,
+				     n);
 	if (ret == -ETXTBSY || ret == -EDEADLK) {
 		ll_remap_end(&rm);
 		flags |= COPY_FILE_SPLICE;
@@ -473,6 +527,9 @@ static void ll_dax_change_range(struct inode *inode, loff_t *start,
 {
 	loff_t from, to;
 
+	/* the kernel's end_idx of a negative end: the end of the file */
+	if (*end < 0)
+		*end = LLONG_MAX;
 	if (ll_change_of_current(inode, &from, &to)) {
 		*start = max(*start, from & ~(loff_t)(PAGE_SIZE - 1));
 		*end = min(*end, to);
@@ -555,7 +612,7 @@ static bool ll_want_remap(unsigned long *args)
 /*
  * copy_file_range(2) that the kernel makes a reflink: same filesystem, one
  * that reflinks and has no ->copy_file_range() of its own, flags 0 (not
- * nfsd's COPY_FILE_SPLICE), a length.
+ * the COPY_FILE_SPLICE that nfsd falls back to), a length.
  */
 static bool ll_want_copy(unsigned long *args)
 {

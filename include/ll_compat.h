@@ -39,6 +39,18 @@ static inline bool ll_owner_ok(struct file *filp)
 	return vfsuid_eq_kuid(vfsuid, current_fsuid());
 }
 
+/* May the caller write @filp's inode (inode_permission(), idmapped)? */
+static inline bool ll_may_write(struct file *filp)
+{
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+	return !inode_permission(file_mnt_idmap(filp), file_inode(filp),
+				 MAY_WRITE);
+#else
+	return !inode_permission(file_mnt_user_ns(filp), file_inode(filp),
+				 MAY_WRITE);
+#endif
+}
+
 /* 6.2: prepare_kernel_cred() takes the task to copy, no longer NULL. */
 static inline struct cred *ll_kernel_cred(void)
 {

@@ -338,15 +338,46 @@ TEST_F(implicit, deny_refuses_reflinks_over_the_pins)
 	EXPECT_EQ(breaks, ll_stat("breaks"));
 	EXPECT_EQ(1, ll_stat("pins"));
 
-	/* a copy into them is a write over them, the MR sees it */
+	/* a copy into them is a write over them, in the pinned blocks */
 	EXPECT_EQ(COPIED, child_errno(reflink_elsewhere(self->path, COPY,
 							false, 0, 4096)));
-	EXPECT_EQ('s', ((char *)r.buf)[0]);
-	EXPECT_EQ('w', ((char *)r.buf)[4096]);
+	EXPECT_FALSE(block_shared(fd, 0));
+	EXPECT_TRUE(file_is(self->path, 0, 4096, 's'));
+	EXPECT_TRUE(file_is(self->path, 4096, LEN - 4096, 'w'));
 
 	file_mr_unreg(&r);
 	EXPECT_EQ(0, child_errno(reflink_elsewhere(self->path, CLONE, true,
 						   0, 0)));
+	close(fd);
+}
+
+/*
+ * implicit=fence lets a writer's change over the pins fence them, not a
+ * reader's: reflinking from a file needs only read access.  Pins of a
+ * reflink's source range refuse it in every mode; copy_file_range()
+ * copies the bytes, and nothing is broken or fenced.
+ */
+TEST_F(implicit, fence_leaves_reflinks_from_the_pins_refused)
+{
+	long breaks = ll_stat("breaks"), fences = ll_stat("fences");
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR);
+
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "reflink is an XFS test");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ll_sh("echo fence > " LL_PARAM("implicit")));
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	EXPECT_EQ(ETXTBSY, child_errno(reflink_elsewhere(self->path, CLONE,
+							 true, 0, LEN)));
+	EXPECT_EQ(COPIED, child_errno(reflink_elsewhere(self->path, COPY,
+							true, 0, LEN)));
+	EXPECT_EQ(0, child_errno(reflink_elsewhere(self->path, CLONE, true,
+						   LEN, LEN)));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	EXPECT_EQ(fences, ll_stat("fences"));
+	EXPECT_EQ(1, ll_stat("pins"));
+	file_mr_unreg(&r);
 	close(fd);
 }
 
