@@ -29,6 +29,8 @@
 
 FIXTURE(implicit) {
 	char path[PATH_MAX];
+	char path2[PATH_MAX];	/* more files, if a test makes them */
+	char path3[PATH_MAX];
 	char trace[PATH_MAX];	/* a trace instance of the test's, if any */
 	struct stat st;
 	long timeout;
@@ -68,6 +70,10 @@ FIXTURE_TEARDOWN(implicit)
 	ll_module_restore();
 	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
 	unlink(self->path);
+	if (self->path2[0])
+		unlink(self->path2);
+	if (self->path3[0])
+		unlink(self->path3);
 }
 
 /* Are all @len bytes of @path from @off equal to @c? */
@@ -173,6 +179,30 @@ static pid_t reflink_elsewhere(const char *path, enum remap_how how,
 			ret = COPIED;
 		unlink(sib);
 		_exit(ret);
+	}
+	return pid;
+}
+
+/*
+ * FICLONERANGE of [@off, @off + @len) from @src into @dst at the same
+ * offset, in another process; its exit status is the errno.
+ */
+static pid_t clone_elsewhere(const char *src, const char *dst, off_t off,
+			     off_t len)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct file_clone_range r = { .src_offset = off,
+					      .src_length = len,
+					      .dest_offset = off };
+		int out;
+
+		close_range(3, ~0U, 0);
+		r.src_fd = open(src, O_RDONLY);
+		out = open(dst, O_RDWR);
+		_exit(r.src_fd >= 0 && out >= 0 &&
+		      !ioctl(out, FICLONERANGE, &r) ? 0 : errno);
 	}
 	return pid;
 }
@@ -376,6 +406,53 @@ TEST_F(implicit, fence_leaves_reflinks_from_the_pins_refused)
 						   LEN, LEN)));
 	EXPECT_EQ(breaks, ll_stat("breaks"));
 	EXPECT_EQ(fences, ll_stat("fences"));
+	EXPECT_EQ(1, ll_stat("pins"));
+	file_mr_unreg(&r);
+	close(fd);
+}
+
+/*
+ * XFS waits for the DAX pages of a reflink's two files in inode order, and
+ * for the second one without sleeping or looking for signals: a pinned
+ * file that is the second must be refused before, as the first is.
+ */
+TEST_F(implicit, deny_refuses_reflinks_of_the_second_inode)
+{
+	char *pinned = self->path3, *other = self->path2;
+	struct stat st2, st3;
+	struct file_mr r = { 0 };
+	int fd;
+
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "reflink is an XFS test");
+	fd = ll_make_file(variant->dir, "two.dat", FILE_LEN, 's',
+			  self->path2, sizeof(self->path2));
+	ASSERT_LE(0, fd);
+	close(fd);
+	fd = ll_make_file(variant->dir, "three.dat", FILE_LEN, 's',
+			  self->path3, sizeof(self->path3));
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, stat(self->path2, &st2));
+	ASSERT_EQ(0, stat(self->path3, &st3));
+	/* pin the file with the higher inode number: XFS's second */
+	if (st2.st_ino > st3.st_ino) {
+		pinned = self->path2;
+		other = self->path3;
+	}
+	fd = open(pinned, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	memset(r.buf, 'p', LEN);
+
+	EXPECT_EQ(ETXTBSY, child_errno(clone_elsewhere(pinned, other, 0,
+						       LEN)));
+	EXPECT_EQ(ETXTBSY, child_errno(clone_elsewhere(other, pinned, 0,
+						       LEN)));
+	EXPECT_EQ(0, child_errno(clone_elsewhere(pinned, other, LEN, LEN)));
+	EXPECT_EQ(0, child_errno(clone_elsewhere(other, pinned, LEN, LEN)));
+	EXPECT_TRUE(file_is(pinned, 0, LEN, 'p'));
+	EXPECT_TRUE(file_is(other, 0, LEN, 's'));
 	EXPECT_EQ(1, ll_stat("pins"));
 	file_mr_unreg(&r);
 	close(fd);
