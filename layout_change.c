@@ -91,7 +91,7 @@ static void ll_task_change_begin(struct inode *inode, loff_t start,
 		return;
 	init_task_work(&tc->work, ll_task_change_done);
 	ll_hook_enter();	/* the work runs module code */
-	ll_change_begin(&tc->change, inode, start, end);
+	ll_change_begin(&tc->change, inode, start, end, false);
 	if (task_work_add(current, &tc->work, TWA_RESUME))
 		ll_task_change_done(&tc->work);
 }
@@ -123,7 +123,8 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 		ll_hook_leave();
 		return ret;
 	}
-	ours = ll_inode_has_ours(inode);
+	/* a remap's source breaks only other managers' leases */
+	ours = ll_inode_has_ours(inode) && !ll_change_reads(inode);
 	/*
 	 * Inside a change that a hook of the module recorded (a truncate,
 	 * fallocate or remap), the filesystem's break is part of it: that
@@ -131,7 +132,7 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 	 */
 	if (ours && !ll_change_of_current(inode, &start, &end))
 		ll_task_change_begin(inode, 0, LLONG_MAX);
-	ret = ll_exclusive_conflict(inode);
+	ret = ours ? ll_exclusive_conflict(inode) : 0;
 	/* the module's own bounded wait for its leases (ll_break_wait()) */
 	if (!ret && ours)
 		ret = ll_break_wait(inode, ll_break_is_nonblock(mode));
@@ -310,7 +311,7 @@ static int ll_vfs_fallocate(struct file *file, int mode, loff_t offset,
 
 	ll_hook_enter();
 	ll_fallocate_range(mode, offset, len, &start, &end);
-	ll_change_begin(&change, file_inode(file), start, end);
+	ll_change_begin(&change, file_inode(file), start, end, false);
 	if (ll_fallocate_permitted(file, mode, offset, len))
 		ret = ll_break_layout(file_inode(file), start, end, false);
 	if (!ret)
@@ -413,8 +414,10 @@ static int ll_remap_begin(struct ll_remap *rm, bool dedupe, struct file *src,
 			end[0] = max(end[0], e);
 		}
 	}
+	/* the source of a remap between two files only has its blocks shared */
 	for (i = 0; i < rm->n; i++)
-		ll_change_begin(&rm->changes[i], inodes[i], start[i], end[i]);
+		ll_change_begin(&rm->changes[i], inodes[i], start[i], end[i],
+				i == 1);
 	/*
 	 * What refuses the remap at once, before any break waits or
 	 * revokes.  Reading a file is enough to reflink from it, and not
@@ -427,8 +430,9 @@ static int ll_remap_begin(struct ll_remap *rm, bool dedupe, struct file *src,
 		    ll_pins_in(inodes[i], start[i], end[i]))
 			ret = -ETXTBSY;
 	}
-	for (i = 0; i < rm->n && !ret; i++)
-		ret = ll_break_layout(inodes[i], start[i], end[i], false);
+	/* the destination's leases; the source's stay (ll_change_reads()) */
+	if (!ret && rm->n)
+		ret = ll_break_layout(inodes[0], start[0], end[0], false);
 	return ret;
 }
 

@@ -1123,6 +1123,8 @@ void ll_break_layout_nowait(struct inode *inode)
  * @inode: the inode
  * @start: first byte whose blocks the change may free or move
  * @end: last such byte, inclusive; @start > @end when it frees none
+ * @reads: a remap's source, whose blocks in the range become shared: it
+ *	   breaks none of the module's leases (ll_change_reads())
  *
  * Until it ends, new layout leases on @inode are refused.  A lease taken
  * meanwhile would never be told: __break_lease() breaks leases on its
@@ -1130,12 +1132,13 @@ void ll_break_layout_nowait(struct inode *inode)
  * filesystem may wait for pinned DAX pages before it breaks again.
  */
 void ll_change_begin(struct ll_change *change, struct inode *inode,
-		     loff_t start, loff_t end)
+		     loff_t start, loff_t end, bool reads)
 {
 	change->inode = inode;
 	change->task = current;
 	change->start = start;
 	change->end = end;
+	change->reads = reads;
 	spin_lock(&ll_change_lock);
 	hash_add(ll_changes, &change->node, (unsigned long)inode);
 	spin_unlock(&ll_change_lock);
@@ -1180,6 +1183,33 @@ bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end)
 	}
 	spin_unlock(&ll_change_lock);
 	return found;
+}
+
+/**
+ * ll_change_reads() - is current only sharing the blocks of @inode?
+ * @inode: the inode
+ *
+ * A remap's source (ll_change_begin() with @reads) breaks none of the
+ * module's leases of @inode: reading a file is all a reflink from it
+ * needs, and its pins in the shared range refuse the remap instead.
+ *
+ * Return: true when current has begun changes of @inode, each of them a
+ * remap's source.
+ */
+bool ll_change_reads(struct inode *inode)
+{
+	struct ll_change *change;
+	bool found = false, reads = true;
+
+	spin_lock(&ll_change_lock);
+	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode) {
+		if (change->inode != inode || change->task != current)
+			continue;
+		found = true;
+		reads &= change->reads;
+	}
+	spin_unlock(&ll_change_lock);
+	return found && reads;
 }
 
 /**
@@ -1308,13 +1338,17 @@ static bool ll_lm_break(struct ll_file_lease *fl)
  * The owner's own layout changes do not break its own lease.  An implicit
  * lease conflicts with no breaker of the kernel's: the module breaks it
  * for the changes that free or move its pins (ll_lease_break_implicit()).
+ * Nor does a remap's source break any (ll_change_reads()); other lease
+ * managers' layouts of it break as the kernel has it.  Under flc_lock,
+ * which ll_change_lock nests in.
  */
 static bool ll_lm_breaker_owns_lease(struct ll_file_lease *fl)
 {
 	struct ll_lease *ll = ll_fl_lease(fl);
 
 	return READ_ONCE(ll->implicit) ||
-	       ll_current_owns(ll_fl_file(fl), ll->tgid);
+	       ll_current_owns(ll_fl_file(fl), ll->tgid) ||
+	       ll_change_reads(ll->inode);
 }
 
 /* An implicit lease leaves the file's owner (F_SETOWN) alone. */

@@ -149,6 +149,10 @@ struct ll_change {
 	struct inode *inode;
 	struct task_struct *task;	/* who changes it */
 	loff_t start, end;		/* bytes it may free or move */
+	bool reads;			/* a remap's source: its blocks are
+					 * shared, none freed or moved outside
+					 * [start, end], whose pins refuse it
+					 */
 };
 
 extern struct ll_stats ll_stats;
@@ -162,9 +166,10 @@ int ll_lease_release(struct file *filp);
 int ll_lease_get(struct file *filp);
 int ll_break_wait(struct inode *inode, bool nonblock);
 void ll_change_begin(struct ll_change *change, struct inode *inode,
-		     loff_t start, loff_t end);
+		     loff_t start, loff_t end, bool reads);
 void ll_change_end(struct ll_change *change);
 bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end);
+bool ll_change_reads(struct inode *inode);
 bool ll_change_widen(struct inode *inode, loff_t start, loff_t end);
 bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
