@@ -383,7 +383,9 @@ struct ll_remap {
  *		      the filesystem
  *
  * It changes the layout of both files: XFS breaks the layout leases of
- * both, and so does the module, before the filesystem's busy-page wait.
+ * both; the module breaks the destination's, before the filesystem's
+ * busy-page wait, and refuses pins of the source's range (a reader's
+ * remap breaks none of its leases: ll_change_reads()).
  * That wait covers the whole of both files on XFS; the changes' ranges
  * narrow it (ll_dax_busy_page()) to the pages the remap replaces or
  * shares, so that a pin elsewhere in either file does not hold it up.
@@ -482,9 +484,9 @@ static loff_t ll_dedupe_file_range_one(struct file *src, loff_t src_pos,
  * fails.  The module breaks the leases as for FICLONERANGE, of the bytes
  * the kernel would remap (up to the source's end, generic_copy_file_checks()).
  * Over DAX pins, in either file, it has the kernel copy the bytes instead
- * (COPY_FILE_SPLICE, as nfsd asks), which moves no pinned block, breaks
- * nothing and revokes nothing; and so where a reflink is refused at once
- * (ETXTBSY, EDEADLK).
+ * (COPY_FILE_SPLICE, as nfsd asks), which moves no pinned block, and so
+ * where a reflink is refused at once (ETXTBSY, EDEADLK); its writes break
+ * the destination's leases as write(2) does.
  */
 static ssize_t ll_copy_file_range(struct file *src, loff_t src_pos,
 				  struct file *dst, loff_t dst_pos, size_t len,
@@ -511,9 +513,14 @@ static ssize_t ll_copy_file_range(struct file *src, loff_t src_pos,
 		flags |= COPY_FILE_SPLICE;
 		ret = 0;
 	}
+	/*
+	 * The bytes the ranges cover, not more: the kernel reads the size
+	 * again, after the waits above, and a source grown meanwhile would
+	 * have it remap past them.  A short copy is copy_file_range()'s.
+	 */
 	if (!ret)
-		ret = orig_copy_file_range(src, src_pos, dst, dst_pos, len,
-					   flags);
+		ret = orig_copy_file_range(src, src_pos, dst, dst_pos,
+					   n ? n : len, flags);
 	ll_remap_end(&rm);
 	ll_hook_leave();
 	return ret;

@@ -1238,6 +1238,7 @@ bool ll_change_widen(struct inode *inode, loff_t start, loff_t end)
 			change->start = min(change->start, start);
 			change->end = max(change->end, end);
 		}
+		change->reads = false;	/* it frees or moves blocks now */
 		found = true;
 		break;
 	}
@@ -1249,6 +1250,10 @@ bool ll_change_widen(struct inode *inode, loff_t start, loff_t end)
  * ll_inode_changing() - is a layout change of @inode under way?
  * @inode: the inode
  *
+ * A remap's source (ll_change_reads()) does not count: it breaks no lease
+ * of the module's, so a lease taken meanwhile misses nothing, and its
+ * range's pins refuse it (ll_change_reads_over()).
+ *
  * Return: true between ll_change_begin() and ll_change_end() of anyone.
  */
 bool ll_inode_changing(struct inode *inode)
@@ -1258,9 +1263,34 @@ bool ll_inode_changing(struct inode *inode)
 
 	spin_lock(&ll_change_lock);
 	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode)
-		changing |= change->inode == inode;
+		changing |= change->inode == inode && !change->reads;
 	spin_unlock(&ll_change_lock);
 	return changing;
+}
+
+/**
+ * ll_change_reads_over() - is a remap sharing blocks of @inode in a range?
+ * @inode: the inode
+ * @start: first byte of the range
+ * @end: last byte of the range, inclusive
+ *
+ * For a new pin of DAX pages: the remap checked for pins when it began,
+ * and would otherwise share, or wait for, one that came after.
+ *
+ * Return: true while anyone's remap has @inode for its source, over bytes
+ * of [@start, @end].
+ */
+bool ll_change_reads_over(struct inode *inode, loff_t start, loff_t end)
+{
+	struct ll_change *change;
+	bool over = false;
+
+	spin_lock(&ll_change_lock);
+	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode)
+		over |= change->inode == inode && change->reads &&
+			change->start <= end && start <= change->end;
+	spin_unlock(&ll_change_lock);
+	return over;
 }
 
 /**

@@ -495,13 +495,17 @@ static int ll_pins_record(struct ib_umem *umem, int access, bool dax,
 	spin_lock(&ll_pin_lock);
 	/*
 	 * Nor a new pin under an implicit lease while a layout change of its
-	 * file is under way: that change was not refused for pins it did not
-	 * see.  It begins before it looks for pins (ll_pins_implicit_deny()),
-	 * under this lock: either it sees these, or this sees it.
+	 * file is under way, or of DAX pages a remap is sharing: that change
+	 * was not refused for pins it did not see.  It begins before it looks
+	 * for pins (ll_pins_implicit_deny(), ll_pins_in()), under this lock:
+	 * either it sees these, or this sees it.
 	 */
 	hlist_for_each_entry(pin, &list, hnode) {
-		if (pin->lease && READ_ONCE(pin->lease->implicit) &&
-		    ll_inode_changing(ll_pin_inode(pin))) {
+		if ((pin->lease && READ_ONCE(pin->lease->implicit) &&
+		     ll_inode_changing(ll_pin_inode(pin))) ||
+		    (pin->busy && ll_change_reads_over(ll_pin_inode(pin),
+						       pin->start,
+						       pin->end - 1))) {
 			spin_unlock(&ll_pin_lock);
 			hlist_for_each_entry(pin, &list, hnode)
 				if (pin->lease)

@@ -412,6 +412,61 @@ static pid_t reflink_elsewhere(const char *path)
 }
 
 /*
+ * FICLONE of @path into a new sibling file in another process, through a
+ * read-only descriptor; it exits with the errno.
+ */
+static pid_t reflink_from_elsewhere(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char dir[PATH_MAX], sib[PATH_MAX];
+		int fd, sfd, ret;
+
+		close_range(3, ~0U, 0);
+		snprintf(dir, sizeof(dir), "%s", path);
+		sfd = ll_make_file(dirname(dir), "clone.dat", 0, 0, sib,
+				   sizeof(sib));
+		fd = open(path, O_RDONLY);
+		ret = fd >= 0 && sfd >= 0 && !ioctl(sfd, FICLONE, fd) ? 0 : errno;
+		unlink(sib);
+		_exit(ret);
+	}
+	return pid;
+}
+
+/*
+ * Another process's lease with pins in a reflink's source: a reader's
+ * reflink is refused at once, the holder is told nothing, nothing is
+ * revoked.  Without the pins it goes through, still breaking nothing.
+ */
+TEST_F(dax, pins_of_the_source_refuse_a_reflink)
+{
+	long breaks = ll_stat("breaks");
+	int report, st;
+	pid_t pinner;
+
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "reflink is an XFS test");
+	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
+	ASSERT_EQ('R', read_report(report));
+	st = ll_wait_exit(reflink_from_elsewhere(self->path), 20);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
+		TH_LOG("status 0x%x", st);
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	EXPECT_EQ(1, ll_stat("pins"));
+	EXPECT_EQ(1, ll_stat("leases"));
+	kill(pinner, SIGKILL);
+	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+	close(report);
+	ASSERT_EQ(0, ll_wait_stat("pins", 0));
+	st = ll_wait_exit(reflink_from_elsewhere(self->path), 20);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("status 0x%x", st);
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+}
+
+/*
  * revoke=unlock: the lease goes at the timeout and the MR stays.  The
  * filesystem would wait for the pinned pages without bound, so the layout
  * change fails with ETXTBSY instead, and the file is left as it was.
