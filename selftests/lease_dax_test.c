@@ -388,34 +388,11 @@ TEST_F(dax, escalation_kills_the_holder)
 }
 
 /*
- * FICLONE of a sibling file into @path in another process, as
- * ll_truncate_elsewhere() truncates; it exits with the errno.
+ * FICLONE in another process, as ll_truncate_elsewhere() truncates: a
+ * new sibling file's bytes into @path, or (@from) @path's into a new
+ * sibling through a read-only descriptor.  It exits with the errno.
  */
-static pid_t reflink_elsewhere(const char *path)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		char dir[PATH_MAX], src[PATH_MAX];
-		int fd, sfd, ret;
-
-		close_range(3, ~0U, 0);
-		snprintf(dir, sizeof(dir), "%s", path);
-		sfd = ll_make_file(dirname(dir), "reflink.dat", LEN, 'c', src,
-				   sizeof(src));
-		fd = open(path, O_RDWR);
-		ret = fd >= 0 && sfd >= 0 && !ioctl(fd, FICLONE, sfd) ? 0 : errno;
-		unlink(src);
-		_exit(ret);
-	}
-	return pid;
-}
-
-/*
- * FICLONE of @path into a new sibling file in another process, through a
- * read-only descriptor; it exits with the errno.
- */
-static pid_t reflink_from_elsewhere(const char *path)
+static pid_t reflink_elsewhere(const char *path, bool from)
 {
 	pid_t pid = fork();
 
@@ -425,10 +402,14 @@ static pid_t reflink_from_elsewhere(const char *path)
 
 		close_range(3, ~0U, 0);
 		snprintf(dir, sizeof(dir), "%s", path);
-		sfd = ll_make_file(dirname(dir), "clone.dat", 0, 0, sib,
-				   sizeof(sib));
-		fd = open(path, O_RDONLY);
-		ret = fd >= 0 && sfd >= 0 && !ioctl(sfd, FICLONE, fd) ? 0 : errno;
+		sfd = ll_make_file(dirname(dir), "reflink.dat", from ? 0 : LEN,
+				   'c', sib, sizeof(sib));
+		fd = open(path, from ? O_RDONLY : O_RDWR);
+		if (from)
+			ret = ioctl(sfd, FICLONE, fd);
+		else
+			ret = ioctl(fd, FICLONE, sfd);
+		ret = fd >= 0 && sfd >= 0 && !ret ? 0 : errno;
 		unlink(sib);
 		_exit(ret);
 	}
@@ -450,7 +431,7 @@ TEST_F(dax, pins_of_the_source_refuse_a_reflink)
 		SKIP(return, "reflink is an XFS test");
 	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
-	st = ll_wait_exit(reflink_from_elsewhere(self->path), 20);
+	st = ll_wait_exit(reflink_elsewhere(self->path, true), 20);
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
 		TH_LOG("status 0x%x", st);
 	EXPECT_EQ(breaks, ll_stat("breaks"));
@@ -460,7 +441,7 @@ TEST_F(dax, pins_of_the_source_refuse_a_reflink)
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	close(report);
 	ASSERT_EQ(0, ll_wait_stat("pins", 0));
-	st = ll_wait_exit(reflink_from_elsewhere(self->path), 20);
+	st = ll_wait_exit(reflink_elsewhere(self->path, true), 20);
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		TH_LOG("status 0x%x", st);
 	EXPECT_EQ(breaks, ll_stat("breaks"));
@@ -480,7 +461,7 @@ static void unlocked_pins(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, ll_sh("echo unlock > " LL_PARAM("revoke")));
 	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
-	breaker = reflink ? reflink_elsewhere(self->path) :
+	breaker = reflink ? reflink_elsewhere(self->path, false) :
 			    ll_truncate_elsewhere(self->path, 0);
 	EXPECT_EQ('S', read_report(report));
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
@@ -490,7 +471,7 @@ static void unlocked_pins(struct __test_metadata *_metadata,
 	EXPECT_EQ(LEN, ll_file_size(self->path));
 	/* a change that starts now, with no lease left, is refused at once */
 	if (reflink) {
-		breaker = reflink_elsewhere(self->path);
+		breaker = reflink_elsewhere(self->path, false);
 		ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
 		EXPECT_EQ(ETXTBSY, WEXITSTATUS(st));
 	} else {
