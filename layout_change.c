@@ -360,8 +360,8 @@ static bool ll_remap_permitted(struct file *src, loff_t src_pos,
  * pages.  @dax: both files are DAX (XFS refuses a remap between a DAX
  * file and another).  @len 0 clones to the end of the source.
  */
-static void ll_remap_range(struct inode *inode, bool is_src, bool dax,
-			   loff_t pos, loff_t len, loff_t *start, loff_t *end)
+static void ll_remap_range(bool is_src, bool dax, loff_t pos, loff_t len,
+			   loff_t *start, loff_t *end)
 {
 	if (is_src && !dax) {
 		*start = LLONG_MAX;
@@ -407,10 +407,10 @@ static int ll_remap_begin(struct ll_remap *rm, bool dedupe, struct file *src,
 	if (!ll_remap_permitted(src, src_pos, dst, dst_pos, len, dedupe))
 		rm->n = 0;
 	for (i = 0; i < rm->n; i++)
-		ll_remap_range(inodes[i], i, dax, i ? src_pos : dst_pos, len,
-			       &start[i], &end[i]);
+		ll_remap_range(i, dax, i ? src_pos : dst_pos, len, &start[i],
+			       &end[i]);
 	if (rm->n == 1) {
-		ll_remap_range(inodes[0], true, dax, src_pos, len, &s, &e);
+		ll_remap_range(true, dax, src_pos, len, &s, &e);
 		if (s <= e) {
 			start[0] = min(start[0], s);
 			end[0] = max(end[0], e);
