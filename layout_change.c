@@ -5,7 +5,7 @@
  * waits for busy DAX pages, and so that no new lease is taken while the
  * change is under way (ll_change_begin() in layout_lease.c).
  *
- *   do_truncate                      PRE   truncate(2), ftruncate(2),
+ *   do_truncate                      WRAP  truncate(2), ftruncate(2),
  *                                          open(O_TRUNC)
  *   vfs_fallocate                    WRAP  fallocate(2), every mode
  *   do_clone_file_range (6.8+:       WRAP  reflink (FICLONE, FICLONERANGE)
@@ -26,10 +26,10 @@
  *   dax_delete_mapping_range (6.15+) WRAP  keep the DAX entries outside
  *                                          the changed range
  *
- * do_truncate() is sealed on CET-IBT kernels, so it is never called through
- * a pointer: its PRE hook breaks the leases and then lets it run, or makes
- * it return the error.  Such a change lasts until the task returns to user
- * space, as a filesystem's own break does.
+ * The changes of these hooks last the call, on the replacement's stack;
+ * the change a filesystem's own break starts lasts until the task returns
+ * to user space.  The originals, do_truncate() among them, which CET-IBT
+ * kernels seal, are entered through the module's thunks (ll_hook.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,6 +43,9 @@
 #include "ll_hook.h"
 
 static ll_break_lease_fn orig_break_lease;
+static int (*orig_do_truncate)(struct ll_idmap *idmap, struct dentry *dentry,
+			       loff_t length, unsigned int time_attrs,
+			       struct file *filp);
 static int (*orig_vfs_fallocate)(struct file *file, int mode, loff_t offset,
 				 loff_t len);
 /* reflink and dedupe: (src, src_pos, dst, dst_pos, len, remap_flags) */
@@ -75,23 +78,22 @@ static void ll_task_change_done(struct callback_head *work)
 }
 
 /*
+ * A change of the whole of @inode, for a caller with none of @inode yet.
  * Kernel threads never return to user space: their change is not
  * recorded (Documentation/layout-leases.rst, "Known limits").
  */
-static void ll_task_change_begin(struct inode *inode, loff_t start,
-				 loff_t end)
+static void ll_task_change_begin(struct inode *inode)
 {
 	struct ll_task_change *tc;
 
-	/* one change per task and inode, covering every range it changes */
-	if ((current->flags & PF_KTHREAD) || ll_change_widen(inode, start, end))
+	if (current->flags & PF_KTHREAD)
 		return;
 	tc = kmalloc(sizeof(*tc), GFP_KERNEL);
 	if (!tc)
 		return;
 	init_task_work(&tc->work, ll_task_change_done);
 	ll_hook_enter();	/* the work runs module code */
-	ll_change_begin(&tc->change, inode, start, end, false);
+	ll_change_begin(&tc->change, inode, 0, LLONG_MAX, false);
 	if (task_work_add(current, &tc->work, TWA_RESUME))
 		ll_task_change_done(&tc->work);
 }
@@ -131,7 +133,7 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 	 * change's range stays the one its busy-page waits cover.
 	 */
 	if (ours && !ll_change_of_current(inode, &start, &end))
-		ll_task_change_begin(inode, 0, LLONG_MAX);
+		ll_task_change_begin(inode);
 	ret = ours ? ll_exclusive_conflict(inode) : 0;
 	/* the module's own bounded wait for its leases (ll_break_wait()) */
 	if (!ret && ours)
@@ -220,38 +222,33 @@ static int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
 	return 0;
 }
 
-/* do_truncate(): a file with leases, or a DAX file (ll_inode_needs_break()) */
-static bool ll_want_truncate(const unsigned long *args)
+/*
+ * do_truncate(idmap, dentry, length, time_attrs, filp): truncate(2),
+ * ftruncate(2) and open(O_TRUNC), once the kernel's permission checks and
+ * classic lease break have passed.  The change lasts the call.  It frees
+ * the blocks from @length on, whatever the size is by the time the
+ * filesystem locks the inode: a truncate that grows the file frees none
+ * of the pinned ones, which all lie below the old size.  Only
+ * open(O_TRUNC | O_NONBLOCK) is a non-blocking breaker.
+ */
+static int ll_do_truncate(struct ll_idmap *idmap, struct dentry *dentry,
+			  loff_t length, unsigned int time_attrs,
+			  struct file *filp)
 {
-	return ll_inode_needs_break(d_inode((struct dentry *)args[1]));
-}
-
-/* do_truncate(idmap, dentry, length, time_attrs, filp) */
-static bool ll_truncate_pre(const unsigned long *args, long *ret)
-{
-	struct inode *inode = d_inode((struct dentry *)args[1]);
-	loff_t length = args[2];
-	unsigned int time_attrs = args[3];
-	struct file *filp = (struct file *)args[4];
-	/* only open(O_TRUNC | O_NONBLOCK) is a non-blocking breaker */
+	struct inode *inode = d_inode(dentry);
 	bool nonblock = (time_attrs & ATTR_OPEN) && filp &&
 			(filp->f_flags & O_NONBLOCK);
-	int err;
+	struct ll_change change;
+	int ret;
 
-	if (!ll_inode_needs_break(inode))
-		return false;
-	/*
-	 * The blocks from @length on, whatever the size is by the time the
-	 * filesystem locks the inode: a truncate that grows the file frees
-	 * none of the pinned ones, which all lie below the old size.  From
-	 * the break on, __break_lease() never breaks a later lease.
-	 */
-	ll_task_change_begin(inode, length, LLONG_MAX);
-	err = ll_break_layout(inode, length, LLONG_MAX, nonblock);
-	if (!err)
-		return false;
-	*ret = err;
-	return true;
+	ll_hook_enter();
+	ll_change_begin(&change, inode, length, LLONG_MAX, false);
+	ret = ll_break_layout(inode, length, LLONG_MAX, nonblock);
+	if (!ret)
+		ret = orig_do_truncate(idmap, dentry, length, time_attrs, filp);
+	ll_change_end(&change);
+	ll_hook_leave();
+	return ret;
 }
 
 /*
@@ -601,6 +598,14 @@ static bool ll_want_break(unsigned long *args)
 	       ll_inode_only_ours((struct inode *)ll_hook_arg(args, 0));
 }
 
+/* do_truncate(): a file with leases, or a DAX file */
+static bool ll_want_truncate(unsigned long *args)
+{
+	struct dentry *dentry = (struct dentry *)ll_hook_arg(args, 1);
+
+	return ll_inode_needs_break(d_inode(dentry));
+}
+
 static bool ll_want_fallocate(unsigned long *args)
 {
 	struct file *filp = (struct file *)ll_hook_arg(args, 0);
@@ -638,7 +643,8 @@ static bool ll_want_copy(unsigned long *args)
 }
 
 static struct ll_hook ll_change_hooks[] = {
-	LL_PRE_IF("do_truncate", ll_want_truncate, ll_truncate_pre),
+	LL_WRAP("do_truncate", ll_want_truncate, ll_do_truncate,
+		&orig_do_truncate),
 	LL_WRAP("vfs_fallocate", ll_want_fallocate, ll_vfs_fallocate,
 		&orig_vfs_fallocate),
 	LL_WRAP(LL_CLONE_FN, ll_want_remap, ll_clone_file_range,

@@ -1213,40 +1213,6 @@ bool ll_change_reads(struct inode *inode)
 }
 
 /**
- * ll_change_widen() - make current's change of @inode cover a range too
- * @inode: the inode
- * @start: first byte of the range
- * @end: last byte of the range, inclusive (@start > @end: none)
- *
- * Return: false when current has no change of @inode to widen.
- */
-bool ll_change_widen(struct inode *inode, loff_t start, loff_t end)
-{
-	struct ll_change *change;
-	bool found = false;
-
-	if (start > end)
-		return ll_change_of_current(inode, &start, &end);
-	spin_lock(&ll_change_lock);
-	hash_for_each_possible(ll_changes, change, node, (unsigned long)inode) {
-		if (change->inode != inode || change->task != current)
-			continue;
-		if (change->start > change->end) {
-			change->start = start;
-			change->end = end;
-		} else {
-			change->start = min(change->start, start);
-			change->end = max(change->end, end);
-		}
-		change->reads = false;	/* it frees or moves blocks now */
-		found = true;
-		break;
-	}
-	spin_unlock(&ll_change_lock);
-	return found;
-}
-
-/**
  * ll_inode_changing() - is a layout change of @inode under way?
  * @inode: the inode
  *

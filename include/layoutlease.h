@@ -171,7 +171,6 @@ void ll_change_end(struct ll_change *change);
 bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end);
 bool ll_change_reads(struct inode *inode);
 bool ll_change_reads_over(struct inode *inode, loff_t start, loff_t end);
-bool ll_change_widen(struct inode *inode, loff_t start, loff_t end);
 bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
 bool ll_inode_has_leases(struct inode *inode);

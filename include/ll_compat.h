@@ -39,6 +39,13 @@ static inline bool ll_owner_ok(struct file *filp)
 	return vfsuid_eq_kuid(vfsuid, current_fsuid());
 }
 
+/* 6.3: the mount's idmap, as do_truncate() takes it: "struct ll_idmap" */
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+#define ll_idmap			mnt_idmap
+#else
+#define ll_idmap			user_namespace
+#endif
+
 /* May the caller write @filp's inode (inode_permission(), idmapped)? */
 static inline bool ll_may_write(struct file *filp)
 {
