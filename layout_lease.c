@@ -1041,28 +1041,38 @@ static int ll_break_state(struct inode *inode)
 }
 
 /*
- * Sleep until a broken lease of @inode stops conflicting with the caller
- * (ll_break_state() leaves 1), or a signal: wait_event_interruptible(),
- * without its first test before queueing, which the caller has just made.
- * Bounded by the lease's deadline, whose expiry wakes ll_gone_wq.
+ * Where the break of @inode stands once no broken lease conflicts with the
+ * caller any more: ll_break_state()'s 0 or 2, or -ETXTBSY; -EWOULDBLOCK
+ * (@nonblock) or -ERESTARTSYS (a signal) while one does.  The caller is on
+ * ll_gone_wq from its first look on, as in wait_event_interruptible(), so
+ * that the look right after the break is also the one it sleeps after;
+ * *@slept says whether it did.  Bounded by the lease's deadline, whose
+ * expiry wakes ll_gone_wq.
  */
-static int ll_break_sleep(struct inode *inode)
+static int ll_break_settle(struct inode *inode, bool nonblock, bool *slept)
 {
 	DEFINE_WAIT(wait);
-	int ret = 0;
+	int state;
 
 	for (;;) {
-		prepare_to_wait(&ll_gone_wq, &wait, TASK_INTERRUPTIBLE);
-		if (ll_break_state(inode) != 1)
+		if (!nonblock)
+			prepare_to_wait(&ll_gone_wq, &wait, TASK_INTERRUPTIBLE);
+		state = ll_break_state(inode);
+		if (state != 1)
 			break;
+		if (nonblock) {
+			state = -EWOULDBLOCK;
+			break;
+		}
 		if (signal_pending(current)) {
-			ret = -ERESTARTSYS;
+			state = -ERESTARTSYS;
 			break;
 		}
 		schedule();
+		*slept = true;
 	}
 	finish_wait(&ll_gone_wq, &wait);
-	return ret;
+	return state;
 }
 
 /**
@@ -1081,6 +1091,7 @@ static int ll_break_sleep(struct inode *inode)
  */
 int ll_break_wait(struct inode *inode, bool nonblock)
 {
+	bool slept = false;
 	int ret, state;
 
 	for (;;) {
@@ -1089,19 +1100,20 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 		if (ret && ret != -EWOULDBLOCK)
 			return ret;
 		/* broken implicit leases conflict with no kernel breaker */
-		state = ll_break_state(inode);
+		state = ll_break_settle(inode, nonblock, &slept);
 		if (state < 0)
 			return state;
+		/*
+		 * None of the module's conflicts: the kernel waits for the
+		 * others (nfsd's), which may have come while this slept.
+		 */
 		if (!state)
-			return ret ? ll_break_layout_leases(call_break_lease,
-							    inode, false) : 0;
+			return ret || slept ?
+			       ll_break_layout_leases(call_break_lease, inode,
+						      false) : 0;
 		if (nonblock)
 			return -EWOULDBLOCK;
-		if (state == 2)
-			continue;	/* break the new one too */
-		ret = ll_break_sleep(inode);
-		if (ret)
-			return ret;
+		/* 2: one set since the break, to be broken too */
 	}
 }
 
