@@ -1157,7 +1157,7 @@ void ll_change_begin(struct ll_change *change, struct inode *inode,
 	/*
 	 * Before the caller looks for leases to break, which it may do
 	 * without a lock (ll_inode_has_leases()): pairs with the barrier of
-	 * ll_changes_look(), which a lease's setter calls once its lease is
+	 * ll_inode_changing(), which a lease's setter calls once its lease is
 	 * on the list.  Of the two, one sees the other.
 	 */
 	smp_mb();
@@ -1174,62 +1174,22 @@ void ll_change_end(struct ll_change *change)
 	spin_unlock(&ll_change_lock);
 }
 
-/* What ll_changes_look() found among the layout changes of an inode */
-struct ll_changes_seen {
-	bool mine;		/* current has begun changes of it ... */
-	bool mine_read;		/* ... and each of them is a remap's source */
-	loff_t start, end;	/* the bytes current's changes free or move */
-	bool changing;		/* anyone's change that is not a source's */
-	bool read_over;		/* anyone's remap sharing bytes of the range
-				 * asked about
-				 */
-};
-
 /*
- * The one walk of @inode's changes, for the questions below; @start and
- * @end are the range read_over asks about.  Most inodes have none, and
- * then neither does their bucket: it is read without ll_change_lock, after
- * a barrier that pairs with ll_change_begin()'s (a lease's setter looks
- * for changes after its lease went on the list, a change's breaker for
- * leases after its change went in the bucket).  Callers that look under
- * ll_pin_lock are ordered by that lock instead (lease_pin.c).
+ * The bucket of ll_changes that holds @inode's changes, or NULL when it is
+ * empty, as for most inodes: read without ll_change_lock, which the
+ * caller takes to walk a bucket it got (other inodes' changes too).  A
+ * caller that asks about other tasks' changes is ordered against their
+ * ll_change_begin() by a barrier of its own (ll_inode_changing()) or by a
+ * lock that both sides take (ll_pin_lock, lease_pin.c); current's own
+ * changes it sees in program order.
  */
-static void ll_changes_look(struct inode *inode, loff_t start, loff_t end,
-			    struct ll_changes_seen *seen)
+static struct hlist_head *ll_changes_of(struct inode *inode)
 {
 	struct hlist_head *bucket;
-	struct ll_change *change;
 
-	*seen = (struct ll_changes_seen){
-		.mine_read = true,
-		.start = LLONG_MAX,	/* empty until a change frees any */
-		.end = -1,
-	};
 	bucket = &ll_changes[hash_min((unsigned long)inode,
 				      HASH_BITS(ll_changes))];
-	/* the caller's lease on the list before the look: ll_change_begin() */
-	smp_mb();
-	if (hlist_empty(bucket))
-		goto out;
-	spin_lock(&ll_change_lock);
-	hlist_for_each_entry(change, bucket, node) {
-		if (change->inode != inode)
-			continue;
-		seen->changing |= !change->reads;
-		seen->read_over |= change->reads && change->start <= end &&
-				   start <= change->end;
-		if (change->task != current)
-			continue;
-		seen->mine = true;
-		seen->mine_read &= change->reads;
-		if (change->start <= change->end) {
-			seen->start = min(seen->start, change->start);
-			seen->end = max(seen->end, change->end);
-		}
-	}
-	spin_unlock(&ll_change_lock);
-out:
-	seen->mine_read &= seen->mine;
+	return hlist_empty(bucket) ? NULL : bucket;
 }
 
 /**
@@ -1243,12 +1203,26 @@ out:
  */
 bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end)
 {
-	struct ll_changes_seen seen;
+	struct hlist_head *bucket = ll_changes_of(inode);
+	struct ll_change *change;
+	bool found = false;
 
-	ll_changes_look(inode, 0, -1, &seen);
-	*start = seen.start;
-	*end = seen.end;
-	return seen.mine;
+	*start = LLONG_MAX;	/* empty until a change frees something */
+	*end = -1;
+	if (!bucket)
+		return false;
+	spin_lock(&ll_change_lock);
+	hlist_for_each_entry(change, bucket, node) {
+		if (change->inode != inode || change->task != current)
+			continue;
+		found = true;
+		if (change->start <= change->end) {
+			*start = min(*start, change->start);
+			*end = max(*end, change->end);
+		}
+	}
+	spin_unlock(&ll_change_lock);
+	return found;
 }
 
 /**
@@ -1264,10 +1238,21 @@ bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end)
  */
 bool ll_change_reads(struct inode *inode)
 {
-	struct ll_changes_seen seen;
+	struct hlist_head *bucket = ll_changes_of(inode);
+	struct ll_change *change;
+	bool found = false, reads = true;
 
-	ll_changes_look(inode, 0, -1, &seen);
-	return seen.mine_read;
+	if (!bucket)
+		return false;
+	spin_lock(&ll_change_lock);
+	hlist_for_each_entry(change, bucket, node) {
+		if (change->inode != inode || change->task != current)
+			continue;
+		found = true;
+		reads &= change->reads;
+	}
+	spin_unlock(&ll_change_lock);
+	return found && reads;
 }
 
 /**
@@ -1282,10 +1267,20 @@ bool ll_change_reads(struct inode *inode)
  */
 bool ll_inode_changing(struct inode *inode)
 {
-	struct ll_changes_seen seen;
+	struct ll_change *change;
+	struct hlist_head *bucket;
+	bool changing = false;
 
-	ll_changes_look(inode, 0, -1, &seen);
-	return seen.changing;
+	/* the caller's lease on the list before the look: ll_change_begin() */
+	smp_mb();
+	bucket = ll_changes_of(inode);
+	if (!bucket)
+		return false;
+	spin_lock(&ll_change_lock);
+	hlist_for_each_entry(change, bucket, node)
+		changing |= change->inode == inode && !change->reads;
+	spin_unlock(&ll_change_lock);
+	return changing;
 }
 
 /**
@@ -1294,18 +1289,27 @@ bool ll_inode_changing(struct inode *inode)
  * @start: first byte of the range
  * @end: last byte of the range, inclusive
  *
- * For a new pin of DAX pages: the remap checked for pins when it began,
- * and would otherwise share, or wait for, one that came after.
+ * For a new pin of DAX pages, under ll_pin_lock: the remap checked for
+ * pins when it began, and would otherwise share, or wait for, one that
+ * came after.
  *
  * Return: true while anyone's remap has @inode for its source, over bytes
  * of [@start, @end].
  */
 bool ll_change_reads_over(struct inode *inode, loff_t start, loff_t end)
 {
-	struct ll_changes_seen seen;
+	struct hlist_head *bucket = ll_changes_of(inode);
+	struct ll_change *change;
+	bool over = false;
 
-	ll_changes_look(inode, start, end, &seen);
-	return seen.read_over;
+	if (!bucket)
+		return false;
+	spin_lock(&ll_change_lock);
+	hlist_for_each_entry(change, bucket, node)
+		over |= change->inode == inode && change->reads &&
+			change->start <= end && start <= change->end;
+	spin_unlock(&ll_change_lock);
+	return over;
 }
 
 /**
