@@ -604,6 +604,7 @@ static int ll_lease_adopt(struct ll_lease *ll, struct file *filp, int fd,
 	const struct cred *cred = get_current_cred(), *old_cred = NULL;
 	struct pid *tgid = get_pid(task_tgid(current)), *old_tgid = NULL;
 	struct ll_file_lease *fl;
+	bool changing;
 	int ret;
 
 	/* its registration's pin keeps it in place meanwhile */
@@ -620,8 +621,15 @@ static int ll_lease_adopt(struct ll_lease *ll, struct file *filp, int fd,
 	if (ret)
 		goto unpin;
 	spin_lock(&ctx->flc_lock);
+	/*
+	 * Nor while a layout change is under way, as no new lease is set
+	 * then (ll_lease_set()): the change took this lease for implicit,
+	 * and would not be told of what its new owner pins.  Under flc_lock,
+	 * which orders it against the change's walk of the leases.
+	 */
+	changing = ll_inode_changing(ll->inode);
 	spin_lock(&ll_lock);
-	if (ll->state != LL_ACTIVE || ll_listed(ll) != fl) {
+	if (changing || ll->state != LL_ACTIVE || ll_listed(ll) != fl) {
 		ret = -EAGAIN;
 	} else {
 		WRITE_ONCE(ll->implicit, false);

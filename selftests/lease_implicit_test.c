@@ -624,6 +624,48 @@ TEST_F(implicit, explicit_lease_takes_over)
 	close(fd);
 }
 
+/*
+ * No take-over while a layout change of the file is under way, as no new
+ * lease is set then: the change took the lease for implicit, and would
+ * not be told of what it pins as the program's.  A truncate to the
+ * file's size frees none of the pins; it waits for another process's
+ * lease, which ignores the break.
+ */
+TEST_F_TIMEOUT(implicit, no_take_over_while_a_change_is_under_way, 120)
+{
+	long breaks = ll_stat("breaks");
+	int fd = open(self->path, O_RDWR);
+	struct file_mr r = { 0 };
+	struct ll_lease_line l;
+	struct holder h;
+	pid_t breaker;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 20000));
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	ASSERT_EQ(0, holder_start(&h, self->path, LL_SHARED, HOLD_IGNORE));
+	breaker = ll_truncate_elsewhere(self->path, FILE_LEN);
+	ASSERT_LT(0, breaker);
+	ASSERT_EQ(0, ll_wait_stat("breaks", breaks + 1));
+	EXPECT_EQ(-EAGAIN, ll_setlease(fd, LL_SHARED));
+	ASSERT_LE(1, ll_lease_line(&self->st, &l));
+	EXPECT_STREQ("implicit", l.mode) TH_LOG("the first lease, ours");
+	EXPECT_EQ(1, l.pins);
+	/* the holder's lease goes with it: the change completes */
+	EXPECT_EQ(1, holder_finish(&h));
+	EXPECT_EQ(0, child_errno(breaker));
+	EXPECT_EQ(FILE_LEN, ll_file_size(self->path));
+	EXPECT_EQ(0, ll_setlease(fd, LL_SHARED));
+	ASSERT_EQ(1, ll_lease_line(&self->st, &l));
+	EXPECT_STREQ("shared", l.mode);
+	EXPECT_EQ(1, l.pins);
+	EXPECT_EQ(0, ibv_dereg_mr(r.mr));
+	r.mr = NULL;
+	EXPECT_EQ(0, ll_setlease(fd, F_LAYOUT | F_UNLCK));
+	file_mr_unreg(&r);
+	close(fd);
+}
+
 /* Rule 3's counterpart: another open file of the inode gets its own. */
 TEST_F(implicit, another_open_gets_its_own_lease)
 {
