@@ -1113,8 +1113,11 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 			return state;
 		/*
 		 * None of the module's conflicts: the kernel waits for the
-		 * others (nfsd's), which may have come while this slept.
+		 * others (nfsd's), which may have come while this slept; a
+		 * non-blocking breaker has its answer.
 		 */
+		if (!state && nonblock)
+			return ret;
 		if (!state)
 			return ret || slept ?
 			       ll_break_layout_leases(call_break_lease, inode,
