@@ -161,6 +161,8 @@ static const struct ll_lease_manager_operations ll_lm_ops;
 static const struct file_lock_operations ll_fl_ops;
 static void ll_lease_gone(struct ll_lease *ll);
 static void ll_lease_unlisted(struct ll_lease *ll);
+static bool ll_lm_break(struct ll_file_lease *fl);
+static bool ll_lm_breaker_owns_lease(struct ll_file_lease *fl);
 
 /* Removes leases on the module's own authority: expiry and unload. */
 static const struct cred *ll_cred;
@@ -1000,6 +1002,39 @@ bool ll_inode_only_ours(struct inode *inode)
 }
 
 /*
+ * Break the module's leases of @inode that conflict with the caller, as
+ * __break_lease() breaks a layout breaker's: each that the caller does
+ * not own (ll_lm_breaker_owns_lease()) is marked FL_UNLOCK_PENDING and
+ * broken, once.  The kernel's __break_lease() would allocate and free a
+ * lock, and ask each lease twice, to do this.  Other managers' layout
+ * leases (nfsd's) are the kernel's to break: the caller breaks them with
+ * __break_lease() when this says there are any.
+ */
+static bool ll_break_ours(struct inode *inode)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+	struct ll_file_lease *fl;
+	bool others = false;
+
+	if (!ctx)
+		return false;
+	spin_lock(&ctx->flc_lock);
+	ll_for_each_lease(fl, ctx) {
+		if (!ll_is_ours(fl)) {
+			others |= ll_fl_flags(fl) & FL_LAYOUT;
+			continue;
+		}
+		if ((ll_fl_flags(fl) & FL_UNLOCK_PENDING) ||
+		    ll_lm_breaker_owns_lease(fl))
+			continue;
+		ll_fl_add_flags(fl, FL_UNLOCK_PENDING);
+		ll_lm_break(fl);
+	}
+	spin_unlock(&ctx->flc_lock);
+	return others;
+}
+
+/*
  * Where a break of the module's leases on @inode stands for the caller:
  * 0 when none conflicts, 1 while a broken one does, 2 when one conflicts
  * that nobody broke yet (set since), -ETXTBSY when one with pins is
@@ -1099,32 +1134,35 @@ static int ll_break_settle(struct inode *inode, bool nonblock, bool *slept)
  */
 int ll_break_wait(struct inode *inode, bool nonblock)
 {
-	bool slept = false;
+	bool slept;
 	int ret, state;
 
 	for (;;) {
-		/* past the __break_lease() hook, which would come back here */
-		ret = ll_break_layout_leases(call_break_lease, inode, true);
+		/* others' through the kernel, past its hook (back here) */
+		ret = ll_break_ours(inode) ?
+		      ll_break_layout_leases(call_break_lease, inode, true) : 0;
 		if (ret && ret != -EWOULDBLOCK)
 			return ret;
 		/* broken implicit leases conflict with no kernel breaker */
+		slept = false;
 		state = ll_break_settle(inode, nonblock, &slept);
 		if (state < 0)
 			return state;
+		if (state == 2 && nonblock)
+			return -EWOULDBLOCK;
+		/*
+		 * 2: one set since the break, to be broken too; after a
+		 * sleep, other managers' leases may have come meanwhile
+		 */
+		if (state == 2 || slept)
+			continue;
 		/*
 		 * None of the module's conflicts: the kernel waits for the
-		 * others (nfsd's), which may have come while this slept; a
-		 * non-blocking breaker has its answer.
+		 * others' (nfsd's); a non-blocking breaker has its answer.
 		 */
-		if (!state && nonblock)
-			return ret;
-		if (!state)
-			return ret || slept ?
-			       ll_break_layout_leases(call_break_lease, inode,
-						      false) : 0;
-		if (nonblock)
-			return -EWOULDBLOCK;
-		/* 2: one set since the break, to be broken too */
+		return ret && !nonblock ?
+		       ll_break_layout_leases(call_break_lease, inode, false) :
+		       ret;
 	}
 }
 
@@ -1137,7 +1175,8 @@ int ll_break_wait(struct inode *inode, bool nonblock)
  */
 void ll_break_layout_nowait(struct inode *inode)
 {
-	ll_break_layout_leases(call_break_lease, inode, true);
+	if (ll_break_ours(inode))
+		ll_break_layout_leases(call_break_lease, inode, true);
 }
 
 /**
