@@ -52,6 +52,8 @@ static bool ll_work_stopped;		/* under ll_lock: no more expiry work */
 
 static DEFINE_HASHTABLE(ll_changes, 6);	/* struct ll_change, by inode */
 static DEFINE_SPINLOCK(ll_change_lock);
+/* Changes with @reads under way: remaps' sources, nearly always none */
+static atomic_t ll_changes_reading;
 
 /*
  * lease_modify() and __break_lease(): the WRAP's original, and the
@@ -1028,7 +1030,7 @@ static bool ll_break_ours(struct inode *inode)
 		    ll_lm_breaker_owns_lease(fl))
 			continue;
 		ll_fl_add_flags(fl, FL_UNLOCK_PENDING);
-		ll_lm_break(fl);
+		ll_lm_break(fl);	/* false: the lease stays, broken */
 	}
 	spin_unlock(&ctx->flc_lock);
 	return others;
@@ -1067,7 +1069,8 @@ static int ll_break_state(struct inode *inode)
 				state = 1;
 			continue;
 		}
-		if (ll_current_owns(ll_fl_file(fl), ll->tgid))
+		/* the conflict test of ll_break_ours(), which breaks these */
+		if (ll_lm_breaker_owns_lease(fl))
 			continue;
 		if (READ_ONCE(ll->state) == LL_REFUSING &&
 		    atomic_read(&ll->pins)) {
@@ -1151,9 +1154,12 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 		if (state == 2 && nonblock)
 			return -EWOULDBLOCK;
 		/*
-		 * 2: one set since the break, to be broken too; after a
-		 * sleep, other managers' leases may have come meanwhile
+		 * 2: one set since the break (or whose owner changed since),
+		 * to be broken too; after a sleep, other managers' leases may
+		 * have come meanwhile
 		 */
+		if (state == 2)
+			cond_resched();
 		if (state == 2 || slept)
 			continue;
 		/*
@@ -1201,6 +1207,8 @@ void ll_change_begin(struct ll_change *change, struct inode *inode,
 	change->start = start;
 	change->end = end;
 	change->reads = reads;
+	if (reads)
+		atomic_inc(&ll_changes_reading);
 	spin_lock(&ll_change_lock);
 	hash_add(ll_changes, &change->node, (unsigned long)inode);
 	spin_unlock(&ll_change_lock);
@@ -1222,6 +1230,8 @@ void ll_change_end(struct ll_change *change)
 	spin_lock(&ll_change_lock);
 	hash_del(&change->node);
 	spin_unlock(&ll_change_lock);
+	if (change->reads)
+		atomic_dec(&ll_changes_reading);
 }
 
 /*
@@ -1288,10 +1298,14 @@ bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end)
  */
 bool ll_change_reads(struct inode *inode)
 {
-	struct hlist_head *bucket = ll_changes_of(inode);
+	struct hlist_head *bucket;
 	struct ll_change *change;
 	bool found = false, reads = true;
 
+	/* asked of every lease a break meets: current's would be counted */
+	if (!atomic_read(&ll_changes_reading))
+		return false;
+	bucket = ll_changes_of(inode);
 	if (!bucket)
 		return false;
 	spin_lock(&ll_change_lock);
@@ -1611,7 +1625,7 @@ int ll_lease_admin_break(u64 id)
 		/* as __break_lease() marks a lease it breaks, to break it once */
 		if (!(ll_fl_flags(fl) & (FL_UNLOCK_PENDING | FL_DOWNGRADE_PENDING))) {
 			ll_fl_add_flags(fl, FL_UNLOCK_PENDING);
-			ll_lm_break(fl);
+			ll_lm_break(fl);	/* false: the lease stays */
 			pr_info("lease %llu of pid %d on %u:%u:%lu broken by pid %d\n",
 				ll->id, ll->pid, MAJOR(ll->dev), MINOR(ll->dev),
 				ll->ino, task_tgid_nr(current));

@@ -101,9 +101,13 @@ static inline unsigned int ll_fl_flags(struct file_lease *fl)
 	return fl->c.flc_flags;
 }
 
+/*
+ * Under flc_lock, without the kernel's file_rwsem, which /proc/locks holds
+ * for writing while it prints the flags: it may print them old or new.
+ */
 static inline void ll_fl_add_flags(struct file_lease *fl, unsigned int flags)
 {
-	fl->c.flc_flags |= flags;
+	WRITE_ONCE(fl->c.flc_flags, fl->c.flc_flags | flags);
 }
 
 /* The pid /proc/locks shows, for a lease taken over by another process. */
@@ -161,9 +165,10 @@ static inline unsigned int ll_fl_flags(struct file_lock *fl)
 	return fl->fl_flags;
 }
 
+/* As above, for 6.1's struct file_lock */
 static inline void ll_fl_add_flags(struct file_lock *fl, unsigned int flags)
 {
-	fl->fl_flags |= flags;
+	WRITE_ONCE(fl->fl_flags, fl->fl_flags | flags);
 }
 
 /* The pid /proc/locks shows, for a lease taken over by another process. */
