@@ -1004,6 +1004,19 @@ bool ll_inode_only_ours(struct inode *inode)
 }
 
 /*
+ * Break @fl as __break_lease() breaks a lease, once: marked, then told.
+ * Under flc_lock.  Return: whether it was not broken before.
+ */
+static bool ll_fl_break(struct ll_file_lease *fl)
+{
+	if (ll_fl_flags(fl) & (FL_UNLOCK_PENDING | FL_DOWNGRADE_PENDING))
+		return false;
+	ll_fl_add_flags(fl, FL_UNLOCK_PENDING);
+	ll_lm_break(fl);	/* false: the lease stays, broken */
+	return true;
+}
+
+/*
  * Break the module's leases of @inode that conflict with the caller, as
  * __break_lease() breaks a layout breaker's: each that the caller does
  * not own (ll_lm_breaker_owns_lease()) is marked FL_UNLOCK_PENDING and
@@ -1026,11 +1039,8 @@ static bool ll_break_ours(struct inode *inode)
 			others |= ll_fl_flags(fl) & FL_LAYOUT;
 			continue;
 		}
-		if ((ll_fl_flags(fl) & FL_UNLOCK_PENDING) ||
-		    ll_lm_breaker_owns_lease(fl))
-			continue;
-		ll_fl_add_flags(fl, FL_UNLOCK_PENDING);
-		ll_lm_break(fl);	/* false: the lease stays, broken */
+		if (!ll_lm_breaker_owns_lease(fl))
+			ll_fl_break(fl);
 	}
 	spin_unlock(&ctx->flc_lock);
 	return others;
@@ -1146,7 +1156,10 @@ int ll_break_wait(struct inode *inode, bool nonblock)
 		      ll_break_layout_leases(call_break_lease, inode, true) : 0;
 		if (ret && ret != -EWOULDBLOCK)
 			return ret;
-		/* broken implicit leases conflict with no kernel breaker */
+		/*
+		 * The module's own wait: for its broken leases, implicit ones
+		 * too, which no breaker's conflict test counts
+		 */
 		slept = false;
 		state = ll_break_settle(inode, nonblock, &slept);
 		if (state < 0)
@@ -1622,14 +1635,10 @@ int ll_lease_admin_break(u64 id)
 		spin_lock(&ll_lock);
 		ll->exclusive = false;
 		spin_unlock(&ll_lock);
-		/* as __break_lease() marks a lease it breaks, to break it once */
-		if (!(ll_fl_flags(fl) & (FL_UNLOCK_PENDING | FL_DOWNGRADE_PENDING))) {
-			ll_fl_add_flags(fl, FL_UNLOCK_PENDING);
-			ll_lm_break(fl);	/* false: the lease stays */
+		if (ll_fl_break(fl))
 			pr_info("lease %llu of pid %d on %u:%u:%lu broken by pid %d\n",
 				ll->id, ll->pid, MAJOR(ll->dev), MINOR(ll->dev),
 				ll->ino, task_tgid_nr(current));
-		}
 	}
 	spin_unlock(&ctx->flc_lock);
 	ll_lease_put(ll);

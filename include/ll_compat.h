@@ -26,36 +26,31 @@
 #include <linux/filelock.h>
 #endif
 
-/* 6.3: struct user_namespace *mnt_userns became struct mnt_idmap *. */
-static inline bool ll_owner_ok(struct file *filp)
-{
-#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
-	vfsuid_t vfsuid = i_uid_into_vfsuid(file_mnt_idmap(filp),
-					    file_inode(filp));
-#else
-	vfsuid_t vfsuid = i_uid_into_vfsuid(file_mnt_user_ns(filp),
-					    file_inode(filp));
-#endif
-	return vfsuid_eq_kuid(vfsuid, current_fsuid());
-}
-
-/* 6.3: the mount's idmap, as do_truncate() takes it: "struct ll_idmap" */
+/*
+ * 6.3: struct user_namespace *mnt_userns became struct mnt_idmap *: the
+ * type do_truncate() takes ("struct ll_idmap") and an open file's.
+ */
 #if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
 #define ll_idmap			mnt_idmap
+#define ll_file_idmap(filp)		file_mnt_idmap(filp)
 #else
 #define ll_idmap			user_namespace
+#define ll_file_idmap(filp)		file_mnt_user_ns(filp)
 #endif
+
+static inline bool ll_owner_ok(struct file *filp)
+{
+	vfsuid_t vfsuid = i_uid_into_vfsuid(ll_file_idmap(filp),
+					    file_inode(filp));
+
+	return vfsuid_eq_kuid(vfsuid, current_fsuid());
+}
 
 /* May the caller write @filp's inode (inode_permission(), idmapped)? */
 static inline bool ll_may_write(struct file *filp)
 {
-#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
-	return !inode_permission(file_mnt_idmap(filp), file_inode(filp),
+	return !inode_permission(ll_file_idmap(filp), file_inode(filp),
 				 MAY_WRITE);
-#else
-	return !inode_permission(file_mnt_user_ns(filp), file_inode(filp),
-				 MAY_WRITE);
-#endif
 }
 
 /* 6.2: prepare_kernel_cred() takes the task to copy, no longer NULL. */
