@@ -1017,49 +1017,29 @@ static bool ll_fl_break(struct ll_file_lease *fl)
 }
 
 /*
- * Break the module's leases of @inode that conflict with the caller, as
+ * One walk of @inode's leases for a breaker, under flc_lock.  With @brk,
+ * the module's leases that conflict with the caller are broken first, as
  * __break_lease() breaks a layout breaker's: each that the caller does
  * not own (ll_lm_breaker_owns_lease()) is marked FL_UNLOCK_PENDING and
  * broken, once.  The kernel's __break_lease() would allocate and free a
  * lock, and ask each lease twice, to do this.  Other managers' layout
- * leases (nfsd's) are the kernel's to break: the caller breaks them with
- * __break_lease() when this says there are any.
- */
-static bool ll_break_ours(struct inode *inode)
-{
-	struct file_lock_context *ctx = locks_inode_context(inode);
-	struct ll_file_lease *fl;
-	bool others = false;
-
-	if (!ctx)
-		return false;
-	spin_lock(&ctx->flc_lock);
-	ll_for_each_lease(fl, ctx) {
-		if (!ll_is_ours(fl)) {
-			others |= ll_fl_flags(fl) & FL_LAYOUT;
-			continue;
-		}
-		if (!ll_lm_breaker_owns_lease(fl))
-			ll_fl_break(fl);
-	}
-	spin_unlock(&ctx->flc_lock);
-	return others;
-}
-
-/*
- * Where a break of the module's leases on @inode stands for the caller:
+ * leases (nfsd's) are the kernel's to break: *@others says whether there
+ * are any.
+ *
+ * Return: where the break of the module's leases stands for the caller:
  * 0 when none conflicts, 1 while a broken one does, 2 when one conflicts
- * that nobody broke yet (set since), -ETXTBSY when one with pins is
- * refusing (its deadline passed and its pins could not be revoked).  An
- * implicit lease conflicts only once broken (ll_lease_break_implicit()),
- * whoever the caller is.
+ * that nobody broke yet (set since, or not @brk), -ETXTBSY when one with
+ * pins is refusing (its deadline passed and its pins could not be
+ * revoked).  An implicit lease conflicts only once broken
+ * (ll_lease_break_implicit()), whoever the caller is.
  */
-static int ll_break_state(struct inode *inode)
+static int ll_break_walk(struct inode *inode, bool brk, bool *others)
 {
 	struct file_lock_context *ctx = locks_inode_context(inode);
 	struct ll_file_lease *fl;
 	int state = 0;
 
+	*others = false;
 	if (!ctx)
 		return 0;
 	spin_lock(&ctx->flc_lock);
@@ -1067,8 +1047,10 @@ static int ll_break_state(struct inode *inode)
 		struct ll_lease *ll = ll_fl_lease(fl);
 		enum ll_state st;
 
-		if (!ll_is_ours(fl))
+		if (!ll_is_ours(fl)) {
+			*others |= ll_fl_flags(fl) & FL_LAYOUT;
 			continue;
+		}
 		if (READ_ONCE(ll->implicit)) {
 			st = READ_ONCE(ll->state);
 			if (st == LL_REFUSING && atomic_read(&ll->pins)) {
@@ -1079,15 +1061,16 @@ static int ll_break_state(struct inode *inode)
 				state = 1;
 			continue;
 		}
-		/* the conflict test of ll_break_ours(), which breaks these */
 		if (ll_lm_breaker_owns_lease(fl))
 			continue;
-		if (READ_ONCE(ll->state) == LL_REFUSING &&
-		    atomic_read(&ll->pins)) {
+		if (brk)
+			ll_fl_break(fl);
+		st = READ_ONCE(ll->state);
+		if (st == LL_REFUSING && atomic_read(&ll->pins)) {
 			state = -ETXTBSY;
 			break;
 		}
-		if (READ_ONCE(ll->state) <= LL_ACTIVE)
+		if (st <= LL_ACTIVE)
 			state = 2;
 		else if (!state)
 			state = 1;
@@ -1098,14 +1081,18 @@ static int ll_break_state(struct inode *inode)
 
 /*
  * Where the break of @inode stands once no broken lease conflicts with the
- * caller any more: ll_break_state()'s 0 or 2, or -ETXTBSY; -EWOULDBLOCK
+ * caller any more: ll_break_walk()'s 0 or 2, or -ETXTBSY; -EWOULDBLOCK
  * (@nonblock) or -ERESTARTSYS (a signal) while one does.  The caller is on
  * ll_gone_wq from its first look on, as in wait_event_interruptible(), so
  * that the look right after the break is also the one it sleeps after;
- * *@slept says whether it did.  Bounded by the lease's deadline, whose
- * expiry wakes ll_gone_wq.
+ * *@slept says whether it did.  With @brk, the first look breaks
+ * (ll_break_walk()); when it finds other managers' layout leases it
+ * returns at once with *@others set, for the caller to break those
+ * (awake: __break_lease() allocates) and to settle again without @brk.
+ * Bounded by the lease's deadline, whose expiry wakes ll_gone_wq.
  */
-static int ll_break_settle(struct inode *inode, bool nonblock, bool *slept)
+static int ll_break_settle(struct inode *inode, bool nonblock, bool brk,
+			   bool *others, bool *slept)
 {
 	DEFINE_WAIT(wait);
 	int state;
@@ -1113,9 +1100,10 @@ static int ll_break_settle(struct inode *inode, bool nonblock, bool *slept)
 	for (;;) {
 		if (!nonblock)
 			prepare_to_wait(&ll_gone_wq, &wait, TASK_INTERRUPTIBLE);
-		state = ll_break_state(inode);
-		if (state != 1)
+		state = ll_break_walk(inode, brk, others);
+		if ((brk && *others) || state != 1)
 			break;
+		brk = false;
 		if (nonblock) {
 			state = -EWOULDBLOCK;
 			break;
@@ -1147,21 +1135,26 @@ static int ll_break_settle(struct inode *inode, bool nonblock, bool *slept)
  */
 int ll_break_wait(struct inode *inode, bool nonblock)
 {
-	bool slept;
+	bool others, slept;
 	int ret, state;
 
 	for (;;) {
-		/* others' through the kernel, past its hook (back here) */
-		ret = ll_break_ours(inode) ?
-		      ll_break_layout_leases(call_break_lease, inode, true) : 0;
-		if (ret && ret != -EWOULDBLOCK)
-			return ret;
 		/*
-		 * The module's own wait: for its broken leases, implicit ones
-		 * too, which no breaker's conflict test counts
+		 * The module's own break and wait, for its broken leases,
+		 * implicit ones too, which no breaker's conflict test counts
 		 */
+		ret = 0;
 		slept = false;
-		state = ll_break_settle(inode, nonblock, &slept);
+		state = ll_break_settle(inode, nonblock, true, &others, &slept);
+		if (others) {
+			/* others' through the kernel, past its hook (back here) */
+			ret = ll_break_layout_leases(call_break_lease, inode,
+						     true);
+			if (ret && ret != -EWOULDBLOCK)
+				return ret;
+			state = ll_break_settle(inode, nonblock, false, &others,
+						&slept);
+		}
 		if (state < 0)
 			return state;
 		if (state == 2 && nonblock)
@@ -1194,7 +1187,10 @@ int ll_break_wait(struct inode *inode, bool nonblock)
  */
 void ll_break_layout_nowait(struct inode *inode)
 {
-	if (ll_break_ours(inode))
+	bool others;
+
+	ll_break_walk(inode, true, &others);
+	if (others)
 		ll_break_layout_leases(call_break_lease, inode, true);
 }
 
