@@ -232,8 +232,7 @@ static ktime_t ll_deadline_after(unsigned int ms)
 
 /* The states each state may move to (Documentation: "State machine"). */
 static const unsigned int ll_next_states[] = {
-	[LL_SETTING] = BIT(LL_ACTIVE) | BIT(LL_BREAKING) | BIT(LL_RELEASED) |
-		       BIT(LL_GONE),
+	[LL_SETTING] = BIT(LL_ACTIVE) | BIT(LL_GONE),
 	[LL_ACTIVE] = BIT(LL_BREAKING) | BIT(LL_RELEASED) | BIT(LL_UNLOADING) |
 		      BIT(LL_GONE),
 	[LL_BREAKING] = BIT(LL_REVOKING) | BIT(LL_REFUSING) | BIT(LL_EXPIRING) |
@@ -277,7 +276,9 @@ static bool ll_set_state(struct ll_lease *ll, enum ll_state to)
 		ll->revoke_end = ll_deadline_after(READ_ONCE(break_timeout_ms));
 	} else if (to == LL_GONE) {
 		list_del_init(&ll->node);
-		rb_erase(&ll->id_node, &ll_lease_ids);
+		/* not there if never inserted (ll_lm_setup()) */
+		if (!RB_EMPTY_NODE(&ll->id_node))
+			rb_erase(&ll->id_node, &ll_lease_ids);
 	}
 	return true;
 }
@@ -419,7 +420,7 @@ int ll_lease_pin(struct ll_lease *ll, unsigned long pages)
 	int ret = 0;
 
 	spin_lock(&ll_lock);
-	if (ll->state == LL_ACTIVE || ll->state == LL_SETTING) {
+	if (ll->state == LL_ACTIVE) {
 		atomic_inc(&ll->pins);
 		atomic_long_add(pages, &ll->pages);
 	} else {
@@ -519,6 +520,7 @@ static struct ll_lease *ll_lease_alloc(struct file *filp, int fd,
 		return NULL;
 	}
 	kref_init(&ll->ref);		/* the file_lock's reference */
+	RB_CLEAR_NODE(&ll->id_node);
 	INIT_LIST_HEAD(&ll->node);
 	ll->id = atomic64_inc_return(&ll_next_id);
 	ihold(inode);
@@ -567,10 +569,8 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive,
 	/* From here on, freeing fl goes through ll_lease_freed(). */
 	ll_lease_on_free(fl, &ll_fl_ops);
 	kref_get(&ll->ref);
-	spin_lock(&ll_lock);
-	rb_add(&ll->id_node, &ll_lease_ids, ll_id_less);
-	spin_unlock(&ll_lock);
 
+	/* active once inserted (ll_lm_setup()) */
 	ret = vfs_setlease(filp, F_RDLCK, &fl, NULL);
 	if (ret && !fl) {
 		/* consumed, then failed (NFSv4's nfs4_add_lease()): freed */
@@ -581,9 +581,6 @@ static int ll_lease_create(struct file *filp, int fd, bool exclusive,
 		ll_free_lease(fl);
 		ll_lease_unlisted(ll);
 	} else {
-		spin_lock(&ll_lock);
-		ll_set_state(ll, LL_ACTIVE);
-		spin_unlock(&ll_lock);
 		/* a breaker waiting for other leases must break this one too */
 		ll_wake_gone();
 		trace_layoutlease_set(ll);
@@ -906,8 +903,7 @@ int ll_lease_get(struct file *filp)
 		spin_lock(&ll_lock);
 		state = ll->state;
 		ret = F_LAYOUT | (ll->exclusive ? F_EXCLUSIVE : 0) |
-		      (state == LL_SETTING || state == LL_ACTIVE ?
-		       F_RDLCK : F_UNLCK);
+		      (state == LL_ACTIVE ? F_RDLCK : F_UNLCK);
 		spin_unlock(&ll_lock);
 	}
 	spin_unlock(&ctx->flc_lock);
@@ -1473,11 +1469,19 @@ static bool ll_lm_breaker_owns_lease(struct ll_file_lease *fl)
 	       ll_change_reads(ll->inode);
 }
 
-/* An implicit lease leaves the file's owner (F_SETOWN) alone. */
+/*
+ * lm_setup: the kernel inserted the lease, under the flc_lock it still
+ * holds, so that nobody saw it before it is active and listed by id.  An
+ * implicit lease leaves the file's owner (F_SETOWN) alone.
+ */
 static void ll_lm_setup(struct ll_file_lease *fl, void **priv)
 {
 	struct ll_lease *ll = ll_fl_lease(fl);
 
+	spin_lock(&ll_lock);
+	rb_add(&ll->id_node, &ll_lease_ids, ll_id_less);
+	ll_set_state(ll, LL_ACTIVE);
+	spin_unlock(&ll_lock);
 	if (!ll->implicit)
 		ll_owner_default(fl);
 }
@@ -1616,7 +1620,7 @@ int ll_lease_admin_break(u64 id)
 
 	spin_lock(&ll_lock);
 	ll = ll_find_id(id);
-	if (ll && (ll->id != id || ll->state == LL_SETTING))
+	if (ll && ll->id != id)
 		ll = NULL;
 	if (ll)
 		kref_get(&ll->ref);

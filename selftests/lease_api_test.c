@@ -16,6 +16,7 @@
 
 FIXTURE(api) {
 	char path[PATH_MAX];
+	char new_path[PATH_MAX];	/* a test's other file, if any */
 	int fd;
 	struct stat st;
 };
@@ -33,6 +34,8 @@ FIXTURE_TEARDOWN(api)
 	if (self->fd >= 0)
 		close(self->fd);
 	unlink(self->path);
+	if (self->new_path[0])
+		unlink(self->new_path);
 	ll_module_restore();
 }
 
@@ -673,6 +676,60 @@ TEST_F(api, survives_owner_exit)
 }
 
 /* While broken: "breaking" in /proc, F_UNLCK as F_GETLEASE's target. */
+/* Reads /proc/fs/layoutlease/leases until *stop; the reads that failed. */
+static void *read_leases(void *arg)
+{
+	int *stop = arg;
+	static long failed;
+	char buf[4096];
+	int fd;
+
+	while (!__atomic_load_n(stop, __ATOMIC_ACQUIRE)) {
+		fd = open("/proc/fs/layoutlease/leases", O_RDONLY);
+		if (fd < 0 || read(fd, buf, sizeof(buf)) < 0)
+			failed++;
+		if (fd >= 0)
+			close(fd);
+	}
+	return &failed;
+}
+
+/*
+ * A lease being set is not listed until the kernel inserted it: one whose
+ * file has no lease context yet (its first lease) or whose insertion
+ * fails (a file without ->setlease: /proc's on 7.2) must not be looked at
+ * by a reader of /proc/fs/layoutlease/leases meanwhile.
+ */
+TEST_F(api, proc_lists_no_lease_being_set)
+{
+	pthread_t th;
+	int i, fd, ret, stop = 0;
+	long *failed;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, read_leases, &stop));
+	for (i = 0; i < 3000; i++) {
+		fd = open("/proc/self/status", O_RDONLY);
+		ASSERT_LE(0, fd);
+		ret = ll_setlease(fd, LL_SHARED);
+		/* 7.2 refuses leases on files without ->setlease */
+		ASSERT_TRUE(ret == 0 || ret == -EINVAL);
+		if (!ret)
+			ASSERT_EQ(0, ll_setlease(fd, F_UNLCK));
+		close(fd);
+		/* a new file each time: its first lease makes its context */
+		fd = ll_make_file(MNT_DAX_XFS, "api-new.dat", 4096, 'n',
+				  self->new_path, sizeof(self->new_path));
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+		ASSERT_EQ(0, ll_setlease(fd, F_UNLCK));
+		close(fd);
+		ASSERT_EQ(0, unlink(self->new_path));
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(0, pthread_join(th, (void **)&failed));
+	EXPECT_EQ(0, *failed);
+}
+
 TEST_F(api, breaking_state_is_visible)
 {
 	struct ll_lease_line l;
