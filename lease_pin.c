@@ -669,14 +669,21 @@ static int ll_match_file(const void *filp, struct file *file, unsigned int fd)
 	return file == filp;
 }
 
-/* Does thread @t have @filp in its table?  Under RCU. */
-static bool ll_task_holds(struct task_struct *t, struct file *filp)
+/*
+ * Does thread @t have @filp in its table?  Under RCU.  A table the walk
+ * of @t's process looked at last (*@seen), which its threads share unless
+ * they unshared it, is not looked at again.
+ */
+static bool ll_task_holds(struct task_struct *t, struct file *filp,
+			  struct files_struct **seen)
 {
 	bool held = false;
 
 	task_lock(t);
-	if (t->files)
+	if (t->files && t->files != *seen) {
+		*seen = t->files;
 		held = iterate_fd(t->files, 0, ll_match_file, filp);
+	}
 	task_unlock(t);
 	return held;
 }
@@ -689,13 +696,15 @@ static bool ll_task_holds(struct task_struct *t, struct file *filp)
 static struct task_struct *ll_next_holder(struct task_struct *p,
 					  struct file *uverbs)
 {
+	struct files_struct *seen;
 	struct task_struct *t;
 
 	while ((p = next_task(p)) != &init_task) {
 		if (p->flags & PF_KTHREAD)
 			continue;
+		seen = NULL;
 		for_each_thread(p, t)
-			if (ll_task_holds(t, uverbs))
+			if (ll_task_holds(t, uverbs, &seen))
 				return p;
 	}
 	return NULL;
@@ -946,18 +955,24 @@ int ll_pins_revoke(struct ll_lease *ll, enum ll_revoke how)
  */
 bool ll_pins_block_current(struct inode *inode, loff_t start, loff_t end)
 {
+	struct files_struct *seen;
+	struct file *not_held = NULL;	/* the last file looked for */
 	struct ll_pin *pin;
 	bool held = false;
 
 	spin_lock(&ll_pin_lock);
 	hash_for_each_possible(ll_pin_inodes, pin, inode_node,
 			       (unsigned long)inode) {
-		if (ll_pin_inode(pin) == inode && pin->uverbs &&
-		    pin->end > start && pin->start <= end &&
-		    ll_task_holds(current, pin->uverbs)) {
+		if (ll_pin_inode(pin) != inode || !pin->uverbs ||
+		    pin->uverbs == not_held ||
+		    pin->end <= start || pin->start > end)
+			continue;
+		seen = NULL;
+		if (ll_task_holds(current, pin->uverbs, &seen)) {
 			held = true;
 			break;
 		}
+		not_held = pin->uverbs;
 	}
 	spin_unlock(&ll_pin_lock);
 	return held;
@@ -1381,20 +1396,39 @@ static void ll_umem_release(struct ib_umem *umem)
 /*
  * rdma_restrack_add(&mr->res): the RDMA core adds a new MR to its resource
  * tracking once mr->uobject is set, in every registration command (write
- * and ioctl, rereg included).  The records of the umem this command made
- * learn their MR's uobject, which a fence destroys.
+ * and ioctl), before or as it sets uobject->object to the MR.  The
+ * records of the umem this command made learn their MR's uobject, which a
+ * fence destroys.
+ *
+ * A rereg whose driver makes a new hardware MR (mlx5's, for a new
+ * translation or access it cannot change in place) adds that MR with the
+ * uobject of the old one, which is then destroyed and freed, though the
+ * driver may have moved the old umem, and its records, to the new MR: no
+ * record may keep pointing to that uobject.  Those of this uverbs file are
+ * unlinked, and the new MR's are not linked: a fence cannot destroy it,
+ * and its pins refuse breakers at the deadline (revoke=kill still kills
+ * their holders).
  */
 static void ll_pins_link_mr(struct ib_mr *mr)
 {
+	struct ib_uobject *uobj = mr->uobject;
 	struct ll_cmd *c = ll_cmd_current();
 	struct ll_pin *pin;
 
-	if (!c || !c->umem || !mr->uobject)
+	if (!c || !uobj)
 		return;
 	spin_lock(&ll_pin_lock);
-	hash_for_each_possible(ll_pin_hash, pin, hnode, (unsigned long)c->umem)
-		if (pin->umem == c->umem)
-			pin->uobj = mr->uobject;
+	if (uobj->object && uobj->object != mr) {
+		hash_for_each_possible(ll_pin_files, pin, uverbs_node,
+				       (unsigned long)c->uverbs)
+			if (pin->uobj == uobj)
+				pin->uobj = NULL;
+	} else if (c->umem) {
+		hash_for_each_possible(ll_pin_hash, pin, hnode,
+				       (unsigned long)c->umem)
+			if (pin->umem == c->umem)
+				pin->uobj = uobj;
+	}
 	spin_unlock(&ll_pin_lock);
 	c->umem = NULL;
 }
