@@ -123,6 +123,12 @@ static void ll_fence_fn(struct work_struct *work)
  * @c: its record, on current's stack until ll_cmd_leave()
  * @filp: the uverbs file
  *
+ * A command holds the module, so that rmmod fails (EWOULDBLOCK) while one
+ * runs rather than wait for it: a command can take as long as the memory
+ * it reads or pins takes to fault in (a FUSE file's, say).  Once the
+ * unload has begun, a command runs without the reference, counted as a
+ * hook call, in the moment before the module's hooks are removed.
+ *
  * Return: 0, or -EIO when @filp is fenced: the command must not run.
  */
 static int ll_cmd_enter(struct ll_cmd *c, struct file *filp)
@@ -131,9 +137,12 @@ static int ll_cmd_enter(struct ll_cmd *c, struct file *filp)
 	c->uverbs = filp;
 	c->umem_get = false;
 	c->umem = NULL;
+	c->held = try_module_get(THIS_MODULE);
 	spin_lock(&ll_cmd_lock);
 	if (ll_fences && ll_fence_of(filp)) {
 		spin_unlock(&ll_cmd_lock);
+		if (c->held)
+			module_put(THIS_MODULE);
 		return -EIO;
 	}
 	hash_add(ll_cmd_hash, &c->node, (unsigned long)current);
@@ -156,6 +165,9 @@ static void ll_cmd_leave(struct ll_cmd *c)
 	spin_unlock(&ll_cmd_lock);
 	if (f)
 		queue_work(system_unbound_wq, &f->work);
+	/* the hook call this runs in keeps the module until its return */
+	if (c->held)
+		module_put(THIS_MODULE);
 }
 
 /**

@@ -141,6 +141,7 @@ struct ll_cmd {
 	struct ib_umem *umem;		/* recorded by this command, until its
 					 * MR is known; only task uses it
 					 */
+	bool held;			/* holds the module; only task uses it */
 };
 
 /* A layout change under way (truncate, fallocate, remap, a break). */
