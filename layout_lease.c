@@ -2088,7 +2088,10 @@ void ll_leases_snapshot_put(struct ll_lease **snap, unsigned int count)
 /*
  * Leases being removed at unload that are still there: try again.  The
  * file of one was closing (from 6.9 on, after the hooks went, the kernel
- * unlists a lease silently: ll_get_file() notes it gone).
+ * unlists a lease silently: ll_get_file() notes it gone).  So may the file
+ * of a lease that was being removed by others already (released, such as
+ * an implicit lease whose last pin went, or expiring), which the unload
+ * does not take over: they are looked at too.
  */
 static void ll_unlock_unloading(void)
 {
@@ -2097,7 +2100,8 @@ static void ll_unlock_unloading(void)
 	struct file *filp;
 	unsigned int i, n;
 
-	snap = ll_leases_snapshot(BIT(LL_UNLOADING), &n);
+	snap = ll_leases_snapshot(BIT(LL_UNLOADING) | BIT(LL_RELEASED) |
+				  BIT(LL_EXPIRING), &n);
 	if (IS_ERR(snap))
 		return;
 	for (i = 0; i < n; i++) {
