@@ -15,6 +15,7 @@
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
+#include <linux/llist.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -185,10 +186,40 @@ static void ll_lease_free(struct kref *ref)
 /**
  * ll_lease_put() - drop a reference on a lease
  * @ll: the lease
+ *
+ * May sleep: the last reference's iput() does.
  */
 void ll_lease_put(struct ll_lease *ll)
 {
 	kref_put(&ll->ref, ll_lease_free);
+}
+
+/* Leases whose last reference was dropped where sleeping is not allowed */
+static LLIST_HEAD(ll_put_list);
+
+static void ll_put_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&ll_put_list);
+	struct ll_lease *ll, *tmp;
+
+	llist_for_each_entry_safe(ll, tmp, list, put_node)
+		ll_lease_put(ll);
+}
+
+static DECLARE_WORK(ll_put_work, ll_put_fn);
+
+/*
+ * Drop a reference under a spinlock (flc_lock): the last one is dropped by
+ * a work item, as ll_lease_free()'s iput() may sleep (7.2's begins with
+ * might_sleep()).  Whoever holds the last reference is the only one who
+ * can reach the lease: it is off every list and tree by then.
+ */
+static void ll_lease_put_locked(struct ll_lease *ll)
+{
+	if (refcount_dec_not_one(&ll->ref.refcount))
+		return;
+	if (llist_add(&ll->put_node, &ll_put_list))
+		schedule_work(&ll_put_work);
 }
 
 static bool ll_id_less(struct rb_node *a, const struct rb_node *b)
@@ -1530,10 +1561,9 @@ static void ll_report_end(struct ll_lease *ll, bool timed_out)
  * The kernel dropped the lease of @ll: drop the reference its file_lock
  * held.  With a free callback (6.1) this runs once, when the file_lock is
  * freed.  Without one (6.9+) it runs under the inode's flc_lock when the
- * lease leaves the inode's list, and may run again for the same lease.
- * Where the reference it drops can be the last one (the lease_modify()
- * hook), the lease's file is still open and pins the inode, so the iput()
- * in ll_lease_free() does not evict it under flc_lock.
+ * lease leaves the inode's list, and may run again for the same lease:
+ * where the reference it drops is the last one (the lease_modify() hook,
+ * at the file's last close), a work item frees the lease.
  */
 static void ll_lease_gone(struct ll_lease *ll)
 {
@@ -1553,7 +1583,7 @@ static void ll_lease_gone(struct ll_lease *ll)
 	if (was != LL_SETTING)
 		ll_report_end(ll, timed_out);
 	ll_wake_gone();
-	ll_lease_put(ll);
+	ll_lease_put_locked(ll);
 }
 
 /*
@@ -2147,6 +2177,7 @@ int ll_leases_init(int (*revoke)(struct ll_lease *ll, enum ll_revoke how))
  */
 void ll_leases_exit(void)
 {
+	flush_work(&ll_put_work);
 	kmem_cache_destroy(ll_lease_cache);
 }
 
