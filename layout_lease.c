@@ -2160,12 +2160,12 @@ int ll_leases_init(int (*revoke)(struct ll_lease *ll, enum ll_revoke how))
 	ll_hrtimer_setup(&ll_expire_timer, ll_expire_timer_fn, CLOCK_MONOTONIC,
 			 HRTIMER_MODE_ABS);
 	ll_lease_cache = KMEM_CACHE(ll_lease, 0);
-	if (!ll_lease_cache)
-		return -ENOMEM;
-	ll_cred = ll_kernel_cred();
+	ll_cred = ll_lease_cache ? ll_kernel_cred() : NULL;
 	if (ll_cred)
 		return 0;
 	kmem_cache_destroy(ll_lease_cache);
+	/* queued by a revoke= given to insmod, which comes before init */
+	cancel_work_sync(&ll_expire_work);
 	return -ENOMEM;
 }
 

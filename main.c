@@ -94,9 +94,10 @@ static int __init layoutlease_init(void)
 	ll_tables[4] = &ll_ufile_hook_table;
 	ll_tables[5] = &ll_core_hook_table;
 	ll_tables[6] = &ll_uobj_hook_table;
+	/* on failure, some hooks may have been live for a moment */
 	err = ll_hooks_install(ll_tables, ARRAY_SIZE(ll_tables));
 	if (err)
-		goto out_procfs;
+		goto out_drain;
 	/* last: once it is there, leases can be set through it */
 	err = ll_chardev_init();
 	if (err)
@@ -106,14 +107,13 @@ static int __init layoutlease_init(void)
 
 out_hooks:
 	ll_hooks_remove();
+out_drain:
 	ll_leases_shutdown();
 	ll_hooks_drain();
 	ll_pins_shutdown();
 	ll_procfs_exit();
 	ll_leases_exit();
 	return err;
-out_procfs:
-	ll_procfs_exit();
 out_leases:
 	ll_leases_shutdown();
 	ll_leases_exit();
