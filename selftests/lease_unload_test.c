@@ -8,6 +8,7 @@
 
 #include "kselftest_harness.h"
 #include "lease_util.h"
+#include "rdma_util.h"
 
 #define FILE_LEN	(16 * 1024)
 
@@ -42,6 +43,27 @@ FIXTURE_SETUP(unload)
 FIXTURE_TEARDOWN(unload)
 {
 	ll_module_restore();
+}
+
+/*
+ * A uverbs command holds the module: rmmod fails while one runs, however
+ * long it takes (its buffer faults in a userfaultfd range here), and
+ * succeeds once it returned.
+ */
+TEST_F(unload, rmmod_refused_while_a_command_runs)
+{
+	struct ibv_context *ctx = open_rxe0();
+	struct cmd_hold h;
+
+	ASSERT_NE(NULL, ctx);
+	ASSERT_EQ(0, cmd_hold_start(&h, ctx->cmd_fd));
+	EXPECT_NE(0, ll_sh("rmmod layoutlease 2>/dev/null"));
+	EXPECT_TRUE(ll_module_loaded());
+	/* the header filled in is no command's */
+	EXPECT_GT(0, cmd_hold_release(&h));
+	EXPECT_EQ(0, ll_sh("rmmod layoutlease"));
+	EXPECT_FALSE(ll_module_loaded());
+	ibv_close_device(ctx);
 }
 
 TEST_F(unload, rmmod_with_live_leases)

@@ -6,9 +6,16 @@
 #define _LL_RDMA_UTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <infiniband/verbs.h>
+#include <linux/userfaultfd.h>
 
 #define RDMA_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
@@ -54,6 +61,79 @@ static inline struct ibv_context *open_rxe0(void)
 			ctx = ibv_open_device(list[i]);
 	ibv_free_device_list(list);
 	return ctx;
+}
+
+/*
+ * A uverbs command held in flight: a write() to a uverbs file whose
+ * buffer is a page of a userfaultfd range, which faults when the kernel
+ * reads the command's header, until cmd_hold_release() fills it in (with
+ * a header no command has: the command then fails).
+ */
+struct cmd_hold {
+	int uffd;
+	void *page;
+	size_t len;
+	int fd;
+	pthread_t th;
+	ssize_t ret;
+	int err;
+};
+
+static void *cmd_hold_thread(void *arg)
+{
+	struct cmd_hold *h = arg;
+
+	h->ret = write(h->fd, h->page, 16);
+	h->err = errno;
+	return NULL;
+}
+
+/* Start a command on uverbs file @fd; 0 once it is in flight. */
+static inline int cmd_hold_start(struct cmd_hold *h, int fd)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffd_msg msg;
+
+	h->fd = fd;
+	h->len = sysconf(_SC_PAGESIZE);
+	h->uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (h->uffd < 0 || ioctl(h->uffd, UFFDIO_API, &api))
+		return -errno;
+	h->page = mmap(NULL, h->len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (h->page == MAP_FAILED)
+		return -errno;
+	reg.range.start = (unsigned long)h->page;
+	reg.range.len = h->len;
+	if (ioctl(h->uffd, UFFDIO_REGISTER, &reg))
+		return -errno;
+	if (pthread_create(&h->th, NULL, cmd_hold_thread, h))
+		return -EAGAIN;
+	/* in flight once the kernel faulted on its buffer */
+	if (read(h->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return -EIO;
+	return 0;
+}
+
+/* Let the command go on; its result, a negative errno. */
+static inline int cmd_hold_release(struct cmd_hold *h)
+{
+	struct uffdio_copy copy = { .len = h->len };
+	char *src = malloc(h->len);
+
+	if (!src)
+		return -ENOMEM;
+	memset(src, 0xff, h->len);
+	copy.dst = (unsigned long)h->page;
+	copy.src = (unsigned long)src;
+	ioctl(h->uffd, UFFDIO_COPY, &copy);
+	pthread_join(h->th, NULL);
+	free(src);
+	close(h->uffd);
+	munmap(h->page, h->len);
+	return h->ret < 0 ? -h->err : 0;
 }
 
 /* Two RC QPs on rxe0 connected to each other, and their CQ. */
