@@ -886,14 +886,26 @@ static int ll_pins_kill(struct ll_lease *ll)
 	return n;
 }
 
+/*
+ * The MRs of a lease whose revocation fenced their file are destroyed
+ * while it is being revoked, and also once its grace is over (refusing):
+ * the fence waited for the commands running on the file, which may have
+ * outlasted the grace.  Not once its owner released it meanwhile.
+ */
+static bool ll_fence_due(enum ll_state state)
+{
+	return state == LL_REVOKING || state == LL_REFUSING;
+}
+
 /**
  * ll_pins_fence_mrs() - the MRs a fence of a uverbs file destroys
  * @uverbs: a fenced uverbs file, on which no command runs
  * @uobjs: where to put them, each with a reference for the caller
  * @max: room in @uobjs
  *
- * The MRs made through @uverbs whose records pin under a lease that is
- * being revoked, and that were not handed out before.  Under ll_pin_lock a
+ * The MRs made through @uverbs whose records pin under a lease whose
+ * revocation fenced @uverbs (ll_fence_due()), and that were not handed
+ * out before.  Under ll_pin_lock a
  * listed record's MR is alive: it is deregistered only by a command (none
  * runs on @uverbs), by the file's last close (the fence holds the file) or
  * by this fence.  Looks only at @uverbs's records.
@@ -912,8 +924,8 @@ unsigned int ll_pins_fence_mrs(struct file *uverbs, struct ib_uobject **uobjs,
 		if (n == max)
 			break;
 		if (pin->uverbs != uverbs || !pin->lease || !pin->uobj ||
-		    pin->collected || pin->releasing ||
-		    READ_ONCE(pin->lease->state) != LL_REVOKING)
+		    !pin->fenced || pin->collected || pin->releasing ||
+		    !ll_fence_due(READ_ONCE(pin->lease->state)))
 			continue;
 		/* the MR's records of its other files go with it */
 		hash_for_each_possible(ll_pin_hash, other, hnode,

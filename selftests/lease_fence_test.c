@@ -346,6 +346,88 @@ TEST_F_TIMEOUT(fence, holder_is_fenced_and_lives, 120)
 }
 
 /*
+ * A holder with a command running on its uverbs file when its lease is
+ * revoked: it leases @path, registers it, starts a command that stays in
+ * flight (cmd_hold_start()), reports 'H' and ignores the break; on 'g' it
+ * lets the command go on, then reports 'U' once its lease is gone.
+ */
+static void late_holder(const char *path, int in, int out)
+{
+	struct file_mr r = { 0 };
+	struct cmd_hold h;
+	int fd;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(LL_SIG, SIG_IGN);
+	fd = open(path, O_RDWR);
+	if (fd < 0 || fcntl(fd, F_SETSIG, LL_SIG) ||
+	    ll_setlease(fd, LL_SHARED) || file_mr_reg(&r, fd, LEN))
+		_exit(2);
+	if (cmd_hold_start(&h, r.ctx->cmd_fd) || write(out, "H", 1) != 1)
+		_exit(3);
+	if (read(in, &c, 1) != 1)
+		_exit(4);
+	cmd_hold_release(&h);
+	if (ll_wait_unleased(fd, LL_REPORT_MS) || write(out, "U", 1) != 1)
+		_exit(5);
+	if (read(in, &c, 1) != 1)
+		_exit(6);
+	_exit(0);
+}
+
+/*
+ * The fence waits for the commands running on the file; one that outlasts
+ * the grace leaves the lease refusing (the breaker gets ETXTBSY), and the
+ * fence destroys the MR when the command is over: the pins go, the lease
+ * goes, and the next truncate completes.
+ */
+TEST_F_TIMEOUT(fence, command_outlasting_the_grace, 120)
+{
+	int to[2], from[2], st;
+	long fences = ll_stat("fences");
+	pid_t h, breaker;
+	char c;
+
+	ASSERT_EQ(0, pipe(to));
+	ASSERT_EQ(0, pipe(from));
+	h = fork();
+	ASSERT_LE(0, h);
+	if (!h) {
+		close(to[1]);
+		close(from[0]);
+		late_holder(self->path, to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	ASSERT_EQ(0, ll_read_full(from[0], &c, 1, LL_REPORT_MS));
+	ASSERT_EQ('H', c);
+	EXPECT_EQ(1, ll_stat("pins"));
+
+	/* deadline, fence (waiting for the command), grace over: ETXTBSY */
+	breaker = ll_truncate_elsewhere(self->path, 4096);
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(ETXTBSY, WEXITSTATUS(st));
+	EXPECT_EQ(1, ll_stat("pins"));
+
+	ASSERT_EQ(1, write(to[1], "g", 1));
+	ASSERT_EQ(0, ll_read_full(from[0], &c, 1, LL_REPORT_MS));
+	EXPECT_EQ('U', c) TH_LOG("the lease goes once the fence is done");
+	EXPECT_EQ(0, ll_stat("pins"));
+	EXPECT_EQ(fences + 1, ll_stat("fences"));
+	breaker = ll_truncate_elsewhere(self->path, 4096);
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(4096, ll_file_size(self->path));
+
+	ASSERT_EQ(1, write(to[1], "x", 1));
+	ASSERT_EQ(h, waitpid(h, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st));
+	close(to[1]);
+	close(from[0]);
+}
+
+/*
  * The owner hands its verbs context to B and closes its own descriptors:
  * B, a fork child or a process it sent the uverbs fd to (SCM_RIGHTS), is
  * the holder of the MR.  B is fenced, and lives.
