@@ -15,7 +15,6 @@
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
-#include <linux/llist.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -173,53 +172,44 @@ static const struct cred *ll_cred;
 /* Fences or kills the holders of a lease's pins (ll_pins_revoke()). */
 static int (*ll_revoke_pins)(struct ll_lease *ll, enum ll_revoke how);
 
+static void ll_lease_destroy(struct ll_lease *ll)
+{
+	put_cred(ll->cred);
+	put_pid(ll->tgid);
+	kmem_cache_free(ll_lease_cache, ll);
+}
+
+/* May sleep: the lease's reference may be its inode's last. */
 static void ll_lease_free(struct kref *ref)
 {
 	struct ll_lease *ll = container_of(ref, struct ll_lease, ref);
 
 	iput(ll->inode);
-	put_cred(ll->cred);
-	put_pid(ll->tgid);
-	kmem_cache_free(ll_lease_cache, ll);
+	ll_lease_destroy(ll);
+}
+
+/*
+ * Under flc_lock, as the kernel takes the lease off its inode's list (6.9
+ * on): the lease's file is open until then, and holds the inode, so the
+ * lease's reference is not its inode's last.
+ */
+static void ll_lease_free_unlisted(struct kref *ref)
+{
+	struct ll_lease *ll = container_of(ref, struct ll_lease, ref);
+
+	ll_iput_not_last(ll->inode);
+	ll_lease_destroy(ll);
 }
 
 /**
  * ll_lease_put() - drop a reference on a lease
  * @ll: the lease
  *
- * May sleep: the last reference's iput() does.
+ * May sleep: the last reference's iput() may be the inode's last.
  */
 void ll_lease_put(struct ll_lease *ll)
 {
 	kref_put(&ll->ref, ll_lease_free);
-}
-
-/* Leases whose last reference was dropped where sleeping is not allowed */
-static LLIST_HEAD(ll_put_list);
-
-static void ll_put_fn(struct work_struct *work)
-{
-	struct llist_node *list = llist_del_all(&ll_put_list);
-	struct ll_lease *ll, *tmp;
-
-	llist_for_each_entry_safe(ll, tmp, list, put_node)
-		ll_lease_put(ll);
-}
-
-static DECLARE_WORK(ll_put_work, ll_put_fn);
-
-/*
- * Drop a reference under a spinlock (flc_lock): the last one is dropped by
- * a work item, as ll_lease_free()'s iput() may sleep (7.2's begins with
- * might_sleep()).  Whoever holds the last reference is the only one who
- * can reach the lease: it is off every list and tree by then.
- */
-static void ll_lease_put_locked(struct ll_lease *ll)
-{
-	if (refcount_dec_not_one(&ll->ref.refcount))
-		return;
-	if (llist_add(&ll->put_node, &ll_put_list))
-		schedule_work(&ll_put_work);
 }
 
 static bool ll_id_less(struct rb_node *a, const struct rb_node *b)
@@ -1560,10 +1550,11 @@ static void ll_report_end(struct ll_lease *ll, bool timed_out)
 /*
  * The kernel dropped the lease of @ll: drop the reference its file_lock
  * held.  With a free callback (6.1) this runs once, when the file_lock is
- * freed.  Without one (6.9+) it runs under the inode's flc_lock when the
- * lease leaves the inode's list, and may run again for the same lease:
- * where the reference it drops is the last one (the lease_modify() hook,
- * at the file's last close), a work item frees the lease.
+ * freed, outside flc_lock.  Without one (6.9+) it runs under the inode's
+ * flc_lock when the lease leaves the inode's list, and may run again for
+ * the same lease; where the reference it drops is the last one (the
+ * lease_modify() hook, at the file's last close), the lease's file still
+ * holds the inode (ll_lease_free_unlisted()).
  */
 static void ll_lease_gone(struct ll_lease *ll)
 {
@@ -1583,7 +1574,8 @@ static void ll_lease_gone(struct ll_lease *ll)
 	if (was != LL_SETTING)
 		ll_report_end(ll, timed_out);
 	ll_wake_gone();
-	ll_lease_put_locked(ll);
+	kref_put(&ll->ref, LL_LEASE_FREE_CALLBACK ? ll_lease_free :
+						    ll_lease_free_unlisted);
 }
 
 /*
@@ -2177,7 +2169,6 @@ int ll_leases_init(int (*revoke)(struct ll_lease *ll, enum ll_revoke how))
  */
 void ll_leases_exit(void)
 {
-	flush_work(&ll_put_work);
 	kmem_cache_destroy(ll_lease_cache);
 }
 

@@ -32,7 +32,6 @@
 #include <linux/kref.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
-#include <linux/llist.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -105,9 +104,6 @@ struct ll_lease {
 	atomic_t pins;			/* pin records under the lease */
 	unsigned int break_ms;		/* break_timeout_ms at the break */
 	atomic_long_t pages;		/* pages they pin */
-	struct llist_node put_node;	/* ll_put_list: its last reference
-					 * left to a work item
-					 */
 };
 
 /* Counters shown in /proc/fs/layoutlease/stats. */

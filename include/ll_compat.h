@@ -248,6 +248,19 @@ static inline fl_owner_t ll_lock_lease(struct file_lock *fl)
 #endif
 
 /*
+ * Dropping an inode reference that is not the last one where sleeping is
+ * not allowed: 7.2's iput() begins with might_sleep(), and iput_not_last()
+ * is the way (it is not in 6.12; 6.19 is taken as its first release).
+ * Before it, iput() of a reference that is not the last is an atomic
+ * decrement.
+ */
+#if KERNEL_VERSION(6, 19, 0) <= LINUX_VERSION_CODE
+#define ll_iput_not_last(inode)		iput_not_last(inode)
+#else
+#define ll_iput_not_last(inode)		iput(inode)
+#endif
+
+/*
  * 6.6: fcntl_setlease() takes the lease type as an int, no longer a long.
  * Its replacement must read the argument with the same type: do_fcntl()
  * need not clear the upper half of the register for an int.
