@@ -48,7 +48,8 @@ static DEFINE_MUTEX(ll_set_mutex);
 static DECLARE_WAIT_QUEUE_HEAD(ll_gone_wq);
 static atomic64_t ll_next_id;
 static bool ll_unloading;		/* under ll_set_mutex */
-static bool ll_work_stopped;		/* under ll_lock: no more expiry work */
+/* under ll_lock: no expiry work (before init and from unload on) */
+static bool ll_work_stopped = true;
 
 static DEFINE_HASHTABLE(ll_changes, 6);	/* struct ll_change, by inode */
 static DEFINE_SPINLOCK(ll_change_lock);
@@ -1063,6 +1064,7 @@ static int ll_break_walk(struct inode *inode, bool brk, bool *others)
 	ll_for_each_lease(fl, ctx) {
 		struct ll_lease *ll = ll_fl_lease(fl);
 		enum ll_state st;
+		int one;
 
 		if (!ll_is_ours(fl)) {
 			*others |= ll_fl_flags(fl) & FL_LAYOUT;
@@ -1070,27 +1072,23 @@ static int ll_break_walk(struct inode *inode, bool brk, bool *others)
 		}
 		if (READ_ONCE(ll->implicit)) {
 			st = READ_ONCE(ll->state);
-			if (st == LL_REFUSING && atomic_read(&ll->pins)) {
-				state = -ETXTBSY;
-				break;
-			}
-			if (ll_state_broken(st) && !state)
-				state = 1;
+			one = ll_state_broken(st) ? 1 : 0;
+		} else if (ll_lm_breaker_owns_lease(fl)) {
 			continue;
+		} else {
+			if (brk)
+				ll_fl_break(fl);
+			st = READ_ONCE(ll->state);
+			one = st <= LL_ACTIVE ? 2 : 1;
 		}
-		if (ll_lm_breaker_owns_lease(fl))
-			continue;
-		if (brk)
-			ll_fl_break(fl);
-		st = READ_ONCE(ll->state);
-		if (st == LL_REFUSING && atomic_read(&ll->pins)) {
-			state = -ETXTBSY;
+		if (st == LL_REFUSING && atomic_read(&ll->pins))
+			one = -ETXTBSY;
+		/* -ETXTBSY over 2 over 1 over 0 */
+		state = state < 0 || one < 0 ? min(state, one) :
+			max(state, one);
+		/* a breaker breaks them all, and counts the others' */
+		if (state < 0 && !brk)
 			break;
-		}
-		if (st <= LL_ACTIVE)
-			state = 2;
-		else if (!state)
-			state = 1;
 	}
 	spin_unlock(&ctx->flc_lock);
 	return state;
@@ -2153,12 +2151,15 @@ int ll_leases_init(int (*revoke)(struct ll_lease *ll, enum ll_revoke how))
 			 HRTIMER_MODE_ABS);
 	ll_lease_cache = KMEM_CACHE(ll_lease, 0);
 	ll_cred = ll_lease_cache ? ll_kernel_cred() : NULL;
-	if (ll_cred)
-		return 0;
-	kmem_cache_destroy(ll_lease_cache);
-	/* queued by a revoke= given to insmod, which comes before init */
-	cancel_work_sync(&ll_expire_work);
-	return -ENOMEM;
+	if (!ll_cred) {
+		kmem_cache_destroy(ll_lease_cache);
+		return -ENOMEM;
+	}
+	/* a revoke= given to insmod, before init, queued nothing */
+	spin_lock(&ll_lock);
+	ll_work_stopped = false;
+	spin_unlock(&ll_lock);
+	return 0;
 }
 
 /**
