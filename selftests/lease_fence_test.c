@@ -183,6 +183,34 @@ static void holder(const char *path, int in, int out)
 	_exit(0);
 }
 
+/*
+ * Fork a child that runs @fn(@path, in, out) and exits, with a pipe each
+ * way: the parent writes to @to[1] and reads from @from[0].  Its pid, or
+ * -1.
+ */
+static pid_t start_child(void (*fn)(const char *path, int in, int out),
+			 const char *path, int to[2], int from[2])
+{
+	pid_t pid;
+
+	if (pipe(to))
+		return -1;
+	if (pipe(from)) {
+		close(to[0]);
+		close(to[1]);
+		return -1;
+	}
+	pid = fork();
+	if (!pid) {
+		close(to[1]);
+		close(from[0]);
+		fn(path, to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	return pid;
+}
+
 /* The peer: an RC QP of its own on rxe0, connected to the holder's. */
 struct peer {
 	struct ibv_context *ctx;
@@ -276,17 +304,8 @@ TEST_F_TIMEOUT(fence, holder_is_fenced_and_lives, 120)
 	struct target t;
 	pid_t h, breaker;
 
-	ASSERT_EQ(0, pipe(to));
-	ASSERT_EQ(0, pipe(from));
-	h = fork();
-	ASSERT_LE(0, h);
-	if (!h) {
-		close(to[1]);
-		close(from[0]);
-		holder(self->path, to[0], from[1]);
-	}
-	close(to[0]);
-	close(from[1]);
+	h = start_child(holder, self->path, to, from);
+	ASSERT_LT(0, h);
 	ASSERT_EQ(0, ll_read_full(from[0], &c, 1, LL_REPORT_MS));
 	ASSERT_EQ('R', c);
 	ASSERT_EQ(0, ll_read_full(from[0], &t, sizeof(t), LL_REPORT_MS));
@@ -389,17 +408,8 @@ TEST_F_TIMEOUT(fence, command_outlasting_the_grace, 120)
 	pid_t h, breaker;
 	char c;
 
-	ASSERT_EQ(0, pipe(to));
-	ASSERT_EQ(0, pipe(from));
-	h = fork();
-	ASSERT_LE(0, h);
-	if (!h) {
-		close(to[1]);
-		close(from[0]);
-		late_holder(self->path, to[0], from[1]);
-	}
-	close(to[0]);
-	close(from[1]);
+	h = start_child(late_holder, self->path, to, from);
+	ASSERT_LT(0, h);
 	ASSERT_EQ(0, ll_read_full(from[0], &c, 1, LL_REPORT_MS));
 	ASSERT_EQ('H', c);
 	EXPECT_EQ(1, ll_stat("pins"));
