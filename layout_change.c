@@ -242,6 +242,12 @@ static int ll_do_truncate(struct ll_idmap *idmap, struct dentry *dentry,
 	int ret;
 
 	ll_hook_enter();
+	/* refused at once (-EINVAL): nothing to break (ksmbd passes any) */
+	if (length < 0) {
+		ret = orig_do_truncate(idmap, dentry, length, time_attrs, filp);
+		ll_hook_leave();
+		return ret;
+	}
 	ll_change_begin(&change, inode, length, LLONG_MAX, false);
 	ret = ll_break_layout(inode, length, LLONG_MAX, nonblock);
 	if (!ret)
@@ -279,6 +285,9 @@ static bool ll_fallocate_permitted(struct file *file, int mode, loff_t offset,
 	if ((mode & FALLOC_FL_UNSHARE_RANGE) &&
 	    (mode & ~(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE)))
 		return false;
+	/* 7.2: alone, without KEEP_SIZE */
+	if ((mode & LL_FALLOC_WRITE_ZEROES) && mode != LL_FALLOC_WRITE_ZEROES)
+		return false;
 	if (IS_IMMUTABLE(inode) || IS_SWAPFILE(inode) ||
 	    (IS_APPEND(inode) && (mode & ~FALLOC_FL_KEEP_SIZE)))
 		return false;
@@ -293,7 +302,7 @@ static void ll_fallocate_range(int mode, loff_t offset, loff_t len,
 	if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
 		*end = LLONG_MAX;
 	else if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE |
-			 FALLOC_FL_UNSHARE_RANGE))
+			 FALLOC_FL_UNSHARE_RANGE | LL_FALLOC_WRITE_ZEROES))
 		*end = offset + len - 1;
 	else
 		*end = -1;	/* allocation frees nothing */
@@ -513,11 +522,14 @@ static ssize_t ll_copy_file_range(struct file *src, loff_t src_pos,
 	/*
 	 * The bytes the ranges cover, not more: the kernel reads the size
 	 * again, after the waits above, and a source grown meanwhile would
-	 * have it remap past them.  A short copy is copy_file_range()'s.
+	 * have it remap past them.  A short copy is copy_file_range()'s; a
+	 * copy from the end of the file on copies nothing (0), as if it came
+	 * before the source grew.  A negative position is the kernel's to
+	 * refuse.
 	 */
 	if (!ret)
 		ret = orig_copy_file_range(src, src_pos, dst, dst_pos,
-					   n ? n : len, flags);
+					   src_pos >= 0 ? n : len, flags);
 	ll_remap_end(&rm);
 	ll_hook_leave();
 	return ret;
@@ -635,7 +647,7 @@ static bool ll_want_copy(unsigned long *args)
 	struct file *src = (struct file *)ll_hook_arg(args, 0);
 	struct file *dst = (struct file *)ll_hook_arg(args, 2);
 
-	return ll_hook_arg(args, 4) && !ll_hook_arg(args, 5) &&
+	return ll_hook_arg(args, 4) && !(unsigned int)ll_hook_arg(args, 5) &&
 	       src->f_op->remap_file_range && !dst->f_op->copy_file_range &&
 	       file_inode(src)->i_sb == file_inode(dst)->i_sb &&
 	       (ll_inode_needs_break(file_inode(dst)) ||

@@ -318,6 +318,17 @@ static inline int ll_fown_prepare(struct file *filp)
 #define LL_FALLOC_KNOWN		(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)
 #endif
 
+/*
+ * 7.2: FALLOC_FL_WRITE_ZEROES, a mode of its own, writes zeroes over a
+ * range, whose page cache the filesystem drops first (0 where the mode
+ * does not exist).
+ */
+#ifdef FALLOC_FL_WRITE_ZEROES
+#define LL_FALLOC_WRITE_ZEROES		FALLOC_FL_WRITE_ZEROES
+#else
+#define LL_FALLOC_WRITE_ZEROES		0
+#endif
+
 /* 6.13: hrtimer_setup() sets the callback too; hrtimer_init() went later */
 #if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
 #define ll_hrtimer_setup(timer, fn, clock, mode)	\
