@@ -191,6 +191,9 @@ TEST_F_TIMEOUT(fs, revoke_wait_is_bounded_without_pins, 120)
 	EXPECT_EQ(0, ll_stat("leases"));
 }
 
+/* FALLOC_FL_WRITE_ZEROES (6.17), which Debian 12's headers lack */
+#define LL_FALLOC_WRITE_ZEROES	0x80
+
 /* Rule 8: a fallocate() the kernel refuses at once breaks nothing. */
 TEST_F(fs, refused_fallocate_breaks_nothing)
 {
@@ -221,6 +224,13 @@ TEST_F(fs, refused_fallocate_breaks_nothing)
 				FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				0, 4096));
 	EXPECT_TRUE(errno == EINVAL || errno == EOPNOTSUPP) TH_LOG("%d", errno);
+	/* 7.2's WRITE_ZEROES goes alone (unknown before 6.17: EOPNOTSUPP) */
+	EXPECT_EQ(-1, fallocate(fd, LL_FALLOC_WRITE_ZEROES | FALLOC_FL_KEEP_SIZE,
+				0, 4096));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, fallocate(fd, LL_FALLOC_WRITE_ZEROES | FALLOC_FL_PUNCH_HOLE |
+				FALLOC_FL_KEEP_SIZE, 0, 4096));
+	EXPECT_EQ(EOPNOTSUPP, errno);
 	close(fd);
 	fd = open(self->path, O_RDONLY);
 	ASSERT_LE(0, fd);
