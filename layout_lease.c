@@ -1926,9 +1926,8 @@ static void ll_revoke_expired(void)
 	while ((ll = ll_next(ll_to_revoke, LL_REVOKING))) {
 		how = ll_how(ll);
 		trace_layoutlease_revoke(ll);
+		/* counted where each is done, before it takes effect */
 		killed = ll_revoke_pins(ll, how);
-		atomic64_add(killed, how == LL_REVOKE_FENCE ?
-			     &ll_stats.fences : &ll_stats.revocations);
 		if (!killed)
 			pr_warn_ratelimited("lease %llu on %u:%u:%lu: no holder of its %d pins found to revoke; waiting for them\n",
 					    ll->id, MAJOR(ll->dev),

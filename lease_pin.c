@@ -728,8 +728,11 @@ static int ll_kill_holders(struct file *uverbs, struct ll_pin *pin,
 	rcu_read_lock();
 	for (p = ll_next_holder(&init_task, uverbs); p;
 	     p = ll_next_holder(p, uverbs)) {
+		/* counted first: whoever sees its effect sees it counted */
+		atomic64_inc(&ll_stats.revocations);
 		err = kill_pid_usb_asyncio(SIGKILL, 0, none, task_tgid(p), cred);
 		if (err) {
+			atomic64_dec(&ll_stats.revocations);
 			pr_warn_ratelimited("revoking MR %llu: pid %d (%s) holds it, but the lease's owner may not kill it (%d); left alone\n",
 					    pin->umem_id, task_tgid_nr(p),
 					    p->comm, err);
@@ -845,8 +848,11 @@ static int ll_pins_fence(struct ll_lease *ll)
 			fput(uverbs);
 			continue;
 		}
+		/* counted first: the fence's work may run at once */
+		atomic64_inc(&ll_stats.fences);
 		err = ll_uverbs_fence(uverbs);
 		if (err) {
+			atomic64_dec(&ll_stats.fences);
 			pr_warn_ratelimited("lease %llu: cannot fence MR %llu of pid %d (%s): %d\n",
 					    ll->id, pin.umem_id, pin.pid, pin.comm,
 					    err);
