@@ -25,6 +25,16 @@
  *                                          after munmap
  *   dax_delete_mapping_range (6.15+) WRAP  keep the DAX entries outside
  *                                          the changed range
+ *   lock_two_nondirectories          PRE   XFS_IOC_SWAPEXT: the two files,
+ *                                          broken as wholly changed
+ *
+ * and on the xfs module:
+ *
+ *   xfs_swap_extents                 WRAP  XFS_IOC_SWAPEXT (xfs_fsr), which
+ *                                          breaks no layout and waits for
+ *                                          no DAX page
+ *   xfs_qm_dqattach                  PRE   its first failure point: the
+ *                                          swap's answer
  *
  * The changes of these hooks last the call, on the replacement's stack;
  * the change a filesystem's own break starts lasts until the task returns
@@ -60,6 +70,8 @@ static struct page *(*orig_dax_busy_page)(struct address_space *mapping,
 					  loff_t start, loff_t end);
 static void (*orig_dax_delete_range)(struct address_space *mapping,
 				     loff_t start, loff_t end);
+/* xfs_swap_extents(ip, tip, sxp): two struct xfs_inode, opaque here */
+static int (*orig_xfs_swap_extents)(void *ip, void *tip, void *sxp);
 
 /* A layout change that lasts until its task returns to user space. */
 struct ll_task_change {
@@ -596,6 +608,240 @@ static void ll_dax_delete_range(struct address_space *mapping, loff_t start,
 }
 
 /*
+ * XFS_IOC_SWAPEXT exchanges all the blocks of two XFS files (xfs_fsr's
+ * defragmentation): xfs_swap_extents() neither breaks a layout lease nor
+ * waits for a busy DAX page, and moves a pinned block to a file that its
+ * caller may then unlink.  Both files' layouts change as a whole, the
+ * module breaks them as it breaks a truncate to 0 of each.
+ *
+ * The files are the ones the kernel resolved, not the descriptors of the
+ * request, which another thread may change meanwhile: xfs_swap_extents()
+ * gets them as struct xfs_inode, whose struct inode the module cannot
+ * find, and gives them to lock_two_nondirectories() as its first call
+ * (6.1, 6.12 and 7.2), before it changes anything and with no lock held.
+ * That call cannot fail, so the answer waits for the swap's first call
+ * that can: xfs_qm_dqattach() of the first file, still before anything
+ * changes (the caches are flushed and dropped after it).  A swap whose
+ * files the module has not seen by then is refused (-EBUSY, XFS's "the
+ * file changed").
+ */
+
+/*
+ * The start of XFS_IOC_SWAPEXT's struct xfs_swapext, the XFS ioctl ABI
+ * (xfsprogs' <xfs/xfs_fs.h>), up to the target's times in its struct
+ * xfs_bstat: the kernel's copy of the request (the 32-bit ioctl converts
+ * to it).
+ */
+struct ll_xfs_bstime {
+	__kernel_long_t tv_sec;
+	__s32 tv_nsec;
+};
+
+struct ll_xfs_swapext {
+	__s64 sx_version, sx_fdtarget, sx_fdtmp;
+	__s64 sx_offset, sx_length;	/* xfs_off_t */
+	char sx_pad[16];
+	/* sx_stat */
+	__u64 bs_ino;
+	__u16 bs_mode, bs_nlink;
+	__u32 bs_uid, bs_gid, bs_rdev;
+	__s32 bs_blksize;
+	__s64 bs_size;
+	struct ll_xfs_bstime bs_atime, bs_mtime, bs_ctime;
+};
+
+enum ll_swap_state {
+	LL_SWAP_STARTED,	/* xfs_swap_extents() entered */
+	LL_SWAP_BROKEN,		/* its files known, broken: err is the answer */
+	LL_SWAP_ANSWERED,	/* the answer given */
+};
+
+/* An extent swap under way, on its task's stack. */
+struct ll_swap {
+	struct list_head node;
+	struct task_struct *task;
+	const struct ll_xfs_swapext *sx;
+	struct ll_change changes[2];
+	int n;			/* changes begun */
+	int err;
+	enum ll_swap_state state;
+};
+
+/*
+ * Few: a swap is an administrator's defragmentation.  Both functions that
+ * look them up sleep, so their filters run in process context.
+ */
+static LIST_HEAD(ll_swaps);
+static DEFINE_SPINLOCK(ll_swap_lock);
+static atomic_t ll_swaps_running = ATOMIC_INIT(0);
+
+/* current's swap in @state, if any */
+static struct ll_swap *ll_swap_of_current(enum ll_swap_state state)
+{
+	struct ll_swap *sw, *found = NULL;
+
+	spin_lock(&ll_swap_lock);
+	list_for_each_entry(sw, &ll_swaps, node) {
+		if (sw->task == current && sw->state == state) {
+			found = sw;
+			break;
+		}
+	}
+	spin_unlock(&ll_swap_lock);
+	return found;
+}
+
+static bool ll_bstime_is(const struct ll_xfs_bstime *t, struct timespec64 ts)
+{
+	return t->tv_sec == ts.tv_sec && t->tv_nsec == ts.tv_nsec;
+}
+
+/*
+ * What XFS refuses once it has the files, with XFS's errno, so that such
+ * a request breaks nothing: a swap that is not of both files' whole
+ * length (-EFAULT), or whose target changed since its caller looked
+ * (-EBUSY).  XFS checks the same under its locks, later: it may still
+ * refuse what passes here.
+ */
+static int ll_swap_refused(const struct ll_xfs_swapext *sx,
+			   struct inode *ip, struct inode *tip)
+{
+	if (sx->sx_offset || sx->sx_length != i_size_read(ip) ||
+	    sx->sx_length != i_size_read(tip))
+		return -EFAULT;
+	if (!ll_bstime_is(&sx->bs_ctime, ll_inode_ctime(ip)) ||
+	    !ll_bstime_is(&sx->bs_mtime, ll_inode_mtime(ip)))
+		return -EBUSY;
+	return 0;
+}
+
+/*
+ * Both files' layouts change as a whole: what refuses the swap at once is
+ * looked for in both before either is broken, and the second file's
+ * holders are told with the first's, so that their break timeouts run
+ * together: the swap waits as a truncate does (ll_break_layout()), once.
+ */
+static int ll_swap_break(struct ll_swap *sw, struct inode **inodes)
+{
+	int i, ret;
+
+	sw->n = inodes[0] == inodes[1] ? 1 : 2;
+	for (i = 0; i < sw->n; i++)
+		ll_change_begin(&sw->changes[i], inodes[i], 0, LLONG_MAX,
+				false);
+	ret = ll_swap_refused(sw->sx, inodes[0], inodes[1]);
+	for (i = 0; i < sw->n && !ret; i++) {
+		ret = ll_change_refused(inodes[i], 0, LLONG_MAX, false);
+		if (!ret && ll_inode_has_leases(inodes[i]))
+			ret = ll_exclusive_conflict(inodes[i]);
+	}
+	if (!ret && sw->n == 2 && ll_inode_has_leases(inodes[1])) {
+		if (ll_implicit_mode() == LL_IMPLICIT_FENCE)
+			ll_pins_break_implicit(inodes[1], 0, LLONG_MAX);
+		ll_break_layout_nowait(inodes[1]);
+	}
+	for (i = 0; i < sw->n && !ret; i++)
+		ret = ll_break_layout(inodes[i], 0, LLONG_MAX, false);
+	return ret;
+}
+
+/*
+ * xfs_swap_extents(ip, tip, sxp), past XFS's checks of the descriptors:
+ * the swap is known by its task until it returns.
+ */
+static int ll_xfs_swap_extents(void *ip, void *tip, void *sxp)
+{
+	struct ll_swap sw = {
+		.task = current,
+		.sx = sxp,
+		.state = LL_SWAP_STARTED,
+	};
+	int ret;
+
+	ll_hook_enter();
+	spin_lock(&ll_swap_lock);
+	list_add(&sw.node, &ll_swaps);
+	spin_unlock(&ll_swap_lock);
+	atomic_inc(&ll_swaps_running);
+	ret = orig_xfs_swap_extents(ip, tip, sxp);
+	atomic_dec(&ll_swaps_running);
+	spin_lock(&ll_swap_lock);
+	list_del(&sw.node);
+	spin_unlock(&ll_swap_lock);
+	while (sw.n > 0)
+		ll_change_end(&sw.changes[--sw.n]);
+	ll_hook_leave();
+	return ret;
+}
+
+/* lock_two_nondirectories(inode1, inode2): a swap's files, first call */
+static bool ll_swap_lock_pre(const unsigned long *args, long *ret)
+{
+	struct inode *inodes[2] = {
+		(struct inode *)ll_hook_arg(args, 0),
+		(struct inode *)ll_hook_arg(args, 1),
+	};
+	struct ll_swap *sw;
+
+	ll_hook_enter();
+	sw = ll_swap_of_current(LL_SWAP_STARTED);
+	if (sw && inodes[0] && inodes[1]) {
+		sw->err = ll_swap_break(sw, inodes);
+		sw->state = LL_SWAP_BROKEN;
+	}
+	ll_hook_leave();
+	return false;
+}
+
+/*
+ * XFS waits for no busy DAX page before it swaps, and from 6.15 its
+ * truncate_pagecache_range() warns about every DAX entry left.  Under
+ * XFS's locks, the module does for both files what a filesystem does
+ * before it frees blocks, without waiting: a page still busy (a pin the
+ * module does not record, such as a direct I/O in flight) refuses the
+ * swap.
+ */
+static int ll_swap_dax_idle(struct ll_swap *sw)
+{
+	int i;
+
+	for (i = 0; i < sw->n; i++) {
+		if (IS_DAX(sw->changes[i].inode) &&
+		    ll_dax_break_nowait(sw->changes[i].inode))
+			return -ETXTBSY;
+	}
+	return 0;
+}
+
+/*
+ * xfs_qm_dqattach(ip): a swap's first call that can fail gives its
+ * answer, under XFS's locks of both files
+ */
+static bool ll_swap_answer_pre(const unsigned long *args, long *ret)
+{
+	struct ll_swap *sw;
+	bool refused = false;
+
+	ll_hook_enter();
+	sw = ll_swap_of_current(LL_SWAP_BROKEN);
+	if (sw && !sw->err)
+		sw->err = ll_swap_dax_idle(sw);
+	if (!sw) {
+		/* files the module has not seen: never let it run */
+		sw = ll_swap_of_current(LL_SWAP_STARTED);
+		if (sw)
+			sw->err = -EBUSY;
+	}
+	if (sw) {
+		sw->state = LL_SWAP_ANSWERED;
+		*ret = sw->err;
+		refused = sw->err;
+	}
+	ll_hook_leave();
+	return refused;
+}
+
+/*
  * Filters, run by the hook dispatcher (ll_hook_dispatch()): redirect only
  * the calls the module has business with, so that everything else runs at
  * full speed.
@@ -654,6 +900,12 @@ static bool ll_want_copy(unsigned long *args)
 		ll_inode_needs_break(file_inode(src)));
 }
 
+/* lock_two_nondirectories(), xfs_qm_dqattach(): during an extent swap */
+static bool ll_want_swap(const unsigned long *args)
+{
+	return atomic_read(&ll_swaps_running);
+}
+
 static struct ll_hook ll_change_hooks[] = {
 	LL_WRAP("do_truncate", ll_want_truncate, ll_do_truncate,
 		&orig_do_truncate),
@@ -672,10 +924,23 @@ static struct ll_hook ll_change_hooks[] = {
 		      &orig_dax_busy_page),
 	LL_WRAP_GATED_ON(LL_DAX_PINS_SEEN, "dax_delete_mapping_range",
 			 ll_dax_delete_range, &orig_dax_delete_range),
+	LL_PRE_IF("lock_two_nondirectories", ll_want_swap, ll_swap_lock_pre),
 };
 
 struct ll_hook_table ll_change_hook_table = {
 	.module = NULL,
 	.hooks = ll_change_hooks,
 	.count = ARRAY_SIZE(ll_change_hooks),
+};
+
+static struct ll_hook ll_xfs_hooks[] = {
+	LL_WRAP_ALL("xfs_swap_extents", ll_xfs_swap_extents,
+		    &orig_xfs_swap_extents),
+	LL_PRE_IF("xfs_qm_dqattach", ll_want_swap, ll_swap_answer_pre),
+};
+
+struct ll_hook_table ll_xfs_hook_table = {
+	.module = "xfs",
+	.hooks = ll_xfs_hooks,
+	.count = ARRAY_SIZE(ll_xfs_hooks),
 };

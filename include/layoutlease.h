@@ -240,7 +240,7 @@ void ll_uverbs_init(unsigned int (*mrs)(struct file *uverbs,
 extern struct ll_hook_table ll_ufile_hook_table, ll_uobj_hook_table;
 
 /* layout_change.c */
-extern struct ll_hook_table ll_change_hook_table;
+extern struct ll_hook_table ll_change_hook_table, ll_xfs_hook_table;
 
 /* chardev.c */
 int ll_chardev_init(void);

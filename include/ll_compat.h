@@ -9,6 +9,7 @@
 
 #include <linux/version.h>
 #include <linux/cred.h>
+#include <linux/dax.h>
 #include <linux/sched/task.h>
 #include <linux/fs.h>
 #include <linux/falloc.h>
@@ -258,6 +259,15 @@ static inline fl_owner_t ll_lock_lease(struct file_lock *fl)
 #define ll_iput_not_last(inode)		iput_not_last(inode)
 #else
 #define ll_iput_not_last(inode)		iput(inode)
+#endif
+
+/* 6.7: an inode's times are read through accessors. */
+#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
+#define ll_inode_ctime(inode)	inode_get_ctime(inode)
+#define ll_inode_mtime(inode)	inode_get_mtime(inode)
+#else
+#define ll_inode_ctime(inode)	((inode)->i_ctime)
+#define ll_inode_mtime(inode)	((inode)->i_mtime)
 #endif
 
 /*
@@ -551,6 +561,26 @@ ll_dax_page_file(struct page *page, struct address_space **mapping,
 		return LL_DAX_TAGGED;
 	*index = READ_ONCE(page->index);
 	return LL_DAX_FILE;
+}
+#endif
+
+/*
+ * ll_dax_break_nowait() - what a filesystem does to @inode's DAX mapping
+ * before it frees or moves blocks, without waiting: fails (-EBUSY) when a
+ * page is busy, and from 6.15 removes the DAX entries, which
+ * truncate_pagecache() then expects gone (it warns about each left).
+ * Before 6.15 truncate_pagecache() removes them itself.  The caller holds
+ * the inode's invalidate lock.
+ */
+#if KERNEL_VERSION(6, 15, 0) <= LINUX_VERSION_CODE
+static inline int ll_dax_break_nowait(struct inode *inode)
+{
+	return dax_break_layout(inode, 0, LLONG_MAX, NULL) ? -EBUSY : 0;
+}
+#else
+static inline int ll_dax_break_nowait(struct inode *inode)
+{
+	return dax_layout_busy_page(inode->i_mapping) ? -EBUSY : 0;
 }
 #endif
 

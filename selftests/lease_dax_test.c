@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <xfs/xfs.h>
 
 #include "kselftest_harness.h"
 #include "lease_util.h"
@@ -447,13 +448,161 @@ TEST_F(dax, pins_of_the_source_refuse_a_reflink)
 	EXPECT_EQ(breaks, ll_stat("breaks"));
 }
 
+/* the ABI layoutlease reads (layout_change.c: struct ll_xfs_swapext) */
+_Static_assert(offsetof(struct xfs_swapext, sx_length) == 32 &&
+	       offsetof(struct xfs_swapext, sx_stat.bs_mtime) == 112 &&
+	       offsetof(struct xfs_swapext, sx_stat.bs_ctime) == 128,
+	       "struct xfs_swapext");
+
+enum swap_mode { SWAP_TARGET, SWAP_TMP, SWAP_STALE };
+
+/*
+ * XFS_IOC_SWAPEXT (xfs_fsr's extent swap) in another process, of @path
+ * and a new sibling file of LEN bytes of 's': @path is the target, or
+ * (SWAP_TMP) the temporary file.  SWAP_STALE passes target times older
+ * than the target's, as a caller that raced a change would.  It exits
+ * with the errno.
+ */
+static pid_t swapext_elsewhere(const char *path, enum swap_mode mode)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct xfs_swapext sx = {
+			.sx_version = XFS_SX_VERSION,
+			.sx_length = LEN,
+		};
+		char dir[PATH_MAX], sib[PATH_MAX];
+		int fd, sfd, target, ret;
+		struct stat st;
+
+		close_range(3, ~0U, 0);
+		snprintf(dir, sizeof(dir), "%s", path);
+		sfd = ll_make_file(dirname(dir), "swap.dat", LEN, 's', sib,
+				   sizeof(sib));
+		fd = open(path, O_RDWR);
+		target = mode == SWAP_TMP ? sfd : fd;
+		if (fd < 0 || sfd < 0 || fstat(target, &st))
+			_exit(255);
+		sx.sx_fdtarget = target;
+		sx.sx_fdtmp = mode == SWAP_TMP ? fd : sfd;
+		sx.sx_stat.bs_mtime.tv_sec = st.st_mtim.tv_sec;
+		sx.sx_stat.bs_mtime.tv_nsec = st.st_mtim.tv_nsec;
+		sx.sx_stat.bs_ctime.tv_sec = st.st_ctim.tv_sec;
+		sx.sx_stat.bs_ctime.tv_nsec = st.st_ctim.tv_nsec;
+		if (mode == SWAP_STALE)
+			sx.sx_stat.bs_ctime.tv_sec--;
+		ret = ioctl(target, XFS_IOC_SWAPEXT, &sx) ? errno : 0;
+		unlink(sib);
+		_exit(ret);
+	}
+	return pid;
+}
+
+/* the first byte of @path */
+static char first_byte(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	char c = 0;
+
+	if (fd >= 0 && pread(fd, &c, 1, 0) != 1)
+		c = 0;
+	if (fd >= 0)
+		close(fd);
+	return c;
+}
+
+/*
+ * An extent swap moves every block of both files and waits for no pin:
+ * another process's swap breaks the lease of either file, as a truncate
+ * does, and goes through once the holder has let go.  Without the
+ * module's break, the holder is not told and its pinned blocks move to
+ * the file the swapper unlinks.
+ */
+TEST_F(dax, extent_swap_breaks_both_files)
+{
+	enum swap_mode modes[] = { SWAP_TARGET, SWAP_TMP };
+	unsigned int i;
+	int report, st;
+	pid_t pinner, swapper;
+
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "XFS_IOC_SWAPEXT is an XFS test");
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		ASSERT_EQ('d', first_byte(self->path));
+		pinner = start_pinner(self->path, LL_SHARED, PIN_COOPERATE,
+				      &report);
+		ASSERT_EQ('R', read_report(report));
+		swapper = swapext_elsewhere(self->path, modes[i]);
+		EXPECT_EQ('D', read_report(report)) TH_LOG("mode %d", modes[i]);
+		st = ll_wait_exit(swapper, 20);
+		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			TH_LOG("mode %d: status 0x%x", modes[i], st);
+		EXPECT_EQ('s', first_byte(self->path));
+		ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+		EXPECT_EQ(0, WEXITSTATUS(st));
+		close(report);
+		EXPECT_EQ(0, ll_stat("pins"));
+		EXPECT_EQ(0, ll_stat("leases"));
+		/* the next round starts from a file of 'd' again */
+		unlink(self->path);
+		st = ll_make_file(variant->dir, "dax.dat", LEN, 'd', self->path,
+				  sizeof(self->path));
+		ASSERT_LE(0, st);
+		close(st);
+	}
+}
+
+/*
+ * A swap that XFS refuses once it has the files (the target changed since
+ * its caller looked) breaks nothing and revokes nothing.
+ */
+TEST_F(dax, refused_extent_swap_breaks_nothing)
+{
+	long breaks = ll_stat("breaks");
+	int report, st;
+	pid_t pinner;
+
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "XFS_IOC_SWAPEXT is an XFS test");
+	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
+	ASSERT_EQ('R', read_report(report));
+	st = ll_wait_exit(swapext_elsewhere(self->path, SWAP_STALE), 20);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == EBUSY)
+		TH_LOG("status 0x%x", st);
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	EXPECT_EQ(1, ll_stat("pins"));
+	EXPECT_EQ(1, ll_stat("leases"));
+	EXPECT_EQ('d', first_byte(self->path));
+	kill(pinner, SIGKILL);
+	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+	close(report);
+	ASSERT_EQ(0, ll_wait_stat("pins", 0));
+}
+
+enum change { CHANGE_TRUNCATE, CHANGE_REFLINK, CHANGE_SWAP };
+
+/* another process's @change of all of @path's blocks; exits with the errno */
+static pid_t change_elsewhere(const char *path, enum change change)
+{
+	switch (change) {
+	case CHANGE_REFLINK:
+		return reflink_elsewhere(path, false);
+	case CHANGE_SWAP:
+		return swapext_elsewhere(path, SWAP_TARGET);
+	default:
+		return ll_truncate_elsewhere(path, 0);
+	}
+}
+
 /*
  * revoke=unlock: the lease goes at the timeout and the MR stays.  The
- * filesystem would wait for the pinned pages without bound, so the layout
- * change fails with ETXTBSY instead, and the file is left as it was.
+ * filesystem would wait for the pinned pages without bound (or, for an
+ * extent swap, move them), so the layout change fails with ETXTBSY
+ * instead, and the file is left as it was.
  */
 static void unlocked_pins(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(dax) *self, bool reflink)
+			  FIXTURE_DATA(dax) *self, enum change change)
 {
 	int report, st;
 	pid_t pinner, breaker;
@@ -461,23 +610,18 @@ static void unlocked_pins(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, ll_sh("echo unlock > " LL_PARAM("revoke")));
 	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
-	breaker = reflink ? reflink_elsewhere(self->path, false) :
-			    ll_truncate_elsewhere(self->path, 0);
+	breaker = change_elsewhere(self->path, change);
 	EXPECT_EQ('S', read_report(report));
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
 	EXPECT_EQ(ETXTBSY, WEXITSTATUS(st)) TH_LOG("the change is refused");
 	EXPECT_EQ(0, ll_stat("leases"));
 	EXPECT_EQ(1, ll_stat("pins"));
 	EXPECT_EQ(LEN, ll_file_size(self->path));
+	EXPECT_EQ('d', first_byte(self->path));
 	/* a change that starts now, with no lease left, is refused at once */
-	if (reflink) {
-		breaker = reflink_elsewhere(self->path, false);
-		ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
-		EXPECT_EQ(ETXTBSY, WEXITSTATUS(st));
-	} else {
-		EXPECT_EQ(-1, truncate(self->path, 0));
-		EXPECT_EQ(ETXTBSY, errno);
-	}
+	breaker = change_elsewhere(self->path, change);
+	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
+	EXPECT_EQ(ETXTBSY, WEXITSTATUS(st));
 	kill(pinner, SIGKILL);
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	ASSERT_EQ(0, ll_wait_stat("pins", 0));
@@ -486,14 +630,21 @@ static void unlocked_pins(struct __test_metadata *_metadata,
 
 TEST_F(dax, unlocked_pins_refuse_the_truncate)
 {
-	unlocked_pins(_metadata, self, false);
+	unlocked_pins(_metadata, self, CHANGE_TRUNCATE);
 }
 
 TEST_F(dax, unlocked_pins_refuse_the_reflink)
 {
 	if (strcmp(variant->dir, MNT_DAX_XFS))
 		SKIP(return, "reflink is an XFS test");
-	unlocked_pins(_metadata, self, true);
+	unlocked_pins(_metadata, self, CHANGE_REFLINK);
+}
+
+TEST_F(dax, unlocked_pins_refuse_the_extent_swap)
+{
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "XFS_IOC_SWAPEXT is an XFS test");
+	unlocked_pins(_metadata, self, CHANGE_SWAP);
 }
 
 /*

@@ -12,7 +12,7 @@ LL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LL_HOST_PACKAGES="gcc make kmod cpio xz-utils busybox-static qemu-system-x86
 	xfsprogs e2fsprogs iproute2 rdma-core ibverbs-utils ibverbs-providers
 	libibverbs-dev librdmacm-dev libfabric-dev libfabric-bin librpma-dev perftest strace python3-docutils dkms
-	linux-source-6.1 zstd binutils libsmartcols-dev"
+	linux-source-6.1 zstd binutils libsmartcols-dev xfslibs-dev"
 # Host packages `make bench` needs as well: the plot (tools/bench/run).
 LL_BENCH_PACKAGES="gnuplot-nox python3"
 
