@@ -64,7 +64,7 @@ static unsigned int ll_table_count;
 /* At most this many hooks, half the size of ll_sites below */
 #define LL_MAX_HOOKS	64
 /* At most this many tables: each on a module has an ftrace_ops */
-#define LL_MAX_TABLES	8
+#define LL_MAX_TABLES	10
 static DEFINE_MUTEX(ll_hook_mutex);	/* the hooks' ip, the thunks' targets */
 /* tasks between ll_hook_enter() and ll_hook_leave() (ll_hook.h) */
 atomic_t ll_hook_inflight = ATOMIC_INIT(0);

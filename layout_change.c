@@ -44,7 +44,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
@@ -652,13 +654,19 @@ struct ll_xfs_swapext {
 
 enum ll_swap_state {
 	LL_SWAP_STARTED,	/* xfs_swap_extents() entered */
-	LL_SWAP_BROKEN,		/* its files known, broken: err is the answer */
+	LL_SWAP_BREAKING,	/* its files known, being broken */
+	LL_SWAP_BROKEN,		/* broken: err is the answer */
 	LL_SWAP_ANSWERED,	/* the answer given */
 };
 
-/* An extent swap under way, on its task's stack. */
+/*
+ * An extent swap under way.  Only its task reads or writes what follows
+ * task, and frees it, after an RCU grace period: other tasks' filters
+ * walk past it.
+ */
 struct ll_swap {
-	struct list_head node;
+	struct hlist_node node;
+	struct rcu_head rcu;
 	struct task_struct *task;
 	const struct ll_xfs_swapext *sx;
 	struct ll_change changes[2];
@@ -667,27 +675,28 @@ struct ll_swap {
 	enum ll_swap_state state;
 };
 
-/*
- * Few: a swap is an administrator's defragmentation.  Both functions that
- * look them up sleep, so their filters run in process context.
- */
-static LIST_HEAD(ll_swaps);
-static DEFINE_SPINLOCK(ll_swap_lock);
+/* by task: a filter finds its task's swap, if any, without a lock */
+static DEFINE_HASHTABLE(ll_swaps, 4);
+static DEFINE_SPINLOCK(ll_swap_lock);	/* writers of ll_swaps */
 static atomic_t ll_swaps_running = ATOMIC_INIT(0);
 
-/* current's swap in @state, if any */
-static struct ll_swap *ll_swap_of_current(enum ll_swap_state state)
+/* current's swap, if it is in xfs_swap_extents() */
+static struct ll_swap *ll_swap_of_current(void)
 {
 	struct ll_swap *sw, *found = NULL;
 
-	spin_lock(&ll_swap_lock);
-	list_for_each_entry(sw, &ll_swaps, node) {
-		if (sw->task == current && sw->state == state) {
+	if (!atomic_read(&ll_swaps_running))
+		return NULL;
+	rcu_read_lock();
+	hash_for_each_possible_rcu(ll_swaps, sw, node,
+				   (unsigned long)current) {
+		if (sw->task == current) {
 			found = sw;
 			break;
 		}
 	}
-	spin_unlock(&ll_swap_lock);
+	rcu_read_unlock();
+	/* current's own: alive until current frees it */
 	return found;
 }
 
@@ -734,6 +743,10 @@ static int ll_swap_break(struct ll_swap *sw, struct inode **inodes)
 		ret = ll_change_refused(inodes[i], 0, LLONG_MAX, false);
 		if (!ret && ll_inode_has_leases(inodes[i]))
 			ret = ll_exclusive_conflict(inodes[i]);
+		/* pins with no lease to break: ll_break_layout()'s ETXTBSY */
+		else if (!ret && IS_DAX(inodes[i]) &&
+			 ll_pins_in(inodes[i], 0, LLONG_MAX))
+			ret = -ETXTBSY;
 	}
 	if (!ret && sw->n == 2 && ll_inode_has_leases(inodes[1])) {
 		if (ll_implicit_mode() == LL_IMPLICIT_FENCE)
@@ -747,29 +760,38 @@ static int ll_swap_break(struct ll_swap *sw, struct inode **inodes)
 
 /*
  * xfs_swap_extents(ip, tip, sxp), past XFS's checks of the descriptors:
- * the swap is known by its task until it returns.
+ * the swap is known by its task until it returns.  No memory for the
+ * record: -ENOMEM, as XFS's own allocations answer.
  */
 static int ll_xfs_swap_extents(void *ip, void *tip, void *sxp)
 {
-	struct ll_swap sw = {
-		.task = current,
-		.sx = sxp,
-		.state = LL_SWAP_STARTED,
-	};
+	struct ll_swap *sw;
 	int ret;
 
+	BUILD_BUG_ON(offsetof(struct ll_xfs_swapext, sx_length) != 32 ||
+		     offsetof(struct ll_xfs_swapext, bs_mtime) != 112 ||
+		     offsetof(struct ll_xfs_swapext, bs_ctime) != 128);
 	ll_hook_enter();
+	sw = kzalloc(sizeof(*sw), GFP_KERNEL);
+	if (!sw) {
+		ll_hook_leave();
+		return -ENOMEM;
+	}
+	sw->task = current;
+	sw->sx = sxp;
+	sw->state = LL_SWAP_STARTED;
 	spin_lock(&ll_swap_lock);
-	list_add(&sw.node, &ll_swaps);
+	hash_add_rcu(ll_swaps, &sw->node, (unsigned long)current);
 	spin_unlock(&ll_swap_lock);
 	atomic_inc(&ll_swaps_running);
 	ret = orig_xfs_swap_extents(ip, tip, sxp);
 	atomic_dec(&ll_swaps_running);
 	spin_lock(&ll_swap_lock);
-	list_del(&sw.node);
+	hash_del_rcu(&sw->node);
 	spin_unlock(&ll_swap_lock);
-	while (sw.n > 0)
-		ll_change_end(&sw.changes[--sw.n]);
+	while (sw->n > 0)
+		ll_change_end(&sw->changes[--sw->n]);
+	kfree_rcu(sw, rcu);
 	ll_hook_leave();
 	return ret;
 }
@@ -784,8 +806,9 @@ static bool ll_swap_lock_pre(const unsigned long *args, long *ret)
 	struct ll_swap *sw;
 
 	ll_hook_enter();
-	sw = ll_swap_of_current(LL_SWAP_STARTED);
-	if (sw && inodes[0] && inodes[1]) {
+	sw = ll_swap_of_current();
+	if (sw && sw->state == LL_SWAP_STARTED && inodes[0] && inodes[1]) {
+		sw->state = LL_SWAP_BREAKING;
 		sw->err = ll_swap_break(sw, inodes);
 		sw->state = LL_SWAP_BROKEN;
 	}
@@ -823,16 +846,13 @@ static bool ll_swap_answer_pre(const unsigned long *args, long *ret)
 	bool refused = false;
 
 	ll_hook_enter();
-	sw = ll_swap_of_current(LL_SWAP_BROKEN);
-	if (sw && !sw->err)
+	sw = ll_swap_of_current();
+	if (sw && sw->state == LL_SWAP_BROKEN && !sw->err)
 		sw->err = ll_swap_dax_idle(sw);
-	if (!sw) {
-		/* files the module has not seen: never let it run */
-		sw = ll_swap_of_current(LL_SWAP_STARTED);
-		if (sw)
-			sw->err = -EBUSY;
-	}
-	if (sw) {
+	/* files the module has not seen (broken): never let it run */
+	else if (sw && sw->state != LL_SWAP_BROKEN)
+		sw->err = -EBUSY;
+	if (sw && sw->state != LL_SWAP_ANSWERED) {
 		sw->state = LL_SWAP_ANSWERED;
 		*ret = sw->err;
 		refused = sw->err;
@@ -900,10 +920,20 @@ static bool ll_want_copy(unsigned long *args)
 		ll_inode_needs_break(file_inode(src)));
 }
 
-/* lock_two_nondirectories(), xfs_qm_dqattach(): during an extent swap */
-static bool ll_want_swap(const unsigned long *args)
+/* lock_two_nondirectories(): the first call of the caller's extent swap */
+static bool ll_want_swap_files(const unsigned long *args)
 {
-	return atomic_read(&ll_swaps_running);
+	struct ll_swap *sw = ll_swap_of_current();
+
+	return sw && sw->state == LL_SWAP_STARTED;
+}
+
+/* xfs_qm_dqattach(): the first of the caller's extent swap */
+static bool ll_want_swap_answer(const unsigned long *args)
+{
+	struct ll_swap *sw = ll_swap_of_current();
+
+	return sw && sw->state != LL_SWAP_ANSWERED;
 }
 
 static struct ll_hook ll_change_hooks[] = {
@@ -924,7 +954,8 @@ static struct ll_hook ll_change_hooks[] = {
 		      &orig_dax_busy_page),
 	LL_WRAP_GATED_ON(LL_DAX_PINS_SEEN, "dax_delete_mapping_range",
 			 ll_dax_delete_range, &orig_dax_delete_range),
-	LL_PRE_IF("lock_two_nondirectories", ll_want_swap, ll_swap_lock_pre),
+	LL_PRE_IF("lock_two_nondirectories", ll_want_swap_files,
+		  ll_swap_lock_pre),
 };
 
 struct ll_hook_table ll_change_hook_table = {
@@ -936,7 +967,7 @@ struct ll_hook_table ll_change_hook_table = {
 static struct ll_hook ll_xfs_hooks[] = {
 	LL_WRAP_ALL("xfs_swap_extents", ll_xfs_swap_extents,
 		    &orig_xfs_swap_extents),
-	LL_PRE_IF("xfs_qm_dqattach", ll_want_swap, ll_swap_answer_pre),
+	LL_PRE_IF("xfs_qm_dqattach", ll_want_swap_answer, ll_swap_answer_pre),
 };
 
 struct ll_hook_table ll_xfs_hook_table = {

@@ -12,7 +12,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <xfs/xfs.h>
 
 #include "kselftest_harness.h"
 #include "lease_util.h"
@@ -448,68 +447,30 @@ TEST_F(dax, pins_of_the_source_refuse_a_reflink)
 	EXPECT_EQ(breaks, ll_stat("breaks"));
 }
 
-/* the ABI layoutlease reads (layout_change.c: struct ll_xfs_swapext) */
-_Static_assert(offsetof(struct xfs_swapext, sx_length) == 32 &&
-	       offsetof(struct xfs_swapext, sx_stat.bs_mtime) == 112 &&
-	       offsetof(struct xfs_swapext, sx_stat.bs_ctime) == 128,
-	       "struct xfs_swapext");
-
-enum swap_mode { SWAP_TARGET, SWAP_TMP, SWAP_STALE };
-
-/*
- * XFS_IOC_SWAPEXT (xfs_fsr's extent swap) in another process, of @path
- * and a new sibling file of LEN bytes of 's': @path is the target, or
- * (SWAP_TMP) the temporary file.  SWAP_STALE passes target times older
- * than the target's, as a caller that raced a change would.  It exits
- * with the errno.
- */
-static pid_t swapext_elsewhere(const char *path, enum swap_mode mode)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		struct xfs_swapext sx = {
-			.sx_version = XFS_SX_VERSION,
-			.sx_length = LEN,
-		};
-		char dir[PATH_MAX], sib[PATH_MAX];
-		int fd, sfd, target, ret;
-		struct stat st;
-
-		close_range(3, ~0U, 0);
-		snprintf(dir, sizeof(dir), "%s", path);
-		sfd = ll_make_file(dirname(dir), "swap.dat", LEN, 's', sib,
-				   sizeof(sib));
-		fd = open(path, O_RDWR);
-		target = mode == SWAP_TMP ? sfd : fd;
-		if (fd < 0 || sfd < 0 || fstat(target, &st))
-			_exit(255);
-		sx.sx_fdtarget = target;
-		sx.sx_fdtmp = mode == SWAP_TMP ? fd : sfd;
-		sx.sx_stat.bs_mtime.tv_sec = st.st_mtim.tv_sec;
-		sx.sx_stat.bs_mtime.tv_nsec = st.st_mtim.tv_nsec;
-		sx.sx_stat.bs_ctime.tv_sec = st.st_ctim.tv_sec;
-		sx.sx_stat.bs_ctime.tv_nsec = st.st_ctim.tv_nsec;
-		if (mode == SWAP_STALE)
-			sx.sx_stat.bs_ctime.tv_sec--;
-		ret = ioctl(target, XFS_IOC_SWAPEXT, &sx) ? errno : 0;
-		unlink(sib);
-		_exit(ret);
-	}
-	return pid;
-}
-
-/* the first byte of @path */
-static char first_byte(const char *path)
+/* the first byte of @path, or -1 */
+static int first_byte(const char *path)
 {
 	int fd = open(path, O_RDONLY);
-	char c = 0;
+	char c;
+	int ret = -1;
 
-	if (fd >= 0 && pread(fd, &c, 1, 0) != 1)
-		c = 0;
+	if (fd >= 0 && pread(fd, &c, 1, 0) == 1)
+		ret = c;
 	if (fd >= 0)
 		close(fd);
-	return c;
+	return ret;
+}
+
+/* ll_wait_exit() of a swap, which is killed if it has not ended */
+static int swap_wait(pid_t pid)
+{
+	int st = ll_wait_exit(pid, 20);
+
+	if (st == -ETIMEDOUT) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return st;
 }
 
 /*
@@ -521,7 +482,7 @@ static char first_byte(const char *path)
  */
 TEST_F(dax, extent_swap_breaks_both_files)
 {
-	enum swap_mode modes[] = { SWAP_TARGET, SWAP_TMP };
+	enum ll_swap_mode modes[] = { LL_SWAP_TARGET, LL_SWAP_TMP };
 	unsigned int i;
 	int report, st;
 	pid_t pinner, swapper;
@@ -533,12 +494,14 @@ TEST_F(dax, extent_swap_breaks_both_files)
 		pinner = start_pinner(self->path, LL_SHARED, PIN_COOPERATE,
 				      &report);
 		ASSERT_EQ('R', read_report(report));
-		swapper = swapext_elsewhere(self->path, modes[i]);
+		swapper = ll_swapext_elsewhere(self->path, LEN, modes[i]);
 		EXPECT_EQ('D', read_report(report)) TH_LOG("mode %d", modes[i]);
-		st = ll_wait_exit(swapper, 20);
+		st = swap_wait(swapper);
 		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
 			TH_LOG("mode %d: status 0x%x", modes[i], st);
-		EXPECT_EQ('s', first_byte(self->path));
+		/* the other file's first byte (ll_swapext_elsewhere()) */
+		EXPECT_EQ(modes[i] == LL_SWAP_TMP ? 's' : 0,
+			  first_byte(self->path));
 		ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 		EXPECT_EQ(0, WEXITSTATUS(st));
 		close(report);
@@ -567,7 +530,7 @@ TEST_F(dax, refused_extent_swap_breaks_nothing)
 		SKIP(return, "XFS_IOC_SWAPEXT is an XFS test");
 	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
-	st = ll_wait_exit(swapext_elsewhere(self->path, SWAP_STALE), 20);
+	st = swap_wait(ll_swapext_elsewhere(self->path, LEN, LL_SWAP_STALE));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == EBUSY)
 		TH_LOG("status 0x%x", st);
 	EXPECT_EQ(breaks, ll_stat("breaks"));
@@ -589,7 +552,7 @@ static pid_t change_elsewhere(const char *path, enum change change)
 	case CHANGE_REFLINK:
 		return reflink_elsewhere(path, false);
 	case CHANGE_SWAP:
-		return swapext_elsewhere(path, SWAP_TARGET);
+		return ll_swapext_elsewhere(path, LEN, LL_SWAP_TARGET);
 	default:
 		return ll_truncate_elsewhere(path, 0);
 	}

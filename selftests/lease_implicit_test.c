@@ -382,6 +382,42 @@ TEST_F(implicit, deny_refuses_reflinks_over_the_pins)
 }
 
 /*
+ * XFS's extent swap moves every block of both files: pins of either
+ * refuse it at once (ETXTBSY), whoever asks, breaking nothing.  Once the
+ * registration is gone it goes through.
+ */
+TEST_F(implicit, deny_refuses_an_extent_swap)
+{
+	enum ll_swap_mode modes[] = { LL_SWAP_TARGET, LL_SWAP_TMP };
+	long breaks = ll_stat("breaks");
+	struct file_mr r = { 0 };
+	int fd = open(self->path, O_RDWR);
+	unsigned int i;
+	int st;
+
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "XFS_IOC_SWAPEXT is an XFS test");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN));
+	memset(r.buf, 'w', LEN);
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		st = child_errno(ll_swapext_elsewhere(self->path, FILE_LEN,
+						      modes[i]));
+		EXPECT_EQ(ETXTBSY, st) TH_LOG("mode %u", i);
+	}
+	EXPECT_TRUE(file_is(self->path, 0, LEN, 'w'));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	EXPECT_EQ(1, ll_stat("pins"));
+	file_mr_unreg(&r);
+	EXPECT_EQ(0, child_errno(ll_swapext_elsewhere(self->path, FILE_LEN,
+						      LL_SWAP_TARGET)));
+	EXPECT_TRUE(file_is(self->path, 0, LEN, 0) &&
+		    file_is(self->path, LEN, LEN, 0))
+		TH_LOG("the other file's bytes: a hole");
+	close(fd);
+}
+
+/*
  * implicit=fence lets a writer's change over the pins fence them, not a
  * reader's: reflinking from a file needs only read access.  Pins of a
  * reflink's source range refuse it in every mode; copy_file_range()

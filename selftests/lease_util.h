@@ -16,6 +16,9 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <linux/layout_lease.h>
+#include <libgen.h>
+#include <sys/ioctl.h>
+#include <xfs/xfs.h>
 
 #include "util.h"
 
@@ -285,6 +288,68 @@ static inline off_t ll_file_size(const char *path)
 	struct stat st;
 
 	return stat(path, &st) ? -1 : st.st_size;
+}
+
+/* the ABI layoutlease reads (layout_change.c: struct ll_xfs_swapext) */
+_Static_assert(offsetof(struct xfs_swapext, sx_length) == 32 &&
+	       offsetof(struct xfs_swapext, sx_stat.bs_mtime) == 112 &&
+	       offsetof(struct xfs_swapext, sx_stat.bs_ctime) == 128,
+	       "struct xfs_swapext");
+
+enum ll_swap_mode { LL_SWAP_TARGET, LL_SWAP_TMP, LL_SWAP_STALE };
+
+/*
+ * XFS_IOC_SWAPEXT (xfs_fsr's extent swap) in another process, of @path
+ * (@len bytes) and a new sibling file of @len bytes: @path is the target,
+ * or (LL_SWAP_TMP) the temporary file.  XFS refuses (EINVAL) a temporary
+ * file with more extents than the target, so the sibling as the temporary
+ * file is all hole (no extent: @path reads zeros after the swap), and as
+ * the target it is one 's' block in two (more extents than @path has):
+ * @path then begins with 's'.  LL_SWAP_STALE passes target times older
+ * than the target's, as a caller that raced a change would.  It exits
+ * with the errno.
+ */
+static inline pid_t ll_swapext_elsewhere(const char *path, off_t len,
+					 enum ll_swap_mode mode)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct xfs_swapext sx = {
+			.sx_version = XFS_SX_VERSION,
+			.sx_length = len,
+		};
+		char dir[PATH_MAX], sib[PATH_MAX];
+		int fd, sfd, target, ret;
+		struct stat st;
+		off_t off;
+
+		close_range(3, ~0U, 0);
+		snprintf(dir, sizeof(dir), "%s", path);
+		sfd = ll_make_file(dirname(dir), "swap.dat", 0, 's', sib,
+				   sizeof(sib));
+		if (sfd < 0 || ftruncate(sfd, len))
+			_exit(255);
+		for (off = 0; mode == LL_SWAP_TMP && off < len; off += 8192)
+			if (pwrite(sfd, "s", 1, off) != 1)
+				_exit(255);
+		fd = open(path, O_RDWR);
+		target = mode == LL_SWAP_TMP ? sfd : fd;
+		if (fd < 0 || fsync(sfd) || fstat(target, &st))
+			_exit(255);
+		sx.sx_fdtarget = target;
+		sx.sx_fdtmp = mode == LL_SWAP_TMP ? fd : sfd;
+		sx.sx_stat.bs_mtime.tv_sec = st.st_mtim.tv_sec;
+		sx.sx_stat.bs_mtime.tv_nsec = st.st_mtim.tv_nsec;
+		sx.sx_stat.bs_ctime.tv_sec = st.st_ctim.tv_sec;
+		sx.sx_stat.bs_ctime.tv_nsec = st.st_ctim.tv_nsec;
+		if (mode == LL_SWAP_STALE)
+			sx.sx_stat.bs_ctime.tv_sec--;
+		ret = ioctl(target, XFS_IOC_SWAPEXT, &sx) ? errno : 0;
+		unlink(sib);
+		_exit(ret);
+	}
+	return pid;
 }
 
 /* One line of /proc/fs/layoutlease/pins. */
