@@ -202,6 +202,14 @@ static inline void ll_lease_init(struct file_lock *fl, struct file *filp,
 #endif
 
 /*
+ * 6.10: XFS exchanges file ranges (XFS_IOC_EXCHANGE_RANGE,
+ * XFS_IOC_COMMIT_RANGE) in xfs_exchange_range(), static in the xfs
+ * module, out of line and traced on Debian's 6.12 and 7.2, and locks the
+ * two files with xfs_ilock2_io_mmap().
+ */
+#define LL_XFS_EXCHANGE	(KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE)
+
+/*
  * Reflink: 6.8 merged do_clone_file_range() into vfs_clone_file_range(),
  * with the same arguments.  The module hooks the one that calls
  * ->remap_file_range(), which overlayfs calls directly on 6.1.
@@ -565,22 +573,25 @@ ll_dax_page_file(struct page *page, struct address_space **mapping,
 #endif
 
 /*
- * ll_dax_break_nowait() - what a filesystem does to @inode's DAX mapping
- * before it frees or moves blocks, without waiting: fails (-EBUSY) when a
- * page is busy, and from 6.15 removes the DAX entries, which
- * truncate_pagecache() then expects gone (it warns about each left).
- * Before 6.15 truncate_pagecache() removes them itself.  The caller holds
- * the inode's invalidate lock.
+ * ll_dax_break_nowait() - what a filesystem does to the DAX mapping of
+ * @inode's bytes [@start, @end] before it frees or moves their blocks,
+ * without waiting: fails (-EBUSY) when a page is busy, and from 6.15
+ * removes the DAX entries, which truncate_pagecache() then expects gone
+ * (it warns about one left).  Before 6.15 truncate_pagecache() removes
+ * them itself.  The caller holds the inode's invalidate lock.
  */
 #if KERNEL_VERSION(6, 15, 0) <= LINUX_VERSION_CODE
-static inline int ll_dax_break_nowait(struct inode *inode)
+static inline int ll_dax_break_nowait(struct inode *inode, loff_t start,
+				      loff_t end)
 {
-	return dax_break_layout(inode, 0, LLONG_MAX, NULL) ? -EBUSY : 0;
+	return dax_break_layout(inode, start, end, NULL) ? -EBUSY : 0;
 }
 #else
-static inline int ll_dax_break_nowait(struct inode *inode)
+static inline int ll_dax_break_nowait(struct inode *inode, loff_t start,
+				      loff_t end)
 {
-	return dax_layout_busy_page(inode->i_mapping) ? -EBUSY : 0;
+	return dax_layout_busy_page_range(inode->i_mapping, start, end) ?
+	       -EBUSY : 0;
 }
 #endif
 

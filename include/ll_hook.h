@@ -114,6 +114,9 @@ struct ll_hook_table {
 	  .orig = (void **)(_orig), .gated = true, .off = !(_on) }
 #define LL_PRE_ON(_on, _name, _pre)					\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .off = !(_on) }
+#define LL_PRE_ON_IF(_on, _name, _wanted, _pre)			\
+	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre,		\
+	  .pre_wanted = _wanted, .off = !(_on) }
 #define LL_FILTER(_name, _filter)					\
 	{ .name = _name, .kind = LL_HOOK_FILTER, .wanted = _filter }
 #define LL_CALL(_name, _orig)						\

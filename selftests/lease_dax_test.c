@@ -1105,4 +1105,178 @@ TEST_F(dax, revocation_finds_scm_rights_receiver)
 	revoke_real_holder(_metadata, self->path, true);
 }
 
+/*
+ * XFS_IOC_EXCHANGE_RANGE, in the XFS ioctl ABI of xfsprogs 6.10's
+ * <xfs/xfs_fs.h> (Debian 12's is older).
+ */
+#ifndef XFS_IOC_EXCHANGE_RANGE
+struct xfs_exchange_range {
+	__s32 file1_fd;
+	__u32 pad;
+	__u64 file1_offset;
+	__u64 file2_offset;
+	__u64 length;
+	__u64 flags;
+};
+
+#define XFS_IOC_EXCHANGE_RANGE	_IOW('X', 129, struct xfs_exchange_range)
+#endif
+
+/* an XFS with the exchange-range feature, -o dax=inode (6.12, 7.2) */
+#define MNT_XFS_EXCHANGE	"/mnt/xfs-exchange"
+
+/* a DAX file (in the DAX directory) and a file that is not */
+FIXTURE(exchange) {
+	char dax[PATH_MAX];
+	char plain[PATH_MAX];
+	long timeout;
+};
+
+static int is_dax(int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) ||
+	    !(stx.stx_attributes_mask & STATX_ATTR_DAX))
+		return -1;
+	return !!(stx.stx_attributes & STATX_ATTR_DAX);
+}
+
+FIXTURE_SETUP(exchange)
+{
+	int fd;
+
+	self->timeout = ll_read_long(LL_PARAM("break_timeout_ms"));
+	if (access(MNT_XFS_EXCHANGE "/dax", F_OK))
+		return;		/* the tests skip */
+	fd = ll_make_file(MNT_XFS_EXCHANGE "/dax", "exchange.dat", LEN, 'd',
+			  self->dax, sizeof(self->dax));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, is_dax(fd));
+	close(fd);
+	fd = ll_make_file(MNT_XFS_EXCHANGE, "exchange.dat", LEN, 'p',
+			  self->plain, sizeof(self->plain));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, is_dax(fd));
+	close(fd);
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 300));
+}
+
+FIXTURE_TEARDOWN(exchange)
+{
+	ll_write_long(LL_PARAM("break_timeout_ms"), self->timeout);
+	ll_sh("echo fence > " LL_PARAM("revoke"));
+	if (self->dax[0])
+		unlink(self->dax);
+	if (self->plain[0])
+		unlink(self->plain);
+}
+
+/*
+ * XFS_IOC_EXCHANGE_RANGE of the first @len bytes of @a and @b in another
+ * process; it exits with the errno.
+ */
+static pid_t exchange_elsewhere(const char *a, const char *b, __u64 len)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct xfs_exchange_range x = { .length = len };
+		int fb;
+
+		close_range(3, ~0U, 0);
+		x.file1_fd = open(a, O_RDWR);
+		fb = open(b, O_RDWR);
+		if (x.file1_fd < 0 || fb < 0)
+			_exit(255);
+		_exit(ioctl(fb, XFS_IOC_EXCHANGE_RANGE, &x) ? errno : 0);
+	}
+	return pid;
+}
+
+/*
+ * An exchange between a DAX file and one that is not: XFS breaks both
+ * files' leases, and waits for no DAX page.  Pins that outlive their
+ * lease (revoke=unlock) refuse it (ETXTBSY), as a reflink's; without the
+ * module's hook their blocks would move to the other file.
+ */
+TEST_F(exchange, unlocked_pins_refuse_a_mixed_exchange)
+{
+	int report, st;
+	pid_t pinner;
+
+	if (!self->dax[0])
+		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
+	ASSERT_EQ(0, ll_sh("echo unlock > " LL_PARAM("revoke")));
+	pinner = start_pinner(self->dax, LL_SHARED, PIN_IGNORE, &report);
+	ASSERT_EQ('R', read_report(report));
+	st = swap_wait(exchange_elsewhere(self->dax, self->plain, LEN));
+	EXPECT_EQ('S', read_report(report));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
+		TH_LOG("status 0x%x", st);
+	EXPECT_EQ('d', first_byte(self->dax));
+	EXPECT_EQ('p', first_byte(self->plain));
+	EXPECT_EQ(0, ll_stat("leases"));
+	EXPECT_EQ(1, ll_stat("pins"));
+	kill(pinner, SIGKILL);
+	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+	close(report);
+	ASSERT_EQ(0, ll_wait_stat("pins", 0));
+	st = swap_wait(exchange_elsewhere(self->dax, self->plain, LEN));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("once the MR is gone: status 0x%x", st);
+	EXPECT_EQ('p', first_byte(self->dax));
+}
+
+/* A holder that lets go when told: the exchange goes through. */
+TEST_F(exchange, cooperative_exchange)
+{
+	int report, st;
+	pid_t pinner, exchanger;
+
+	if (!self->dax[0])
+		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
+	pinner = start_pinner(self->dax, LL_SHARED, PIN_COOPERATE, &report);
+	ASSERT_EQ('R', read_report(report));
+	exchanger = exchange_elsewhere(self->plain, self->dax, LEN);
+	EXPECT_EQ('D', read_report(report));
+	st = swap_wait(exchanger);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("status 0x%x", st);
+	EXPECT_EQ('p', first_byte(self->dax));
+	EXPECT_EQ('d', first_byte(self->plain));
+	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	close(report);
+	EXPECT_EQ(0, ll_stat("pins"));
+}
+
+/*
+ * An exchange that XFS refuses once it has locked the files (a range past
+ * their end) breaks nothing: XFS breaks both files' leases before it
+ * looks, the module refuses it first, with XFS's EINVAL.
+ */
+TEST_F(exchange, refused_exchange_breaks_nothing)
+{
+	long breaks = ll_stat("breaks");
+	int report, st;
+	pid_t pinner;
+
+	if (!self->dax[0])
+		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
+	pinner = start_pinner(self->dax, LL_SHARED, PIN_IGNORE, &report);
+	ASSERT_EQ('R', read_report(report));
+	st = swap_wait(exchange_elsewhere(self->dax, self->plain, 2 * LEN));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == EINVAL)
+		TH_LOG("status 0x%x", st);
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	EXPECT_EQ(1, ll_stat("leases"));
+	EXPECT_EQ(1, ll_stat("pins"));
+	EXPECT_EQ('d', first_byte(self->dax));
+	kill(pinner, SIGKILL);
+	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+	close(report);
+	ASSERT_EQ(0, ll_wait_stat("pins", 0));
+}
+
 TEST_HARNESS_MAIN
