@@ -954,8 +954,11 @@ static bool ll_xfs_op_answer_pre(const unsigned long *args, long *ret)
  * past each offset, for XFS_EXCHANGE_RANGE_TO_EOF, whose length XFS works
  * out later.  The break waits for XFS's own checks of the request, the
  * last of them before it locks the files: a request it refuses (a
- * filesystem without the feature) breaks nothing.  A dry run changes
- * nothing, and is left alone.
+ * filesystem without the feature) breaks nothing, and what it would
+ * refuse once locked is refused first (ll_exchange_refused()).  A dry
+ * run is broken and refused as the exchange would be (XFS breaks it
+ * too), and its DAX pages are left alone.  No memory for the record:
+ * -ENOMEM.
  */
 static int ll_xfs_exchange_range(struct ll_xfs_exchrange *fxr)
 {
