@@ -447,14 +447,14 @@ TEST_F(dax, pins_of_the_source_refuse_a_reflink)
 	EXPECT_EQ(breaks, ll_stat("breaks"));
 }
 
-/* the first byte of @path, or -1 */
-static int first_byte(const char *path)
+/* the byte of @path at @off, or -1 */
+static int byte_at(const char *path, off_t off)
 {
 	int fd = open(path, O_RDONLY);
 	char c;
 	int ret = -1;
 
-	if (fd >= 0 && pread(fd, &c, 1, 0) == 1)
+	if (fd >= 0 && pread(fd, &c, 1, off) == 1)
 		ret = c;
 	if (fd >= 0)
 		close(fd);
@@ -490,7 +490,7 @@ TEST_F(dax, extent_swap_breaks_both_files)
 	if (strcmp(variant->dir, MNT_DAX_XFS))
 		SKIP(return, "XFS_IOC_SWAPEXT is an XFS test");
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
-		ASSERT_EQ('d', first_byte(self->path));
+		ASSERT_EQ('d', byte_at(self->path, 0));
 		pinner = start_pinner(self->path, LL_SHARED, PIN_COOPERATE,
 				      &report);
 		ASSERT_EQ('R', read_report(report));
@@ -501,7 +501,7 @@ TEST_F(dax, extent_swap_breaks_both_files)
 			TH_LOG("mode %d: status 0x%x", modes[i], st);
 		/* the other file's first byte (ll_swapext_elsewhere()) */
 		EXPECT_EQ(modes[i] == LL_SWAP_TMP ? 's' : 0,
-			  first_byte(self->path));
+			  byte_at(self->path, 0));
 		ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 		EXPECT_EQ(0, WEXITSTATUS(st));
 		close(report);
@@ -536,7 +536,7 @@ TEST_F(dax, refused_extent_swap_breaks_nothing)
 	EXPECT_EQ(breaks, ll_stat("breaks"));
 	EXPECT_EQ(1, ll_stat("pins"));
 	EXPECT_EQ(1, ll_stat("leases"));
-	EXPECT_EQ('d', first_byte(self->path));
+	EXPECT_EQ('d', byte_at(self->path, 0));
 	kill(pinner, SIGKILL);
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	close(report);
@@ -580,7 +580,7 @@ static void unlocked_pins(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, ll_stat("leases"));
 	EXPECT_EQ(1, ll_stat("pins"));
 	EXPECT_EQ(LEN, ll_file_size(self->path));
-	EXPECT_EQ('d', first_byte(self->path));
+	EXPECT_EQ('d', byte_at(self->path, 0));
 	/* a change that starts now, with no lease left, is refused at once */
 	breaker = change_elsewhere(self->path, change);
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
@@ -1129,6 +1129,7 @@ struct xfs_exchange_range {
 FIXTURE(exchange) {
 	char dax[PATH_MAX];
 	char plain[PATH_MAX];
+	char dax2[PATH_MAX];	/* a second DAX file, if a test makes one */
 	long timeout;
 };
 
@@ -1170,18 +1171,25 @@ FIXTURE_TEARDOWN(exchange)
 		unlink(self->dax);
 	if (self->plain[0])
 		unlink(self->plain);
+	if (self->dax2[0])
+		unlink(self->dax2);
 }
 
 /*
- * XFS_IOC_EXCHANGE_RANGE of the first @len bytes of @a and @b in another
+ * XFS_IOC_EXCHANGE_RANGE of the @len bytes at @off of @a and @b in another
  * process; it exits with the errno.
  */
-static pid_t exchange_elsewhere(const char *a, const char *b, __u64 len)
+static pid_t exchange_elsewhere(const char *a, const char *b, __u64 off,
+				__u64 len)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct xfs_exchange_range x = { .length = len };
+		struct xfs_exchange_range x = {
+			.file1_offset = off,
+			.file2_offset = off,
+			.length = len,
+		};
 		int fb;
 
 		close_range(3, ~0U, 0);
@@ -1210,22 +1218,22 @@ TEST_F(exchange, unlocked_pins_refuse_a_mixed_exchange)
 	ASSERT_EQ(0, ll_sh("echo unlock > " LL_PARAM("revoke")));
 	pinner = start_pinner(self->dax, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
-	st = swap_wait(exchange_elsewhere(self->dax, self->plain, LEN));
+	st = swap_wait(exchange_elsewhere(self->dax, self->plain, 0, LEN));
 	EXPECT_EQ('S', read_report(report));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
 		TH_LOG("status 0x%x", st);
-	EXPECT_EQ('d', first_byte(self->dax));
-	EXPECT_EQ('p', first_byte(self->plain));
+	EXPECT_EQ('d', byte_at(self->dax, 0));
+	EXPECT_EQ('p', byte_at(self->plain, 0));
 	EXPECT_EQ(0, ll_stat("leases"));
 	EXPECT_EQ(1, ll_stat("pins"));
 	kill(pinner, SIGKILL);
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	close(report);
 	ASSERT_EQ(0, ll_wait_stat("pins", 0));
-	st = swap_wait(exchange_elsewhere(self->dax, self->plain, LEN));
+	st = swap_wait(exchange_elsewhere(self->dax, self->plain, 0, LEN));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		TH_LOG("once the MR is gone: status 0x%x", st);
-	EXPECT_EQ('p', first_byte(self->dax));
+	EXPECT_EQ('p', byte_at(self->dax, 0));
 }
 
 /* A holder that lets go when told: the exchange goes through. */
@@ -1238,13 +1246,13 @@ TEST_F(exchange, cooperative_exchange)
 		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
 	pinner = start_pinner(self->dax, LL_SHARED, PIN_COOPERATE, &report);
 	ASSERT_EQ('R', read_report(report));
-	exchanger = exchange_elsewhere(self->plain, self->dax, LEN);
+	exchanger = exchange_elsewhere(self->plain, self->dax, 0, LEN);
 	EXPECT_EQ('D', read_report(report));
 	st = swap_wait(exchanger);
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		TH_LOG("status 0x%x", st);
-	EXPECT_EQ('p', first_byte(self->dax));
-	EXPECT_EQ('d', first_byte(self->plain));
+	EXPECT_EQ('p', byte_at(self->dax, 0));
+	EXPECT_EQ('d', byte_at(self->plain, 0));
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	close(report);
@@ -1266,17 +1274,56 @@ TEST_F(exchange, refused_exchange_breaks_nothing)
 		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
 	pinner = start_pinner(self->dax, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
-	st = swap_wait(exchange_elsewhere(self->dax, self->plain, 2 * LEN));
+	st = swap_wait(exchange_elsewhere(self->dax, self->plain, 0, 2 * LEN));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == EINVAL)
 		TH_LOG("status 0x%x", st);
 	EXPECT_EQ(breaks, ll_stat("breaks"));
 	EXPECT_EQ(1, ll_stat("leases"));
 	EXPECT_EQ(1, ll_stat("pins"));
-	EXPECT_EQ('d', first_byte(self->dax));
+	EXPECT_EQ('d', byte_at(self->dax, 0));
 	kill(pinner, SIGKILL);
 	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
 	close(report);
 	ASSERT_EQ(0, ll_wait_stat("pins", 0));
+}
+
+/*
+ * Two DAX files: XFS waits for every busy DAX page of both, and for the
+ * second's without sleeping, however far from the exchanged range.  Pins
+ * under an implicit lease beside the ranges hold nothing up and are not
+ * broken; over them the exchange is refused at once (implicit=deny).
+ */
+TEST_F(exchange, implicit_pins_beside_the_ranges_stay)
+{
+	long breaks = ll_stat("breaks");
+	struct file_mr r = { 0 };
+	int fd, st;
+
+	if (!self->dax[0])
+		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
+	fd = ll_make_file(MNT_XFS_EXCHANGE "/dax", "exchange2.dat", LEN, 'q',
+			  self->dax2, sizeof(self->dax2));
+	ASSERT_LE(0, fd);
+	close(fd);
+	fd = open(self->dax, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, file_mr_reg(&r, fd, LEN / 2));
+	EXPECT_EQ(1, ll_stat("pins"));
+	/* each file's second half, and then the first, under the pins */
+	st = swap_wait(exchange_elsewhere(self->dax2, self->dax, LEN / 2,
+					  LEN / 2));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("beside the pins: status 0x%x", st);
+	st = swap_wait(exchange_elsewhere(self->dax2, self->dax, 0, LEN / 2));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
+		TH_LOG("over the pins: status 0x%x", st);
+	EXPECT_EQ('d', byte_at(self->dax, 0));
+	EXPECT_EQ('q', byte_at(self->dax, LEN / 2));
+	EXPECT_EQ('q', byte_at(self->dax2, 0));
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	EXPECT_EQ(1, ll_stat("pins"));
+	file_mr_unreg(&r);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
