@@ -903,10 +903,13 @@ static int ll_xfs_op_dax_idle(struct ll_xfs_op *op)
 {
 	struct ll_change *c;
 
+	int ret;
+
 	for (c = op->changes; c < op->changes + op->n; c++) {
-		if (IS_DAX(c->inode) &&
-		    ll_dax_break_nowait(c->inode, c->start, c->end))
-			return -ETXTBSY;
+		ret = IS_DAX(c->inode) ?
+		      ll_dax_break_nowait(c->inode, c->start, c->end) : 0;
+		if (ret)
+			return ret == -EBUSY ? -ETXTBSY : ret;
 	}
 	return 0;
 }
@@ -994,12 +997,15 @@ static void ll_exchange_range(const struct ll_xfs_exchrange *fxr, int i,
 
 /*
  * What XFS refuses once it has locked the files (xfs_exchrange_prep()),
- * with XFS's errno, so that such a request breaks nothing: an immutable
- * file (-EPERM) or swap file (-ETXTBSY), a range past a file's end or
- * overlapping itself (-EINVAL), a commit whose file2 changed since
- * XFS_IOC_START_COMMIT (-EBUSY).  The sizes may still change, and XFS
+ * in XFS's order and with its errno, so that such a request breaks
+ * nothing: an immutable file (-EPERM) or swap file (-ETXTBSY), a range
+ * past a file's end or overlapping itself (-EINVAL), a commit whose
+ * file2 changed since XFS_IOC_START_COMMIT (-EBUSY), checked only when
+ * there is something to exchange.  The sizes may still change, and XFS
  * checks more (alignment to the allocation unit): it may refuse what
- * passes here.  Nothing to exchange: -ENODATA, for the caller.
+ * passes here.  A length of 0 (not to the end of the files, whose length
+ * XFS works out again under its locks) exchanges nothing: -ENODATA, for
+ * the caller.
  */
 static int ll_exchange_refused(const struct ll_xfs_exchrange *fxr,
 			       struct inode *in1, struct inode *in2)
@@ -1020,15 +1026,17 @@ static int ll_exchange_refused(const struct ll_xfs_exchrange *fxr,
 		len = max(size1 - o1, size2 - o2);
 	else if (len > size1 - o1 || len > size2 - o2)
 		return -EINVAL;
+	else if (!len)
+		return -ENODATA;
 	if (in1 == in2 && len && o2 < o1 + len && o1 < o2 + len)
 		return -EINVAL;
-	if ((fxr->flags & LL_XFS_EXCHANGE_CHECK_FRESH2) &&
+	if (len && (fxr->flags & LL_XFS_EXCHANGE_CHECK_FRESH2) &&
 	    (fxr->file2_ino != in2->i_ino ||
 	     fxr->file2_gen != in2->i_generation ||
 	     !timespec64_equal(&fxr->file2_ctime, &ctime2) ||
 	     !timespec64_equal(&fxr->file2_mtime, &mtime2)))
 		return -EBUSY;
-	return len ? 0 : -ENODATA;
+	return 0;
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <linux/ftrace.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/memremap.h>
 #include <linux/ptrace.h>
 #include <asm/ibt.h>
@@ -577,13 +578,21 @@ ll_dax_page_file(struct page *page, struct address_space **mapping,
  * @inode's bytes [@start, @end] before it frees or moves their blocks,
  * without waiting: fails (-EBUSY) when a page is busy, and from 6.15
  * removes the DAX entries, which truncate_pagecache() then expects gone
- * (it warns about one left).  Before 6.15 truncate_pagecache() removes
+ * (it warns about one left), once their dirty data is written back (the
+ * entries carry the dirty tags: the filesystem's own writeback that
+ * follows would find none).  Before 6.15 truncate_pagecache() removes
  * them itself.  The caller holds the inode's invalidate lock.
+ *
+ * Return: 0, -EBUSY, or the writeback's error.
  */
 #if KERNEL_VERSION(6, 15, 0) <= LINUX_VERSION_CODE
 static inline int ll_dax_break_nowait(struct inode *inode, loff_t start,
 				      loff_t end)
 {
+	int ret = filemap_write_and_wait_range(inode->i_mapping, start, end);
+
+	if (ret)
+		return ret;
 	return dax_break_layout(inode, start, end, NULL) ? -EBUSY : 0;
 }
 #else
