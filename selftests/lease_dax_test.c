@@ -416,37 +416,6 @@ static pid_t reflink_elsewhere(const char *path, bool from)
 	return pid;
 }
 
-/*
- * Another process's lease with pins in a reflink's source: a reader's
- * reflink is refused at once, the holder is told nothing, nothing is
- * revoked.  Without the pins it goes through, still breaking nothing.
- */
-TEST_F(dax, pins_of_the_source_refuse_a_reflink)
-{
-	long breaks = ll_stat("breaks");
-	int report, st;
-	pid_t pinner;
-
-	if (strcmp(variant->dir, MNT_DAX_XFS))
-		SKIP(return, "reflink is an XFS test");
-	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
-	ASSERT_EQ('R', read_report(report));
-	st = ll_wait_exit(reflink_elsewhere(self->path, true), 20);
-	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == ETXTBSY)
-		TH_LOG("status 0x%x", st);
-	EXPECT_EQ(breaks, ll_stat("breaks"));
-	EXPECT_EQ(1, ll_stat("pins"));
-	EXPECT_EQ(1, ll_stat("leases"));
-	kill(pinner, SIGKILL);
-	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
-	close(report);
-	ASSERT_EQ(0, ll_wait_stat("pins", 0));
-	st = ll_wait_exit(reflink_elsewhere(self->path, true), 20);
-	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		TH_LOG("status 0x%x", st);
-	EXPECT_EQ(breaks, ll_stat("breaks"));
-}
-
 /* the byte of @path at @off, or -1 */
 static int byte_at(const char *path, off_t off)
 {
@@ -471,6 +440,128 @@ static int swap_wait(pid_t pid)
 		waitpid(pid, NULL, 0);
 	}
 	return st;
+}
+
+/*
+ * XFS_IOC_EXCHANGE_RANGE, in the XFS ioctl ABI of xfsprogs 6.10's
+ * <xfs/xfs_fs.h> (Debian 12's is older).
+ */
+#ifndef XFS_IOC_EXCHANGE_RANGE
+struct xfs_exchange_range {
+	__s32 file1_fd;
+	__u32 pad;
+	__u64 file1_offset;
+	__u64 file2_offset;
+	__u64 length;
+	__u64 flags;
+};
+
+#define XFS_IOC_EXCHANGE_RANGE	_IOW('X', 129, struct xfs_exchange_range)
+#endif
+
+/*
+ * XFS_IOC_EXCHANGE_RANGE of the @len bytes at @off of @a and @b in another
+ * process; it exits with the errno.
+ */
+static pid_t exchange_elsewhere(const char *a, const char *b, __u64 off,
+				__u64 len)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct xfs_exchange_range x = {
+			.file1_offset = off,
+			.file2_offset = off,
+			.length = len,
+		};
+		int fb;
+
+		close_range(3, ~0U, 0);
+		x.file1_fd = open(a, O_RDWR);
+		fb = open(b, O_RDWR);
+		if (x.file1_fd < 0 || fb < 0)
+			_exit(255);
+		_exit(ioctl(fb, XFS_IOC_EXCHANGE_RANGE, &x) ? errno : 0);
+	}
+	return pid;
+}
+
+/* Layout changes of a file by another process (change_elsewhere()) */
+enum change {
+	CHANGE_TRUNCATE,		/* to 0 */
+	CHANGE_REFLINK,			/* into all of it */
+	CHANGE_SWAP,			/* XFS_IOC_SWAPEXT of it, the target */
+	/* and some that XFS refuses */
+	CHANGE_REFLINK_FROM,		/* from it: ETXTBSY over DAX pins */
+	CHANGE_STALE_SWAP,		/* stale target times: EBUSY */
+	CHANGE_EXCHANGE_PAST_EOF,	/* with @other, past the end: EINVAL */
+};
+
+/* another process's @change of @path (and @other); exits with the errno */
+static pid_t change_elsewhere(enum change change, const char *path,
+			      const char *other)
+{
+	switch (change) {
+	case CHANGE_REFLINK:
+	case CHANGE_REFLINK_FROM:
+		return reflink_elsewhere(path, change == CHANGE_REFLINK_FROM);
+	case CHANGE_SWAP:
+	case CHANGE_STALE_SWAP:
+		return ll_swapext_elsewhere(path, LEN, change == CHANGE_SWAP ?
+					    LL_SWAP_TARGET : LL_SWAP_STALE);
+	case CHANGE_EXCHANGE_PAST_EOF:
+		return exchange_elsewhere(path, other, 0, 2 * LEN);
+	default:
+		return ll_truncate_elsewhere(path, 0);
+	}
+}
+
+/*
+ * Another process's lease with pins in @path, a file of 'd': @change
+ * fails at once with @err, the holder is told nothing, nothing is broken
+ * or revoked, and the file is as it was.
+ */
+static void refused_breaks_nothing(struct __test_metadata *_metadata,
+				   const char *path, const char *other,
+				   enum change change, int err)
+{
+	long breaks = ll_stat("breaks");
+	int report, st;
+	pid_t pinner;
+
+	pinner = start_pinner(path, LL_SHARED, PIN_IGNORE, &report);
+	ASSERT_EQ('R', read_report(report));
+	st = swap_wait(change_elsewhere(change, path, other));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == err)
+		TH_LOG("status 0x%x", st);
+	EXPECT_EQ(breaks, ll_stat("breaks"));
+	EXPECT_EQ(1, ll_stat("pins"));
+	EXPECT_EQ(1, ll_stat("leases"));
+	EXPECT_EQ('d', byte_at(path, 0));
+	kill(pinner, SIGKILL);
+	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
+	close(report);
+	ASSERT_EQ(0, ll_wait_stat("pins", 0));
+}
+
+/*
+ * Another process's lease with pins in a reflink's source: a reader's
+ * reflink is refused at once, the holder is told nothing, nothing is
+ * revoked.  Without the pins it goes through, still breaking nothing.
+ */
+TEST_F(dax, pins_of_the_source_refuse_a_reflink)
+{
+	long breaks = ll_stat("breaks");
+	int st;
+
+	if (strcmp(variant->dir, MNT_DAX_XFS))
+		SKIP(return, "reflink is an XFS test");
+	refused_breaks_nothing(_metadata, self->path, NULL,
+			       CHANGE_REFLINK_FROM, ETXTBSY);
+	st = ll_wait_exit(reflink_elsewhere(self->path, true), 20);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("status 0x%x", st);
+	EXPECT_EQ(breaks, ll_stat("breaks"));
 }
 
 /*
@@ -522,40 +613,10 @@ TEST_F(dax, extent_swap_breaks_both_files)
  */
 TEST_F(dax, refused_extent_swap_breaks_nothing)
 {
-	long breaks = ll_stat("breaks");
-	int report, st;
-	pid_t pinner;
-
 	if (strcmp(variant->dir, MNT_DAX_XFS))
 		SKIP(return, "XFS_IOC_SWAPEXT is an XFS test");
-	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
-	ASSERT_EQ('R', read_report(report));
-	st = swap_wait(ll_swapext_elsewhere(self->path, LEN, LL_SWAP_STALE));
-	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == EBUSY)
-		TH_LOG("status 0x%x", st);
-	EXPECT_EQ(breaks, ll_stat("breaks"));
-	EXPECT_EQ(1, ll_stat("pins"));
-	EXPECT_EQ(1, ll_stat("leases"));
-	EXPECT_EQ('d', byte_at(self->path, 0));
-	kill(pinner, SIGKILL);
-	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
-	close(report);
-	ASSERT_EQ(0, ll_wait_stat("pins", 0));
-}
-
-enum change { CHANGE_TRUNCATE, CHANGE_REFLINK, CHANGE_SWAP };
-
-/* another process's @change of all of @path's blocks; exits with the errno */
-static pid_t change_elsewhere(const char *path, enum change change)
-{
-	switch (change) {
-	case CHANGE_REFLINK:
-		return reflink_elsewhere(path, false);
-	case CHANGE_SWAP:
-		return ll_swapext_elsewhere(path, LEN, LL_SWAP_TARGET);
-	default:
-		return ll_truncate_elsewhere(path, 0);
-	}
+	refused_breaks_nothing(_metadata, self->path, NULL, CHANGE_STALE_SWAP,
+			       EBUSY);
 }
 
 /*
@@ -573,7 +634,7 @@ static void unlocked_pins(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, ll_sh("echo unlock > " LL_PARAM("revoke")));
 	pinner = start_pinner(self->path, LL_SHARED, PIN_IGNORE, &report);
 	ASSERT_EQ('R', read_report(report));
-	breaker = change_elsewhere(self->path, change);
+	breaker = change_elsewhere(change, self->path, NULL);
 	EXPECT_EQ('S', read_report(report));
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
 	EXPECT_EQ(ETXTBSY, WEXITSTATUS(st)) TH_LOG("the change is refused");
@@ -582,7 +643,7 @@ static void unlocked_pins(struct __test_metadata *_metadata,
 	EXPECT_EQ(LEN, ll_file_size(self->path));
 	EXPECT_EQ('d', byte_at(self->path, 0));
 	/* a change that starts now, with no lease left, is refused at once */
-	breaker = change_elsewhere(self->path, change);
+	breaker = change_elsewhere(change, self->path, NULL);
 	ASSERT_EQ(breaker, waitpid(breaker, &st, 0));
 	EXPECT_EQ(ETXTBSY, WEXITSTATUS(st));
 	kill(pinner, SIGKILL);
@@ -1105,23 +1166,6 @@ TEST_F(dax, revocation_finds_scm_rights_receiver)
 	revoke_real_holder(_metadata, self->path, true);
 }
 
-/*
- * XFS_IOC_EXCHANGE_RANGE, in the XFS ioctl ABI of xfsprogs 6.10's
- * <xfs/xfs_fs.h> (Debian 12's is older).
- */
-#ifndef XFS_IOC_EXCHANGE_RANGE
-struct xfs_exchange_range {
-	__s32 file1_fd;
-	__u32 pad;
-	__u64 file1_offset;
-	__u64 file2_offset;
-	__u64 length;
-	__u64 flags;
-};
-
-#define XFS_IOC_EXCHANGE_RANGE	_IOW('X', 129, struct xfs_exchange_range)
-#endif
-
 /* an XFS with the exchange-range feature, -o dax=inode (6.12, 7.2) */
 #define MNT_XFS_EXCHANGE	"/mnt/xfs-exchange"
 
@@ -1173,33 +1217,6 @@ FIXTURE_TEARDOWN(exchange)
 		unlink(self->plain);
 	if (self->dax2[0])
 		unlink(self->dax2);
-}
-
-/*
- * XFS_IOC_EXCHANGE_RANGE of the @len bytes at @off of @a and @b in another
- * process; it exits with the errno.
- */
-static pid_t exchange_elsewhere(const char *a, const char *b, __u64 off,
-				__u64 len)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		struct xfs_exchange_range x = {
-			.file1_offset = off,
-			.file2_offset = off,
-			.length = len,
-		};
-		int fb;
-
-		close_range(3, ~0U, 0);
-		x.file1_fd = open(a, O_RDWR);
-		fb = open(b, O_RDWR);
-		if (x.file1_fd < 0 || fb < 0)
-			_exit(255);
-		_exit(ioctl(fb, XFS_IOC_EXCHANGE_RANGE, &x) ? errno : 0);
-	}
-	return pid;
 }
 
 /*
@@ -1266,25 +1283,10 @@ TEST_F(exchange, cooperative_exchange)
  */
 TEST_F(exchange, refused_exchange_breaks_nothing)
 {
-	long breaks = ll_stat("breaks");
-	int report, st;
-	pid_t pinner;
-
 	if (!self->dax[0])
 		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
-	pinner = start_pinner(self->dax, LL_SHARED, PIN_IGNORE, &report);
-	ASSERT_EQ('R', read_report(report));
-	st = swap_wait(exchange_elsewhere(self->dax, self->plain, 0, 2 * LEN));
-	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == EINVAL)
-		TH_LOG("status 0x%x", st);
-	EXPECT_EQ(breaks, ll_stat("breaks"));
-	EXPECT_EQ(1, ll_stat("leases"));
-	EXPECT_EQ(1, ll_stat("pins"));
-	EXPECT_EQ('d', byte_at(self->dax, 0));
-	kill(pinner, SIGKILL);
-	ASSERT_EQ(pinner, waitpid(pinner, &st, 0));
-	close(report);
-	ASSERT_EQ(0, ll_wait_stat("pins", 0));
+	refused_breaks_nothing(_metadata, self->dax, self->plain,
+			       CHANGE_EXCHANGE_PAST_EOF, EINVAL);
 }
 
 /*
