@@ -506,6 +506,7 @@ TEST_F_TIMEOUT(example, stopped_client_is_not_waited_for, 240)
 TEST_F_TIMEOUT(example, stopped_server_is_fenced_and_recovers, 240)
 {
 	long fences = ll_stat("fences");
+	siginfo_t info;
 	int st;
 
 	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"), 500));
@@ -513,6 +514,9 @@ TEST_F_TIMEOUT(example, stopped_server_is_fenced_and_recovers, 240)
 	ASSERT_EQ(0, client_do(&self->client, "write 0 before-fence",
 			       "wrote 12 bytes at 0"));
 	ASSERT_EQ(0, kill(self->server.pid, SIGSTOP));
+	/* stopped before the break: it must not drain */
+	ASSERT_EQ(0, waitid(P_PID, self->server.pid, &info,
+			    WSTOPPED | WNOWAIT));
 	self->breaker = ll_truncate_elsewhere(self->path, NEW_LEN);
 	ASSERT_LT(0, self->breaker);
 	ASSERT_EQ(self->breaker, waitpid(self->breaker, &st, 0));

@@ -19,7 +19,8 @@
  * is fenced by layoutlease (revoke=fence): its MR is destroyed and every
  * later verbs call on its context fails with EIO.  It learns it from the
  * lease: when it comes to a break and its lease is gone already (F_GETLEASE
- * without F_LAYOUT), or when deregistering fails with EIO (or on
+ * without F_LAYOUT), or when deregistering, or any verbs call that a
+ * query of the device confirms, fails with EIO (or on
  * IBV_EVENT_DEVICE_FATAL, should the device go away).  It then tears
  * everything down and starts again from scratch by executing itself:
  * librdmacm keeps a process's device contexts open for the process's
@@ -550,6 +551,17 @@ static int server_listen(struct server *s, const char *addr,
 	return 0;
 }
 
+/*
+ * Is the verbs context fenced?  Every command on a fenced context fails
+ * with EIO (Documentation/layout-leases.rst, "Fencing").
+ */
+static bool fenced(struct server *s)
+{
+	struct ibv_device_attr attr;
+
+	return ibv_query_device(s->listen->verbs, &attr) == EIO;
+}
+
 static int server_loop(struct server *s)
 {
 	int err = 0;
@@ -589,6 +601,13 @@ static int server_loop(struct server *s)
 			err = on_cm_event(s);
 		if (!err && (p[2].revents & POLLIN))
 			err = on_timer(s);
+		/*
+		 * A handler may meet the fence first, before the break's
+		 * signal is read (the server was stopped and is let go on
+		 * after the fence): a verbs call failed with EIO.
+		 */
+		if (err == -EIO && fenced(s))
+			err = start_again(s, "a verbs call: EIO");
 	}
 	return err;
 }
