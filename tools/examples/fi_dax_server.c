@@ -22,8 +22,9 @@
  * registrations revoked at the break timeout: with revoke=fence its verbs
  * context is destroyed.  libfabric does not show the context's events, so
  * the server learns it from the lease: when it comes to a break and its
- * lease is gone already (F_GETLEASE without F_LAYOUT), or when closing
- * its MR fails with EIO, it starts again from scratch by executing itself,
+ * lease is gone already (F_GETLEASE without F_LAYOUT), when closing its
+ * MR fails with EIO, or when another call fails with EIO and the lease is
+ * gone, it starts again from scratch by executing itself,
  * as ibv_dax_server does.  The client reconnects when its server goes.
  */
 #include <endian.h>
@@ -599,6 +600,16 @@ static int server_loop(struct server *s)
 			err = on_eq_event(s);
 		if (!err && (p[2].revents & POLLIN))
 			err = on_timer(s);
+		/*
+		 * A handler may meet the fence first, before the break's
+		 * signal is read (the server was stopped after its poll and
+		 * let go on after the fence): EIO, and the lease is gone.
+		 */
+		if (err == -FI_EIO &&
+		    !(fcntl(s->buf.fd, F_GETLEASE) & F_LAYOUT)) {
+			s->mr = NULL;	/* gone with the context */
+			err = start_again(s, "EIO: the lease is gone");
+		}
 	}
 	return err;
 }
