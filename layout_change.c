@@ -752,15 +752,15 @@ static void ll_xfs_op_end(struct ll_xfs_op *op)
 /* current's operation, if it is in one */
 static struct ll_xfs_op *ll_xfs_op_of_current(void)
 {
-	struct ll_xfs_op *sw, *found = NULL;
+	struct ll_xfs_op *op, *found = NULL;
 
 	if (!atomic_read(&ll_xfs_ops_running))
 		return NULL;
 	rcu_read_lock();
-	hash_for_each_possible_rcu(ll_xfs_ops, sw, node,
+	hash_for_each_possible_rcu(ll_xfs_ops, op, node,
 				   (unsigned long)current) {
-		if (sw->task == current) {
-			found = sw;
+		if (op->task == current) {
+			found = op;
 			break;
 		}
 	}
@@ -902,7 +902,6 @@ static bool ll_swap_lock_pre(const unsigned long *args, long *ret)
 static int ll_xfs_op_dax_idle(struct ll_xfs_op *op)
 {
 	struct ll_change *c;
-
 	int ret;
 
 	for (c = op->changes; c < op->changes + op->n; c++) {
@@ -1151,9 +1150,9 @@ static bool ll_want_copy(unsigned long *args)
 /* lock_two_nondirectories(): the first call of the caller's extent swap */
 static bool ll_want_swap_files(const unsigned long *args)
 {
-	struct ll_xfs_op *sw = ll_xfs_op_of_current();
+	struct ll_xfs_op *op = ll_xfs_op_of_current();
 
-	return sw && sw->sx && sw->state == LL_OP_STARTED;
+	return op && op->sx && op->state == LL_OP_STARTED;
 }
 
 /* xfs_qm_dqattach(): the first of the caller's swap or exchange */
