@@ -16,7 +16,7 @@
  * patch site in a small hash table.  A WRAP hook's replacement is entered
  * by the trampoline's return, as livepatch enters a new function by
  * ftrace's.  The hooks of vmlinux share one direct ftrace_ops per
- * trampoline; each module's table has one of its own, registered when the
+ * trampoline; each module's table has its own set, registered when the
  * module is COMING, before its init runs, and unregistered when it is
  * GOING.
  *
@@ -149,9 +149,9 @@ static struct ll_hook *ll_hook_at(unsigned long ip)
 }
 
 /*
- * Few enough tables, hooks and thunks?  Each WRAP and CALL hook is given
- * its thunk, for good: a module's hooks keep theirs when it goes and
- * comes back.
+ * Few enough tables, hooks and thunks, and gates that exist?  Each WRAP
+ * and CALL hook is given its thunk, for good: a module's hooks keep theirs
+ * when it goes and comes back.
  */
 static int ll_number_hooks(struct ll_hook_table *const *tables,
 			   unsigned int count)
@@ -164,6 +164,10 @@ static int ll_number_hooks(struct ll_hook_table *const *tables,
 		for (i = 0; i < tables[t]->count; i++) {
 			struct ll_hook *hook = &tables[t]->hooks[i];
 
+			/* one trampoline each: a gate of its own, or a lease */
+			if (hook->gate > LL_HOOK_GATES ||
+			    (hook->gate && hook->leased))
+				return -EINVAL;
 			n++;
 			if (ll_has_thunk(hook) && thunks < LL_HOOK_THUNKS)
 				hook->thunk = thunks;
@@ -174,31 +178,31 @@ static int ll_number_hooks(struct ll_hook_table *const *tables,
 }
 
 /*
- * The direct calls: the hooks of vmlinux share one ftrace_ops per
- * trampoline (ll_hook_tramp, and those of the LL_PRE_LEASED and
- * LL_WRAP_GATED hooks, which test before they save anything); each table
- * of a module has its own, of ll_hook_tramp.
+ * The direct calls: one ftrace_ops per trampoline (ll_hook_tramp, and
+ * those of the LL_PRE_LEASED hooks and of each gate, which test before
+ * they save anything), shared by the hooks of vmlinux (row 0), and one set
+ * for each table of a module (row 1 + its index), which come and go with
+ * it.
  */
 struct ll_direct {
 	struct ftrace_ops ops;
-	void (*tramp)(void);
 	bool on;			/* registered */
 };
 
-enum { LL_TRAMP, LL_TRAMP_LEASED, LL_TRAMP_GATED, LL_TRAMPS };
+enum { LL_TRAMP, LL_TRAMP_LEASED, LL_TRAMP_GATED,
+	LL_TRAMPS = LL_TRAMP_GATED + LL_HOOK_GATES };
 
-static struct ll_direct ll_vmlinux_direct[LL_TRAMPS] = {
-	[LL_TRAMP] = { .tramp = ll_hook_tramp },
-	[LL_TRAMP_LEASED] = { .tramp = ll_hook_tramp_leased },
-	[LL_TRAMP_GATED] = { .tramp = ll_hook_tramp_gated },
+static void (*const ll_tramps[LL_TRAMPS])(void) = {
+	[LL_TRAMP] = ll_hook_tramp,
+	[LL_TRAMP_LEASED] = ll_hook_tramp_leased,
+	[LL_TRAMP_GATED] = ll_hook_tramp_gated_0,
+	[LL_TRAMP_GATED + 1] = ll_hook_tramp_gated_1,
 };
 
-static struct ll_direct ll_table_direct[LL_MAX_TABLES] = {
-	[0 ... LL_MAX_TABLES - 1] = { .tramp = ll_hook_tramp },
-};
+static struct ll_direct ll_directs[1 + LL_MAX_TABLES][LL_TRAMPS];
 
-/* the gate of LL_WRAP_GATED hooks (ll_hook_gate_open()) */
-atomic_t ll_hook_gate = ATOMIC_INIT(0);
+/* the gates of the LL_WRAP_GATED and LL_PRE_GATED_IF hooks (ll_hook.h) */
+atomic_t ll_hook_gates[LL_HOOK_GATES];
 
 /**
  * ll_hook_dispatch() - run the hook of a traced function
@@ -269,17 +273,27 @@ static unsigned long ll_hook_site(const char *module, const char *name)
 	return fentry ? site : 0;
 }
 
+/* The row of ll_directs of table @t. */
+static unsigned int ll_row_of(struct ll_hook_table *table, unsigned int t)
+{
+	return table->module ? 1 + t : 0;
+}
+
+/* The trampoline of @hook. */
+static unsigned int ll_tramp_of(const struct ll_hook *hook)
+{
+	if (hook->leased)
+		return LL_TRAMP_LEASED;
+	if (hook->gate)
+		return LL_TRAMP_GATED + hook->gate - 1;
+	return LL_TRAMP;
+}
+
 /* The direct calls of @hook, in table @t. */
 static struct ll_direct *ll_hook_direct(struct ll_hook_table *table,
 					unsigned int t, struct ll_hook *hook)
 {
-	if (table->module)
-		return &ll_table_direct[t];
-	if (hook->leased)
-		return &ll_vmlinux_direct[LL_TRAMP_LEASED];
-	if (hook->gated)
-		return &ll_vmlinux_direct[LL_TRAMP_GATED];
-	return &ll_vmlinux_direct[LL_TRAMP];
+	return &ll_directs[ll_row_of(table, t)][ll_tramp_of(hook)];
 }
 
 /*
@@ -385,35 +399,53 @@ static bool ll_hooked(struct ll_direct *d)
 	return false;
 }
 
-/* Register @d, unless it traces nothing (it would trace everything). */
-static int ll_direct_on(struct ll_direct *d)
+/* Unregister the direct calls of row @row that are. */
+static void ll_row_off(unsigned int row)
 {
-	int ret;
+	unsigned int k;
 
-	if (d->on || !ll_hooked(d))
-		return 0;
-	ret = ll_ftrace_direct_register(&d->ops, (unsigned long)d->tramp);
-	d->on = !ret;
-	/*
-	 * A registration that failed in register_ftrace_function() (an
-	 * IPMODIFY user on one of the functions: -EBUSY) leaves the ops'
-	 * callback and trampoline set on 6.1 and 6.12, and every later
-	 * registration would fail with -EINVAL: undo them, as later kernels
-	 * do themselves.
-	 */
-	if (ret) {
-		d->ops.func = NULL;
-		d->ops.trampoline = 0;
+	for (k = 0; k < LL_TRAMPS; k++) {
+		struct ll_direct *d = &ll_directs[row][k];
+
+		if (d->on)
+			ll_ftrace_direct_unregister(&d->ops,
+						    (unsigned long)ll_tramps[k]);
+		d->on = false;
 	}
-	return ret;
 }
 
-/* Unregister @d if it is. */
-static void ll_direct_off(struct ll_direct *d)
+/*
+ * Register the direct calls of row @row, but those that trace nothing
+ * (they would trace everything); all or none.
+ */
+static int ll_row_on(unsigned int row)
 {
-	if (d->on)
-		ll_ftrace_direct_unregister(&d->ops, (unsigned long)d->tramp);
-	d->on = false;
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < LL_TRAMPS; k++) {
+		struct ll_direct *d = &ll_directs[row][k];
+
+		if (d->on || !ll_hooked(d))
+			continue;
+		ret = ll_ftrace_direct_register(&d->ops,
+						(unsigned long)ll_tramps[k]);
+		d->on = !ret;
+		/*
+		 * A registration that failed in register_ftrace_function() (an
+		 * IPMODIFY user on one of the functions: -EBUSY) leaves the
+		 * ops' callback and trampoline set on 6.1 and 6.12, and every
+		 * later registration would fail with -EINVAL: undo them, as
+		 * later kernels do themselves.
+		 */
+		if (ret) {
+			d->ops.func = NULL;
+			d->ops.trampoline = 0;
+			ll_row_off(row);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -456,16 +488,13 @@ static int ll_hook_table(unsigned int t)
 	for (hook = table->hooks; hook < table->hooks + table->count; hook++) {
 		if (hook->off || hook->ip)
 			continue;
-		if (table->module && (hook->leased || hook->gated))
-			ret = -EOPNOTSUPP;
-		else
-			ret = ll_hook_one(table, t, hook);
+		ret = ll_hook_one(table, t, hook);
 		if (ret)
 			break;
 	}
-	/* on failure nothing is registered yet: only the sites to forget */
+	/* on failure nothing is registered: only the sites to forget */
 	if (!ret && table->module)
-		ret = ll_direct_on(&ll_table_direct[t]);
+		ret = ll_row_on(ll_row_of(table, t));
 	if (ret)
 		ll_unhook_table(t);
 	return ret;
@@ -494,7 +523,7 @@ static int ll_module_event(struct notifier_block *nb, unsigned long action,
 		if (!ll_module_is(ll_tables[t], mod->name))
 			continue;
 		if (action == MODULE_STATE_GOING) {
-			ll_direct_off(&ll_table_direct[t]);
+			ll_row_off(ll_row_of(ll_tables[t], t));
 			ll_unhook_table(t);
 			continue;
 		}
@@ -551,12 +580,10 @@ static void ll_unhook_all(void)
 	unsigned int t;
 
 	mutex_lock(&ll_hook_mutex);
-	for (t = 0; t < LL_TRAMPS; t++)
-		ll_direct_off(&ll_vmlinux_direct[t]);
-	for (t = 0; t < ll_table_count; t++) {
-		ll_direct_off(&ll_table_direct[t]);
+	for (t = 0; t <= ll_table_count; t++)
+		ll_row_off(t);
+	for (t = 0; t < ll_table_count; t++)
 		ll_unhook_table(t);
-	}
 	mutex_unlock(&ll_hook_mutex);
 }
 
@@ -577,6 +604,8 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 	unsigned int t;
 	int ret;
 
+	/* a trampoline for each gate, each an atomic_t (ftrace_tramp.S) */
+	BUILD_BUG_ON(LL_HOOK_GATES != 2 || sizeof(atomic_t) != 4);
 	ret = ll_number_hooks(tables, count);
 	if (ret)
 		return ret;
@@ -592,8 +621,8 @@ int ll_hooks_install(struct ll_hook_table *const *tables, unsigned int count)
 		if (!tables[t]->module)
 			ret = ll_hook_table(t);
 	/* a module's table has its direct calls as soon as it is hooked */
-	for (t = 0; t < LL_TRAMPS && !ret; t++)
-		ret = ll_direct_on(&ll_vmlinux_direct[t]);
+	if (!ret)
+		ret = ll_row_on(0);
 	mutex_unlock(&ll_hook_mutex);
 	if (!ret)
 		ret = register_module_notifier(&ll_module_nb);

@@ -96,16 +96,23 @@ SYM_TYPED_FUNC_START(ll_hook_tramp_leased)
 SYM_FUNC_END(ll_hook_tramp_leased)
 
 /*
- * The trampoline of the WRAP hooks that have business only while the gate
- * is open (LL_WRAP_GATED): while ll_hook_gate (an atomic_t) is 0, every
- * call returns into the function at once; any other goes on to
- * ll_hook_tramp, with the stack as it found it.  Clobbers only the flags.
+ * The trampolines of the hooks that have business only while their gate
+ * is open (LL_WRAP_GATED, LL_PRE_GATED_IF): ll_hook_tramp_gated_N, while
+ * ll_hook_gates[N] (an atomic_t) is 0, returns into the function at once;
+ * any other call goes on to ll_hook_tramp, with the stack as it found it.
+ * Clobbers only the flags.
  */
-SYM_TYPED_FUNC_START(ll_hook_tramp_gated)
-	cmpl	$0, ll_hook_gate(%rip)
+.macro LL_HOOK_TRAMP_GATED n
+SYM_TYPED_FUNC_START(ll_hook_tramp_gated_\n)
+	cmpl	$0, ll_hook_gates + 4 * \n(%rip)
 	jne	ll_hook_tramp
 	RET
-SYM_FUNC_END(ll_hook_tramp_gated)
+SYM_FUNC_END(ll_hook_tramp_gated_\n)
+.endm
+
+/* as many as LL_HOOK_GATES, include/ll_hook.h (ftrace_hook.c checks) */
+	LL_HOOK_TRAMP_GATED 0
+	LL_HOOK_TRAMP_GATED 1
 
 /*
  * The thunks: ll_hook_thunk_N enters the function at ll_hook_targets[N].

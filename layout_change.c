@@ -707,10 +707,12 @@ struct ll_xfs_op {
 	enum ll_xfs_op_state state;
 };
 
-/* by task: a filter finds its task's operation, if any, without a lock */
+/*
+ * by task: a filter finds its task's operation, if any, without a lock;
+ * each opens the gate of the hooks that look for them (LL_GATE_XFS_OPS)
+ */
 static DEFINE_HASHTABLE(ll_xfs_ops, 4);
 static DEFINE_SPINLOCK(ll_xfs_op_lock);	/* writers of ll_xfs_ops */
-static atomic_t ll_xfs_ops_running = ATOMIC_INIT(0);
 
 /*
  * ll_xfs_op_begin() - current starts an XFS operation the module follows
@@ -733,14 +735,14 @@ static struct ll_xfs_op *ll_xfs_op_begin(const struct ll_xfs_swapext *sx,
 	spin_lock(&ll_xfs_op_lock);
 	hash_add_rcu(ll_xfs_ops, &op->node, (unsigned long)current);
 	spin_unlock(&ll_xfs_op_lock);
-	atomic_inc(&ll_xfs_ops_running);
+	ll_hook_gate_open(LL_GATE_XFS_OPS);
 	return op;
 }
 
 /* ll_xfs_op_end() - the operation of @op is over: its changes end */
 static void ll_xfs_op_end(struct ll_xfs_op *op)
 {
-	atomic_dec(&ll_xfs_ops_running);
+	ll_hook_gate_close(LL_GATE_XFS_OPS);
 	spin_lock(&ll_xfs_op_lock);
 	hash_del_rcu(&op->node);
 	spin_unlock(&ll_xfs_op_lock);
@@ -754,8 +756,6 @@ static struct ll_xfs_op *ll_xfs_op_of_current(void)
 {
 	struct ll_xfs_op *op, *found = NULL;
 
-	if (!atomic_read(&ll_xfs_ops_running))
-		return NULL;
 	rcu_read_lock();
 	hash_for_each_possible_rcu(ll_xfs_ops, op, node,
 				   (unsigned long)current) {
@@ -1195,12 +1195,14 @@ static struct ll_hook ll_change_hooks[] = {
 	LL_WRAP("__break_lease", ll_want_break, ll_break_lease,
 		&orig_break_lease),
 	/* only while pinned pages are counted: the gate (lease_pin.c) */
-	LL_WRAP_GATED("dax_layout_busy_page_range", ll_dax_busy_page,
-		      &orig_dax_busy_page),
+	LL_WRAP_GATED("dax_layout_busy_page_range", LL_GATE_PINS,
+		      ll_dax_busy_page, &orig_dax_busy_page),
 	LL_WRAP_GATED_ON(LL_DAX_PINS_SEEN, "dax_delete_mapping_range",
-			 ll_dax_delete_range, &orig_dax_delete_range),
-	LL_PRE_IF("lock_two_nondirectories", ll_want_swap_files,
-		  ll_swap_lock_pre),
+			 LL_GATE_PINS, ll_dax_delete_range,
+			 &orig_dax_delete_range),
+	/* only while an XFS operation runs: the gate (ll_xfs_op_begin()) */
+	LL_PRE_GATED_IF("lock_two_nondirectories", LL_GATE_XFS_OPS,
+			ll_want_swap_files, ll_swap_lock_pre),
 };
 
 struct ll_hook_table ll_change_hook_table = {
@@ -1212,12 +1214,14 @@ struct ll_hook_table ll_change_hook_table = {
 static struct ll_hook ll_xfs_hooks[] = {
 	LL_WRAP_ALL("xfs_swap_extents", ll_xfs_swap_extents,
 		    &orig_xfs_swap_extents),
-	LL_PRE_IF("xfs_qm_dqattach", ll_want_xfs_op_answer,
-		  ll_xfs_op_answer_pre),
+	/* on hot paths (every allocation): gated, as lock_two_nondirectories */
+	LL_PRE_GATED_IF("xfs_qm_dqattach", LL_GATE_XFS_OPS,
+			ll_want_xfs_op_answer, ll_xfs_op_answer_pre),
 	LL_WRAP_ON(LL_XFS_EXCHANGE, "xfs_exchange_range", ll_want_exchange,
 		   ll_xfs_exchange_range, &orig_xfs_exchange_range),
-	LL_PRE_ON_IF(LL_XFS_EXCHANGE, "xfs_ilock2_io_mmap",
-		     ll_want_exchange_locks, ll_exchange_lock_pre),
+	LL_PRE_GATED_ON_IF(LL_XFS_EXCHANGE, "xfs_ilock2_io_mmap",
+			   LL_GATE_XFS_OPS, ll_want_exchange_locks,
+			   ll_exchange_lock_pre),
 };
 
 struct ll_hook_table ll_xfs_hook_table = {

@@ -162,7 +162,7 @@ static void ll_pin_free(struct ll_pin *pin, bool counted)
 {
 	if (counted) {
 		atomic64_sub(pin->pages, &ll_pinned_pages);
-		ll_hook_gate_close();
+		ll_hook_gate_close(LL_GATE_PINS);
 		if (pin->lease)
 			ll_lease_unpin(pin->lease, pin->pages);
 		/* from a caller that entered a hook: not the module's last code */
@@ -191,7 +191,7 @@ static void ll_pin_list(struct ll_pin *pin)
 	atomic_inc(&ll_pin_count);
 	atomic64_add(pin->pages, &ll_pinned_pages);
 	/* the DAX busy-page hooks have business while pages are counted */
-	ll_hook_gate_open();
+	ll_hook_gate_open(LL_GATE_PINS);
 }
 
 /*

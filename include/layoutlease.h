@@ -39,6 +39,16 @@
 #include "ll_compat.h"
 
 /*
+ * The gates of the hooks that have business only now and then (ll_hook.h):
+ * open while pinned pages are counted (lease_pin.c), and while an XFS
+ * extent swap or range exchange runs (layout_change.c).
+ */
+enum {
+	LL_GATE_PINS,
+	LL_GATE_XFS_OPS,
+};
+
+/*
  * The life of a lease (Documentation/layout-leases.rst, "State machine");
  * ll_set_state() in layout_lease.c is the one place it changes.
  */

@@ -23,19 +23,16 @@
  *                 (every call when @wanted is NULL: LL_WRAP_ALL) to @func,
  *                 by returning into it instead of into the function: @func
  *                 runs with the function's arguments and returns to its
- *                 caller.  @func calls the original through *@orig.  A
- *                 @gated hook (LL_WRAP_GATED), on a function of vmlinux,
- *                 has a trampoline of its own that lets every call run at
- *                 once while the gate is closed (ll_hook_gate_open()).
+ *                 caller.  @func calls the original through *@orig.
  * LL_HOOK_PRE     the trampoline runs @pre, which may sleep, before the
  *                 function: @pre returns false to let the function run,
  *                 or true to return *ret to its caller instead.
  *                 @pre_wanted, if set, runs first: when it says no, the
  *                 function runs and @pre does not (LL_PRE_IF).  A @leased
- *                 hook (LL_PRE_LEASED), on a function of vmlinux whose
- *                 first argument is a struct file *, has a trampoline of
- *                 its own that lets every call on a file whose inode has
- *                 no lease run at once, in a few instructions.
+ *                 hook (LL_PRE_LEASED), on a function whose first
+ *                 argument is a struct file *, has a trampoline of its
+ *                 own that lets every call on a file whose inode has no
+ *                 lease run at once, in a few instructions.
  * LL_HOOK_FILTER  the trampoline runs @wanted, which may rewrite the
  *                 arguments (ll_hook_set_arg()), and the function runs.
  * LL_HOOK_CALL    not a hook: *@orig is set to a thunk that calls the
@@ -45,6 +42,13 @@
  *                 must call without its own hook (a WRAP's function,
  *                 called by the module outside the WRAP).  Callers check
  *                 ll_hook_ready() first when the function is in a module.
+ *
+ * A WRAP or PRE hook may have a gate (LL_WRAP_GATED, LL_PRE_GATED_IF):
+ * one of LL_HOOK_GATES counts, which the policy opens while the hook may
+ * have business (ll_hook_gate_open()).  Its trampoline reads the count
+ * and, while it is 0, lets the call run at once, in three instructions,
+ * before anything is saved or looked up: a hook on a hot path whose
+ * business is rare costs almost nothing the rest of the time.
  */
 #ifndef _LL_HOOK_H
 #define _LL_HOOK_H
@@ -74,8 +78,8 @@ struct ll_hook {
 	bool (*pre)(const unsigned long *args, long *ret);	/* PRE */
 	bool (*pre_wanted)(const unsigned long *args);	/* PRE, optional */
 	bool leased;				/* PRE: files with leases only */
-	bool gated;				/* WRAP: only while the gate
-						 * is open
+	unsigned char gate;			/* WRAP, PRE: 1 + the index of
+						 * its gate; 0: none
 						 */
 	bool off;				/* not installed */
 	unsigned long ip;			/* fentry site; 0: not hooked */
@@ -101,22 +105,29 @@ struct ll_hook_table {
 	  .pre_wanted = _wanted }
 #define LL_PRE_LEASED(_name, _pre)					\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .leased = true }
-/* every call while the gate is open: the gate is the filter */
-#define LL_WRAP_GATED(_name, _func, _orig)				\
+/* every call while gate @_gate is open: the gate is the filter */
+#define LL_WRAP_GATED(_name, _gate, _func, _orig)			\
 	{ .name = _name, .kind = LL_HOOK_WRAP, .func = _func,		\
-	  .orig = (void **)(_orig), .gated = true }
+	  .orig = (void **)(_orig), .gate = 1 + (_gate) }
 /* installed only when @_on: a hook some kernels need */
 #define LL_WRAP_ON(_on, _name, _wanted, _func, _orig)			\
 	{ .name = _name, .kind = LL_HOOK_WRAP, .wanted = _wanted,	\
 	  .func = _func, .orig = (void **)(_orig), .off = !(_on) }
-#define LL_WRAP_GATED_ON(_on, _name, _func, _orig)			\
+#define LL_WRAP_GATED_ON(_on, _name, _gate, _func, _orig)		\
 	{ .name = _name, .kind = LL_HOOK_WRAP, .func = _func,		\
-	  .orig = (void **)(_orig), .gated = true, .off = !(_on) }
+	  .orig = (void **)(_orig), .gate = 1 + (_gate), .off = !(_on) }
 #define LL_PRE_ON(_on, _name, _pre)					\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre, .off = !(_on) }
 #define LL_PRE_ON_IF(_on, _name, _wanted, _pre)			\
 	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre,		\
 	  .pre_wanted = _wanted, .off = !(_on) }
+/* while gate @_gate is open, the calls @_wanted says yes to */
+#define LL_PRE_GATED_IF(_name, _gate, _wanted, _pre)			\
+	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre,		\
+	  .pre_wanted = _wanted, .gate = 1 + (_gate) }
+#define LL_PRE_GATED_ON_IF(_on, _name, _gate, _wanted, _pre)		\
+	{ .name = _name, .kind = LL_HOOK_PRE, .pre = _pre,		\
+	  .pre_wanted = _wanted, .gate = 1 + (_gate), .off = !(_on) }
 #define LL_FILTER(_name, _filter)					\
 	{ .name = _name, .kind = LL_HOOK_FILTER, .wanted = _filter }
 #define LL_CALL(_name, _orig)						\
@@ -143,35 +154,40 @@ static inline void ll_hook_set_arg(unsigned long *args, unsigned int n,
 
 /* Between ftrace_hook.c and the trampolines and thunks, ftrace_tramp.S */
 #define LL_HOOK_THUNKS		32	/* WRAP and CALL hooks, at most */
+#define LL_HOOK_GATES		2	/* gates ll_hook_tramp_gated_N read */
 void ll_hook_tramp(void);
 void ll_hook_tramp_leased(void);
-void ll_hook_tramp_gated(void);
+void ll_hook_tramp_gated_0(void);
+void ll_hook_tramp_gated_1(void);
 bool ll_hook_dispatch(unsigned long *args, unsigned long *ip, long *ret);
 extern void *const ll_hook_thunks[LL_HOOK_THUNKS];
 extern unsigned long ll_hook_targets[LL_HOOK_THUNKS];
 
 extern atomic_t ll_hook_inflight;
 extern bool ll_hook_draining;
-extern atomic_t ll_hook_gate;
+extern atomic_t ll_hook_gates[LL_HOOK_GATES];
 
 /**
- * ll_hook_gate_open() - the LL_WRAP_GATED hooks have business from now on
+ * ll_hook_gate_open() - the hooks of a gate have business from now on
+ * @gate: its index, below LL_HOOK_GATES
  *
- * The gate is a count: it is open while the policy has opened it more
- * often than it has closed it (once per object that gives the hooks
- * business, say).  A call that reads it closed runs as if unhooked.
+ * A gate is a count: it is open while the policy has opened it more often
+ * than it has closed it (once per object that gives the hooks business,
+ * say).  A call that reads it closed runs as if unhooked; the task that
+ * opens it sees it open from then on.
  */
-static inline void ll_hook_gate_open(void)
+static inline void ll_hook_gate_open(unsigned int gate)
 {
-	atomic_inc(&ll_hook_gate);
+	atomic_inc(&ll_hook_gates[gate]);
 }
 
 /**
  * ll_hook_gate_close() - undo one ll_hook_gate_open()
+ * @gate: its index
  */
-static inline void ll_hook_gate_close(void)
+static inline void ll_hook_gate_close(unsigned int gate)
 {
-	atomic_dec(&ll_hook_gate);
+	atomic_dec(&ll_hook_gates[gate]);
 }
 
 /**
