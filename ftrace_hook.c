@@ -63,7 +63,7 @@ static unsigned int ll_table_count;
 
 /* At most this many hooks, half the size of ll_sites below */
 #define LL_MAX_HOOKS	64
-/* At most this many tables: each on a module has an ftrace_ops */
+/* At most this many tables: each on a module has a row of ftrace_ops */
 #define LL_MAX_TABLES	10
 static DEFINE_MUTEX(ll_hook_mutex);	/* the hooks' ip, the thunks' targets */
 /* tasks between ll_hook_enter() and ll_hook_leave() (ll_hook.h) */
@@ -189,6 +189,7 @@ struct ll_direct {
 	bool on;			/* registered */
 };
 
+/* in the order ll_row_off() turns them off, and the reverse of ll_row_on() */
 enum { LL_TRAMP, LL_TRAMP_LEASED, LL_TRAMP_GATED,
 	LL_TRAMPS = LL_TRAMP_GATED + LL_HOOK_GATES };
 
@@ -399,7 +400,7 @@ static bool ll_hooked(struct ll_direct *d)
 	return false;
 }
 
-/* Unregister the direct calls of row @row that are. */
+/* Unregister the direct calls of row @row that are, ll_hook_tramp's first. */
 static void ll_row_off(unsigned int row)
 {
 	unsigned int k;
@@ -416,14 +417,17 @@ static void ll_row_off(unsigned int row)
 
 /*
  * Register the direct calls of row @row, but those that trace nothing
- * (they would trace everything); all or none.
+ * (they would trace everything); all or none.  The gated and leased ones
+ * first: a hook on ll_hook_tramp may start what they follow (a WRAP that
+ * opens a gate, for calls it makes), so they are live before it is, as
+ * ll_row_off() turns it off first.
  */
 static int ll_row_on(unsigned int row)
 {
 	unsigned int k;
 	int ret;
 
-	for (k = 0; k < LL_TRAMPS; k++) {
+	for (k = LL_TRAMPS; k-- > 0; ) {
 		struct ll_direct *d = &ll_directs[row][k];
 
 		if (d->on || !ll_hooked(d))
