@@ -73,7 +73,7 @@ static void ll_default_timeout(void)
 }
 
 /* Every hook of the module, by the part that owns it. */
-static struct ll_hook_table *ll_tables[8];
+static struct ll_hook_table *ll_tables[9];
 
 static int __init layoutlease_init(void)
 {
@@ -94,7 +94,8 @@ static int __init layoutlease_init(void)
 	ll_tables[4] = &ll_ufile_hook_table;
 	ll_tables[5] = &ll_core_hook_table;
 	ll_tables[6] = &ll_uobj_hook_table;
-	ll_tables[7] = &ll_xfs_hook_table;
+	ll_tables[7] = &ll_xfs_vfs_hook_table;
+	ll_tables[8] = &ll_xfs_hook_table;
 	/* on failure, some hooks may have been live for a moment */
 	err = ll_hooks_install(ll_tables, ARRAY_SIZE(ll_tables));
 	if (err)

@@ -41,7 +41,7 @@
 /*
  * The gates of the hooks that have business only now and then (ll_hook.h):
  * open while pinned pages are counted (lease_pin.c), and while an XFS
- * extent swap or range exchange runs (layout_change.c).
+ * extent swap or range exchange runs (xfs_change.c).
  */
 enum {
 	LL_GATE_PINS,
@@ -250,7 +250,14 @@ void ll_uverbs_init(unsigned int (*mrs)(struct file *uverbs,
 extern struct ll_hook_table ll_ufile_hook_table, ll_uobj_hook_table;
 
 /* layout_change.c */
-extern struct ll_hook_table ll_change_hook_table, ll_xfs_hook_table;
+int ll_change_refused(struct inode *inode, loff_t start, loff_t end,
+		      bool deny);
+int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
+		    bool nonblock);
+extern struct ll_hook_table ll_change_hook_table;
+
+/* xfs_change.c */
+extern struct ll_hook_table ll_xfs_vfs_hook_table, ll_xfs_hook_table;
 
 /* chardev.c */
 int ll_chardev_init(void);

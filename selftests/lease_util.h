@@ -290,7 +290,7 @@ static inline off_t ll_file_size(const char *path)
 	return stat(path, &st) ? -1 : st.st_size;
 }
 
-/* the ABI layoutlease reads (layout_change.c: struct ll_xfs_swapext) */
+/* the ABI layoutlease reads (xfs_change.c: struct ll_xfs_swapext) */
 _Static_assert(offsetof(struct xfs_swapext, sx_length) == 32 &&
 	       offsetof(struct xfs_swapext, sx_stat.bs_mtime) == 112 &&
 	       offsetof(struct xfs_swapext, sx_stat.bs_ctime) == 128,
