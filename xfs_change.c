@@ -422,16 +422,54 @@ static void ll_exchange_range(const struct ll_xfs_exchrange *fxr, int i,
 }
 
 /*
+ * Is an exchange of @len bytes at @o1 and @o2 misaligned to @unit, a
+ * power of two, or overlapping itself?  XFS's checks of the allocation
+ * unit (xfs_exchange_range_checks()): both offsets aligned; the length
+ * aligned, or reaching a file's end, and then not ending a partial unit
+ * in the middle of either file; two ranges of one file apart, by whole
+ * units.
+ */
+static bool ll_exchange_range_invalid(loff_t o1, loff_t o2, loff_t len,
+				      loff_t size1, loff_t size2, bool same,
+				      unsigned int unit)
+{
+	loff_t mask = unit - 1, blen = len;
+
+	if ((o1 | o2) & mask)
+		return true;
+	/* to a file's end: the last unit whole */
+	if (o1 + len == size1)
+		blen = ALIGN(size1, unit) - o1;
+	else if (o2 + len == size2)
+		blen = ALIGN(size2, unit) - o2;
+	if (blen == len && (len & mask))
+		return true;
+	if (same && o2 + blen > o1 && o1 + blen > o2)
+		return true;
+	if (!(len & mask))
+		return false;
+	blen = len;
+	if (o2 + blen < size2)
+		blen &= ~mask;
+	if (o1 + blen < size1)
+		blen &= ~mask;
+	return blen != len;
+}
+
+/*
  * What XFS refuses once it has locked the files (xfs_exchrange_prep()),
  * in XFS's order and with its errno, so that such a request breaks
  * nothing: an immutable file (-EPERM) or swap file (-ETXTBSY), a range
- * past a file's end or overlapping itself (-EINVAL), a commit whose
- * file2 changed since XFS_IOC_START_COMMIT (-EBUSY), checked only when
- * there is something to exchange.  The sizes may still change, and XFS
- * checks more (alignment to the allocation unit): it may refuse what
- * passes here.  A length of 0 (not to the end of the files, whose length
- * XFS works out again under its locks) exchanges nothing: -ENODATA, for
- * the caller.
+ * past a file's end, misaligned or overlapping itself (-EINVAL), a
+ * commit whose file2 changed since XFS_IOC_START_COMMIT (-EBUSY), checked
+ * only when there is something to exchange.  The alignment is to the
+ * block size (i_blocksize() of file2): XFS's allocation unit is a
+ * multiple of it (a realtime extent), so what is misaligned to the block
+ * is misaligned to the unit.  The sizes may still change, and XFS checks
+ * more (the realtime extent, the size limits): it may refuse what passes
+ * here.  A length of 0 (not to the end of the files, whose length XFS
+ * works out again under its locks) exchanges nothing: -ENODATA, for the
+ * caller.
  */
 static int ll_exchange_refused(const struct ll_xfs_exchrange *fxr,
 			       struct inode *in1, struct inode *in2)
@@ -440,6 +478,7 @@ static int ll_exchange_refused(const struct ll_xfs_exchrange *fxr,
 	loff_t o1 = fxr->file1_offset, o2 = fxr->file2_offset;
 	struct timespec64 ctime2 = ll_inode_ctime(in2);
 	struct timespec64 mtime2 = ll_inode_mtime(in2);
+	bool to_eof = fxr->flags & LL_XFS_EXCHANGE_TO_EOF;
 	loff_t len = fxr->length;
 
 	if (IS_IMMUTABLE(in1) || IS_IMMUTABLE(in2))
@@ -448,14 +487,15 @@ static int ll_exchange_refused(const struct ll_xfs_exchrange *fxr,
 		return -ETXTBSY;
 	if (o1 > size1 || o2 > size2)
 		return -EINVAL;
-	if (fxr->flags & LL_XFS_EXCHANGE_TO_EOF)
+	if (to_eof)
 		len = max(size1 - o1, size2 - o2);
 	else if (len > size1 - o1 || len > size2 - o2)
 		return -EINVAL;
-	else if (!len)
-		return -ENODATA;
-	if (in1 == in2 && len && o2 < o1 + len && o1 < o2 + len)
+	if (ll_exchange_range_invalid(o1, o2, len, size1, size2, in1 == in2,
+				      i_blocksize(in2)))
 		return -EINVAL;
+	if (!len && !to_eof)
+		return -ENODATA;
 	if (len && (fxr->flags & LL_XFS_EXCHANGE_CHECK_FRESH2) &&
 	    (fxr->file2_ino != in2->i_ino ||
 	     fxr->file2_gen != in2->i_generation ||

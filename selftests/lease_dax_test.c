@@ -495,6 +495,8 @@ enum change {
 	CHANGE_REFLINK_FROM,		/* from it: ETXTBSY over DAX pins */
 	CHANGE_STALE_SWAP,		/* stale target times: EBUSY */
 	CHANGE_EXCHANGE_PAST_EOF,	/* with @other, past the end: EINVAL */
+	CHANGE_EXCHANGE_MISALIGNED,	/* at 512 bytes in: EINVAL */
+	CHANGE_EXCHANGE_PARTIAL,	/* 1000 bytes, not to the end: EINVAL */
 };
 
 /* another process's @change of @path (and @other); exits with the errno */
@@ -511,6 +513,10 @@ static pid_t change_elsewhere(enum change change, const char *path,
 					    LL_SWAP_TARGET : LL_SWAP_STALE);
 	case CHANGE_EXCHANGE_PAST_EOF:
 		return exchange_elsewhere(path, other, 0, 2 * LEN);
+	case CHANGE_EXCHANGE_MISALIGNED:
+		return exchange_elsewhere(path, other, 512, LEN / 2);
+	case CHANGE_EXCHANGE_PARTIAL:
+		return exchange_elsewhere(path, other, 0, 1000);
 	default:
 		return ll_truncate_elsewhere(path, 0);
 	}
@@ -1287,6 +1293,21 @@ TEST_F(exchange, refused_exchange_breaks_nothing)
 		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
 	refused_breaks_nothing(_metadata, self->dax, self->plain,
 			       CHANGE_EXCHANGE_PAST_EOF, EINVAL);
+}
+
+/*
+ * XFS exchanges whole blocks (its allocation unit): a range that starts
+ * within one, or ends within one anywhere but at the files' ends, is refused
+ * with EINVAL, breaking nothing.
+ */
+TEST_F(exchange, misaligned_exchange_breaks_nothing)
+{
+	if (!self->dax[0])
+		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
+	refused_breaks_nothing(_metadata, self->dax, self->plain,
+			       CHANGE_EXCHANGE_MISALIGNED, EINVAL);
+	refused_breaks_nothing(_metadata, self->dax, self->plain,
+			       CHANGE_EXCHANGE_PARTIAL, EINVAL);
 }
 
 /*
