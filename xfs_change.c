@@ -422,27 +422,28 @@ static void ll_exchange_range(const struct ll_xfs_exchrange *fxr, int i,
 }
 
 /*
- * Is an exchange of @len bytes at @o1 and @o2 misaligned to @unit, a
- * power of two, or overlapping itself?  XFS's checks of the allocation
- * unit (xfs_exchange_range_checks()): both offsets aligned; the length
- * aligned, or reaching a file's end, and then not ending a partial unit
- * in the middle of either file; two ranges of one file apart, by whole
- * units.
+ * Is an exchange of @len bytes at @o1 and @o2, both aligned to @unit (a
+ * power of two), of the wrong length, or overlapping itself?  XFS's
+ * checks of the allocation unit (xfs_exchange_range_checks()): the
+ * length aligned, or reaching a file's end, and then not ending a partial
+ * unit in the middle of either file; two ranges of one file apart, by
+ * whole units.
  */
-static bool ll_exchange_range_invalid(loff_t o1, loff_t o2, loff_t len,
-				      loff_t size1, loff_t size2, bool same,
-				      unsigned int unit)
+static bool ll_exchange_length_invalid(loff_t o1, loff_t o2, loff_t len,
+				       loff_t size1, loff_t size2, bool same,
+				       unsigned int unit)
 {
 	loff_t mask = unit - 1, blen = len;
+	bool at_eof = true;
 
-	if ((o1 | o2) & mask)
-		return true;
-	/* to a file's end: the last unit whole */
+	/* to a file's end: its last unit whole */
 	if (o1 + len == size1)
 		blen = ALIGN(size1, unit) - o1;
 	else if (o2 + len == size2)
 		blen = ALIGN(size2, unit) - o2;
-	if (blen == len && (len & mask))
+	else
+		at_eof = false;
+	if (!at_eof && (len & mask))
 		return true;
 	if (same && o2 + blen > o1 && o1 + blen > o2)
 		return true;
@@ -460,16 +461,16 @@ static bool ll_exchange_range_invalid(loff_t o1, loff_t o2, loff_t len,
  * What XFS refuses once it has locked the files (xfs_exchrange_prep()),
  * in XFS's order and with its errno, so that such a request breaks
  * nothing: an immutable file (-EPERM) or swap file (-ETXTBSY), a range
- * past a file's end, misaligned or overlapping itself (-EINVAL), a
+ * past a file's end, misaligned or overlapping itself (-EINVAL), past
+ * the file size limits (-EFBIG, and SIGXFSZ, as XFS would send), a
  * commit whose file2 changed since XFS_IOC_START_COMMIT (-EBUSY), checked
  * only when there is something to exchange.  The alignment is to the
  * block size (i_blocksize() of file2): XFS's allocation unit is a
  * multiple of it (a realtime extent), so what is misaligned to the block
  * is misaligned to the unit.  The sizes may still change, and XFS checks
- * more (the realtime extent, the size limits): it may refuse what passes
- * here.  A length of 0 (not to the end of the files, whose length XFS
- * works out again under its locks) exchanges nothing: -ENODATA, for the
- * caller.
+ * more (the realtime extent): it may refuse what passes here.  A length
+ * of 0 (not to the end of the files, whose length XFS works out again
+ * under its locks) exchanges nothing: -ENODATA, for the caller.
  */
 static int ll_exchange_refused(const struct ll_xfs_exchrange *fxr,
 			       struct inode *in1, struct inode *in2)
@@ -479,7 +480,9 @@ static int ll_exchange_refused(const struct ll_xfs_exchrange *fxr,
 	struct timespec64 ctime2 = ll_inode_ctime(in2);
 	struct timespec64 mtime2 = ll_inode_mtime(in2);
 	bool to_eof = fxr->flags & LL_XFS_EXCHANGE_TO_EOF;
-	loff_t len = fxr->length;
+	unsigned int unit = i_blocksize(in2);
+	loff_t len = fxr->length, limited;
+	int err;
 
 	if (IS_IMMUTABLE(in1) || IS_IMMUTABLE(in2))
 		return -EPERM;
@@ -487,12 +490,21 @@ static int ll_exchange_refused(const struct ll_xfs_exchrange *fxr,
 		return -ETXTBSY;
 	if (o1 > size1 || o2 > size2)
 		return -EINVAL;
+	/* the VFS checked the offsets of a range not to the end: not < 0 */
 	if (to_eof)
 		len = max(size1 - o1, size2 - o2);
-	else if (len > size1 - o1 || len > size2 - o2)
+	if ((to_eof && (o1 < 0 || o2 < 0)) || ((o1 | o2) & (unit - 1)))
 		return -EINVAL;
-	if (ll_exchange_range_invalid(o1, o2, len, size1, size2, in1 == in2,
-				      i_blocksize(in2)))
+	if (!to_eof && (len > size1 - o1 || len > size2 - o2))
+		return -EINVAL;
+	limited = len;
+	err = ll_write_check_limits(fxr->file2, o2, &limited) ?:
+	      ll_write_check_limits(fxr->file1, o1, &limited);
+	if (err)
+		return err;
+	if (limited != len ||
+	    ll_exchange_length_invalid(o1, o2, len, size1, size2, in1 == in2,
+				       unit))
 		return -EINVAL;
 	if (!len && !to_eof)
 		return -ENODATA;

@@ -211,6 +211,25 @@ static inline void ll_lease_init(struct file_lock *fl, struct file *filp,
 #define LL_XFS_EXCHANGE	(KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE)
 
 /*
+ * generic_write_check_limits(), which the exchange's checks call (EFBIG
+ * and SIGXFSZ past the file size limit), is exported from 6.10 for XFS;
+ * before, there is no exchange to check.
+ */
+#if LL_XFS_EXCHANGE
+static inline int ll_write_check_limits(struct file *file, loff_t pos,
+					loff_t *count)
+{
+	return generic_write_check_limits(file, pos, count);
+}
+#else
+static inline int ll_write_check_limits(struct file *file, loff_t pos,
+					loff_t *count)
+{
+	return 0;
+}
+#endif
+
+/*
  * Reflink: 6.8 merged do_clone_file_range() into vfs_clone_file_range(),
  * with the same arguments.  The module hooks the one that calls
  * ->remap_file_range(), which overlayfs calls directly on 6.1.

@@ -497,6 +497,8 @@ enum change {
 	CHANGE_EXCHANGE_PAST_EOF,	/* with @other, past the end: EINVAL */
 	CHANGE_EXCHANGE_MISALIGNED,	/* at 512 bytes in: EINVAL */
 	CHANGE_EXCHANGE_PARTIAL,	/* 1000 bytes, not to the end: EINVAL */
+	/* LEN / 2 + 1000 bytes, @other's size, @path's middle: EINVAL */
+	CHANGE_EXCHANGE_PARTIAL_EOF,
 };
 
 /* another process's @change of @path (and @other); exits with the errno */
@@ -517,6 +519,8 @@ static pid_t change_elsewhere(enum change change, const char *path,
 		return exchange_elsewhere(path, other, 512, LEN / 2);
 	case CHANGE_EXCHANGE_PARTIAL:
 		return exchange_elsewhere(path, other, 0, 1000);
+	case CHANGE_EXCHANGE_PARTIAL_EOF:
+		return exchange_elsewhere(path, other, 0, LEN / 2 + 1000);
 	default:
 		return ll_truncate_elsewhere(path, 0);
 	}
@@ -1297,8 +1301,9 @@ TEST_F(exchange, refused_exchange_breaks_nothing)
 
 /*
  * XFS exchanges whole blocks (its allocation unit): a range that starts
- * within one, or ends within one anywhere but at the files' ends, is refused
- * with EINVAL, breaking nothing.
+ * within one, or ends within one anywhere but at the files' ends, is
+ * refused with EINVAL, breaking nothing; so is one that ends within a
+ * block at one file's end and in the middle of the other.
  */
 TEST_F(exchange, misaligned_exchange_breaks_nothing)
 {
@@ -1308,6 +1313,29 @@ TEST_F(exchange, misaligned_exchange_breaks_nothing)
 			       CHANGE_EXCHANGE_MISALIGNED, EINVAL);
 	refused_breaks_nothing(_metadata, self->dax, self->plain,
 			       CHANGE_EXCHANGE_PARTIAL, EINVAL);
+	ASSERT_EQ(0, truncate(self->plain, LEN / 2 + 1000));
+	refused_breaks_nothing(_metadata, self->dax, self->plain,
+			       CHANGE_EXCHANGE_PARTIAL_EOF, EINVAL);
+}
+
+/*
+ * What the module checks before XFS does refuses nothing XFS takes: a
+ * range that ends within a block at both files' ends goes through.
+ */
+TEST_F(exchange, partial_block_at_both_ends_goes_through)
+{
+	int st;
+
+	if (!self->dax[0])
+		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
+	ASSERT_EQ(0, truncate(self->dax, LEN - 1000));
+	ASSERT_EQ(0, truncate(self->plain, LEN - 1000));
+	st = swap_wait(exchange_elsewhere(self->dax, self->plain, 0,
+					  LEN - 1000));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("status 0x%x", st);
+	EXPECT_EQ('p', byte_at(self->dax, LEN - 1001));
+	EXPECT_EQ('d', byte_at(self->plain, 0));
 }
 
 /*
