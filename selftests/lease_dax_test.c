@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "kselftest_harness.h"
@@ -457,26 +458,33 @@ struct xfs_exchange_range {
 };
 
 #define XFS_IOC_EXCHANGE_RANGE	_IOW('X', 129, struct xfs_exchange_range)
+#define XFS_EXCHANGE_RANGE_TO_EOF	(1ULL << 0)
 #endif
 
 /*
- * XFS_IOC_EXCHANGE_RANGE of the @len bytes at @off of @a and @b in another
- * process; it exits with the errno.
+ * XFS_IOC_EXCHANGE_RANGE of the @len bytes at @off of @a and @b, with
+ * @flags, in another process whose file size limit is @fsize (SIGXFSZ
+ * ignored); it exits with the errno.
  */
-static pid_t exchange_elsewhere(const char *a, const char *b, __u64 off,
-				__u64 len)
+static pid_t exchange_elsewhere_how(const char *a, const char *b, __u64 off,
+				    __u64 len, __u64 flags, rlim_t fsize)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = fsize, .rlim_max = fsize };
 		struct xfs_exchange_range x = {
 			.file1_offset = off,
 			.file2_offset = off,
 			.length = len,
+			.flags = flags,
 		};
 		int fb;
 
 		close_range(3, ~0U, 0);
+		signal(SIGXFSZ, SIG_IGN);
+		if (fsize != RLIM_INFINITY && setrlimit(RLIMIT_FSIZE, &rl))
+			_exit(255);
 		x.file1_fd = open(a, O_RDWR);
 		fb = open(b, O_RDWR);
 		if (x.file1_fd < 0 || fb < 0)
@@ -484,6 +492,13 @@ static pid_t exchange_elsewhere(const char *a, const char *b, __u64 off,
 		_exit(ioctl(fb, XFS_IOC_EXCHANGE_RANGE, &x) ? errno : 0);
 	}
 	return pid;
+}
+
+/* exchange_elsewhere_how() of a plain request, without a limit */
+static pid_t exchange_elsewhere(const char *a, const char *b, __u64 off,
+				__u64 len)
+{
+	return exchange_elsewhere_how(a, b, off, len, 0, RLIM_INFINITY);
 }
 
 /* Layout changes of a file by another process (change_elsewhere()) */
@@ -499,6 +514,10 @@ enum change {
 	CHANGE_EXCHANGE_PARTIAL,	/* 1000 bytes, not to the end: EINVAL */
 	/* LEN / 2 + 1000 bytes, @other's size, @path's middle: EINVAL */
 	CHANGE_EXCHANGE_PARTIAL_EOF,
+	/* 1000 bytes at LEN / 2, past a file size limit of LEN / 4: EFBIG */
+	CHANGE_EXCHANGE_PAST_LIMIT,
+	/* to the end from -4096, which the VFS has not checked: EINVAL */
+	CHANGE_EXCHANGE_NEGATIVE,
 };
 
 /* another process's @change of @path (and @other); exits with the errno */
@@ -521,6 +540,13 @@ static pid_t change_elsewhere(enum change change, const char *path,
 		return exchange_elsewhere(path, other, 0, 1000);
 	case CHANGE_EXCHANGE_PARTIAL_EOF:
 		return exchange_elsewhere(path, other, 0, LEN / 2 + 1000);
+	case CHANGE_EXCHANGE_PAST_LIMIT:
+		return exchange_elsewhere_how(path, other, LEN / 2, 1000, 0,
+					      LEN / 4);
+	case CHANGE_EXCHANGE_NEGATIVE:
+		return exchange_elsewhere_how(path, other, -4096ULL, 0,
+					      XFS_EXCHANGE_RANGE_TO_EOF,
+					      RLIM_INFINITY);
 	default:
 		return ll_truncate_elsewhere(path, 0);
 	}
@@ -1316,6 +1342,21 @@ TEST_F(exchange, misaligned_exchange_breaks_nothing)
 	ASSERT_EQ(0, truncate(self->plain, LEN / 2 + 1000));
 	refused_breaks_nothing(_metadata, self->dax, self->plain,
 			       CHANGE_EXCHANGE_PARTIAL_EOF, EINVAL);
+}
+
+/*
+ * XFS's other checks, in XFS's order: past the caller's file size limit,
+ * EFBIG (before the length's alignment: EINVAL); a negative offset to the
+ * end of the files, EINVAL; nothing broken either way.
+ */
+TEST_F(exchange, exchange_past_the_limits_breaks_nothing)
+{
+	if (!self->dax[0])
+		SKIP(return, "no " MNT_XFS_EXCHANGE " (6.12 and later)");
+	refused_breaks_nothing(_metadata, self->dax, self->plain,
+			       CHANGE_EXCHANGE_PAST_LIMIT, EFBIG);
+	refused_breaks_nothing(_metadata, self->dax, self->plain,
+			       CHANGE_EXCHANGE_NEGATIVE, EINVAL);
 }
 
 /*
