@@ -1419,10 +1419,14 @@ bool ll_inode_needs_break(struct inode *inode)
 /*
  * Arm the hrtimer that queues the expiry work for @deadline, unless it is
  * set for no later.  Under ll_lock, so that two arms do not race; the
- * timer does not fire early, and its slack is LL_EXPIRE_SLACK.  A
- * deadline already past at @now, the caller's reading of the monotonic
- * clock (a lease the last run could not move on), is retried a tick
- * later, not in a busy loop.
+ * timer does not fire early, and its slack is LL_EXPIRE_SLACK: it fires
+ * between its soft expiry and LL_EXPIRE_SLACK after it.  One whose soft
+ * expiry is no later than @deadline fires by @deadline + LL_EXPIRE_SLACK
+ * too, and stays: breaks that follow each other within the slack arm it
+ * once (if it fires before @deadline, the work arms it again for the
+ * nearest deadline left).  A deadline already past at @now, the caller's
+ * reading of the monotonic clock (a lease the last run could not move
+ * on), is retried a tick later, not in a busy loop.
  */
 #define LL_EXPIRE_SLACK		NSEC_PER_MSEC
 
@@ -1434,7 +1438,8 @@ static void ll_expire_arm(ktime_t deadline, ktime_t now)
 	if (!ktime_after(deadline, now))
 		deadline = ktime_add_ns(now, TICK_NSEC);
 	if (hrtimer_is_queued(&ll_expire_timer) &&
-	    !ktime_before(deadline, hrtimer_get_expires(&ll_expire_timer)))
+	    !ktime_before(deadline,
+			  hrtimer_get_softexpires(&ll_expire_timer)))
 		return;
 	hrtimer_start_range_ns(&ll_expire_timer, deadline, LL_EXPIRE_SLACK,
 			       HRTIMER_MODE_ABS);
