@@ -117,14 +117,20 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 
 	ll_hook_enter();
 	/*
-	 * A classic break (the filter saw only the module's leases, which
-	 * it never conflicts with), unless a classic lease came meanwhile.
+	 * A classic break comes here only when the filter found nothing but
+	 * the module's leases, which it never conflicts with: nothing to
+	 * break.  The filter's look, a walk under flc_lock, is the one
+	 * __break_lease() would make a moment later: a lease set since is
+	 * the setter's to refuse, as after __break_lease()'s.  A classic
+	 * lease or a delegation looks for conflicting opens again once
+	 * inserted (generic_add_lease(), nfsd4_check_conflicting_opens()),
+	 * and every opener and truncater counts itself before it breaks;
+	 * the callers of break_deleg() hold the inode lock that setting a
+	 * delegation takes.
 	 */
 	if (!ll_break_is_layout(mode, type)) {
-		ret = ll_inode_only_ours(inode) ? 0 :
-		      ll_break_lease_call(orig_break_lease, inode, mode, type);
 		ll_hook_leave();
-		return ret;
+		return 0;
 	}
 	/* a remap's source breaks only other managers' leases */
 	ours = ll_inode_has_ours(inode) && !ll_change_reads(inode);
@@ -135,11 +141,13 @@ static int ll_break_lease(struct inode *inode, unsigned int mode,
 	 */
 	if (ours && !ll_change_of_current(inode, &start, &end))
 		ll_task_change_begin(inode);
-	ret = ours ? ll_exclusive_conflict(inode) : 0;
-	/* the module's own bounded wait for its leases (ll_break_wait()) */
-	if (!ret && ours)
+	/*
+	 * the module's own bounded wait for its leases (ll_break_wait(),
+	 * which refuses for an exclusive one that is not the caller's)
+	 */
+	if (ours)
 		ret = ll_break_wait(inode, ll_break_is_nonblock(mode));
-	else if (!ret)
+	else
 		ret = ll_break_lease_call(orig_break_lease, inode, mode, type);
 	ll_hook_leave();
 	return ret;
@@ -206,9 +214,7 @@ int ll_break_layout(struct inode *inode, loff_t start, loff_t end,
 	if (leases && start <= end && implicit == LL_IMPLICIT_FENCE)
 		ll_pins_break_implicit(inode, start, end);
 	if (leases) {
-		ret = ll_exclusive_conflict(inode);
-		if (!ret)
-			ret = ll_break_wait(inode, nonblock);
+		ret = ll_break_wait(inode, nonblock);
 		if (ret)
 			return ret;
 	}
@@ -575,8 +581,7 @@ static struct page *ll_dax_busy_page(struct address_space *mapping,
 	 * lease taken since this layout change began (the holder leasing and
 	 * registering again) must be told now, or nobody moves.
 	 */
-	if (page && ll_inode_has_leases(mapping->host) &&
-	    !ll_exclusive_conflict(mapping->host))
+	if (page && ll_inode_has_leases(mapping->host))
 		ll_break_layout_nowait(mapping->host);
 	ll_hook_leave();
 	return page;

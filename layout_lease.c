@@ -932,6 +932,22 @@ int ll_lease_get(struct file *filp)
 	return ret;
 }
 
+/* ll_exclusive_conflict() under the inode's flc_lock */
+static int ll_exclusive_conflict_locked(struct file_lock_context *ctx)
+{
+	struct ll_file_lease *fl;
+
+	lockdep_assert_held(&ctx->flc_lock);
+	ll_for_each_lease(fl, ctx) {
+		struct ll_lease *ll = ll_fl_lease(fl);
+
+		if (ll_is_ours(fl) && READ_ONCE(ll->exclusive) &&
+		    !ll_current_owns(ll_fl_file(fl), ll->tgid))
+			return -ETXTBSY;
+	}
+	return 0;
+}
+
 /**
  * ll_exclusive_conflict() - does an exclusive lease forbid the caller's
  *			     layout change?
@@ -943,21 +959,12 @@ int ll_lease_get(struct file *filp)
 int ll_exclusive_conflict(struct inode *inode)
 {
 	struct file_lock_context *ctx = locks_inode_context(inode);
-	struct ll_file_lease *fl;
-	int ret = 0;
+	int ret;
 
 	if (!ctx)
 		return 0;
 	spin_lock(&ctx->flc_lock);
-	ll_for_each_lease(fl, ctx) {
-		struct ll_lease *ll = ll_fl_lease(fl);
-
-		if (ll_is_ours(fl) && READ_ONCE(ll->exclusive) &&
-		    !ll_current_owns(ll_fl_file(fl), ll->tgid)) {
-			ret = -ETXTBSY;
-			break;
-		}
-	}
+	ret = ll_exclusive_conflict_locked(ctx);
 	spin_unlock(&ctx->flc_lock);
 	return ret;
 }
@@ -1036,7 +1043,10 @@ static bool ll_fl_break(struct ll_file_lease *fl)
 
 /*
  * One walk of @inode's leases for a breaker, under flc_lock.  With @brk,
- * the module's leases that conflict with the caller are broken first, as
+ * an exclusive lease of the module's that is not the caller's ends the
+ * walk at once with -ETXTBSY, before it breaks anything: an exclusive
+ * lease is never broken.  Otherwise the module's leases that conflict
+ * with the caller are broken first, as
  * __break_lease() breaks a layout breaker's: each that the caller does
  * not own (ll_lm_breaker_owns_lease()) is marked FL_UNLOCK_PENDING and
  * broken, once.  The kernel's __break_lease() would allocate and free a
@@ -1046,9 +1056,10 @@ static bool ll_fl_break(struct ll_file_lease *fl)
  *
  * Return: where the break of the module's leases stands for the caller:
  * 0 when none conflicts, 1 while a broken one does, 2 when one conflicts
- * that nobody broke yet (set since, or not @brk), -ETXTBSY when one with
- * pins is refusing (its deadline passed and its pins could not be
- * revoked).  An implicit lease conflicts only once broken
+ * that nobody broke yet (set since, or not @brk), -ETXTBSY for an
+ * exclusive lease that is not the caller's (@brk) or when one with pins
+ * is refusing (its deadline passed and its pins could not be revoked).
+ * An implicit lease conflicts only once broken
  * (ll_lease_break_implicit()), whoever the caller is.
  */
 static int ll_break_walk(struct inode *inode, bool brk, bool *others)
@@ -1061,6 +1072,10 @@ static int ll_break_walk(struct inode *inode, bool brk, bool *others)
 	if (!ctx)
 		return 0;
 	spin_lock(&ctx->flc_lock);
+	if (brk && ll_exclusive_conflict_locked(ctx)) {
+		spin_unlock(&ctx->flc_lock);
+		return -ETXTBSY;
+	}
 	ll_for_each_lease(fl, ctx) {
 		struct ll_lease *ll = ll_fl_lease(fl);
 		enum ll_state st;
@@ -1139,7 +1154,13 @@ static int ll_break_settle(struct inode *inode, bool nonblock, bool brk,
  * @inode: the inode whose layout is about to change
  * @nonblock: start the break, do not wait
  *
- * Breaks every layout lease of @inode the caller does not own.  The wait
+ * Breaks every layout lease of @inode the caller does not own, unless an
+ * exclusive lease of the module's is not the caller's: then -ETXTBSY.
+ * Each walk that breaks looks for one first (ll_break_walk()): at the
+ * first, nothing is broken yet; one that appears during the wait (set
+ * meanwhile by a breaker that records no change, such as a kernel thread,
+ * or whose owner changed) ends the wait with -ETXTBSY, and is not broken,
+ * as no exclusive lease is.  The wait
  * for the module's own leases is the module's, so that it ends by the
  * lease's deadline whatever the lease's pins do: when the lease goes, or
  * with -ETXTBSY when its pins cannot be revoked (revoke=wait, or holders
@@ -1198,7 +1219,8 @@ int ll_break_wait(struct inode *inode, bool nonblock)
  * @inode: the inode whose layout is about to change
  *
  * For a filesystem that is about to wait for busy DAX pages: the holders
- * are told, nobody waits here.
+ * are told, nobody waits here.  Nothing is broken when an exclusive lease
+ * is not the caller's (ll_exclusive_conflict()).
  */
 void ll_break_layout_nowait(struct inode *inode)
 {
