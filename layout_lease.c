@@ -317,13 +317,6 @@ bool ll_is_ours(struct ll_file_lease *fl)
 	return fl->fl_lmops == &ll_lm_ops;
 }
 
-bool ll_inode_has_leases(struct inode *inode)
-{
-	struct file_lock_context *ctx = locks_inode_context(inode);
-
-	return ctx && !list_empty_careful(&ctx->flc_lease);
-}
-
 /**
  * ll_listed() - the file_lock of @ll, if it is still on its inode's list
  * @ll: a lease the caller holds a reference on
@@ -1420,22 +1413,6 @@ bool ll_change_reads_over(struct inode *inode, loff_t start, loff_t end)
 			change->start <= end && start <= change->end;
 	spin_unlock(&ll_change_lock);
 	return over;
-}
-
-/**
- * ll_inode_needs_break() - may a layout change of @inode concern the module?
- * @inode: the inode
- *
- * Lockless, for the ftrace filters: true when @inode has leases, or is a
- * DAX inode.  Every layout change of a DAX inode is tracked, even one that
- * starts with no lease: a lease and pins taken before the filesystem's
- * busy-page wait would otherwise never be told (ll_change_begin()).
- *
- * Return: whether to take the slow path.
- */
-bool ll_inode_needs_break(struct inode *inode)
-{
-	return ll_inode_has_leases(inode) || IS_DAX(inode);
 }
 
 /*

@@ -172,6 +172,38 @@ extern unsigned int break_timeout_ms;
 
 /* layout_lease.c */
 void ll_lease_put(struct ll_lease *ll);
+/**
+ * ll_inode_has_leases() - does @inode carry any lease, of anyone's?
+ * @inode: the inode
+ *
+ * Lockless, as break_lease() looks: for the ftrace filters and the first
+ * look of every path, inline because they run on every call they filter.
+ *
+ * Return: true when the inode's lease list is not empty.
+ */
+static inline bool ll_inode_has_leases(struct inode *inode)
+{
+	struct file_lock_context *ctx = locks_inode_context(inode);
+
+	return ctx && !list_empty_careful(&ctx->flc_lease);
+}
+
+/**
+ * ll_inode_needs_break() - may a layout change of @inode concern the module?
+ * @inode: the inode
+ *
+ * Lockless, for the ftrace filters: true when @inode has leases, or is a
+ * DAX inode.  Every layout change of a DAX inode is tracked, even one that
+ * starts with no lease: a lease and pins taken before the filesystem's
+ * busy-page wait would otherwise never be told (ll_change_begin()).
+ *
+ * Return: whether to take the slow path.
+ */
+static inline bool ll_inode_needs_break(struct inode *inode)
+{
+	return ll_inode_has_leases(inode) || IS_DAX(inode);
+}
+
 int ll_lease_set(struct file *filp, int fd, long arg);
 int ll_lease_release(struct file *filp);
 int ll_lease_get(struct file *filp);
@@ -182,9 +214,7 @@ void ll_change_end(struct ll_change *change);
 bool ll_change_of_current(struct inode *inode, loff_t *start, loff_t *end);
 bool ll_change_reads(struct inode *inode);
 bool ll_change_reads_over(struct inode *inode, loff_t start, loff_t end);
-bool ll_inode_needs_break(struct inode *inode);
 int ll_exclusive_conflict(struct inode *inode);
-bool ll_inode_has_leases(struct inode *inode);
 bool ll_inode_has_ours(struct inode *inode);
 bool ll_inode_only_ours(struct inode *inode);
 struct ll_file_lease *ll_listed(struct ll_lease *ll);
