@@ -7,6 +7,7 @@
  * fail with ETXTBSY.
  */
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
@@ -589,6 +590,221 @@ TEST_F(brk, timeout_removes_lease)
 	EXPECT_EQ(timeouts + 1, ll_stat("timeouts"));
 	ASSERT_EQ(1, holder_finish(&h));
 	EXPECT_EQ(0, h.rep.extra);
+}
+
+/*
+ * A burst of breaks does not put off a broken lease's removal.  The
+ * module's expiry timer fires up to 1 ms (its slack) after its deadline;
+ * a break within that millisecond of the one that armed it used to arm it
+ * again, for its own later deadline, so that breaks coming less than 1 ms
+ * apart kept the first broken lease in place for as long as they came.
+ * Each break of the burst breaks a lease of its own (a broken lease is
+ * not broken again): the test's process holds one on each of
+ * BURST_FILES files, and ignores the breaks.  The breaks follow each
+ * other as fast as they go (20 to 40 us apart under TCG): a spin between
+ * them made the VM's other vCPU run more often, and the gaps longer.
+ */
+#define BURST_FILES		16000
+#define BURST_TIMEOUT_MS	100
+/*
+ * What the removal may come after the deadline: the timer's slack, the
+ * expiry work and the waiter's wake-up (P5: 2 to 5 ms), with room for a
+ * host that stalls the VM for 40 ms at the wrong moment.
+ */
+#define BURST_LATE_MS		50
+/* a gap that would have ended the old re-arming: more than the slack */
+#define BURST_GAP_US		900
+
+struct burst_report {
+	double start;		/* before the first break */
+	double broken;		/* after it: the lease of file 0 is broken */
+	double last;		/* after the last break */
+	double chain;		/* the last break before the first gap */
+	double max_gap;		/* the longest time between two breaks */
+	int breaks;		/* of the other files, after file 0's */
+};
+
+FIXTURE(burst) {
+	char dir[PATH_MAX];
+	int fds[BURST_FILES];
+	int n;			/* files made, each open and leased */
+	pid_t waiter;		/* truncate(2) of file 0, blocking */
+	pid_t breaker;		/* the burst of non-blocking breaks */
+};
+
+static void burst_path(FIXTURE_DATA(burst) *self, int i, char *path,
+		       size_t len)
+{
+	snprintf(path, len, "%s/%d", self->dir, i);
+}
+
+FIXTURE_SETUP(burst)
+{
+}
+
+FIXTURE_TEARDOWN(burst)
+{
+	char path[PATH_MAX];
+	int i;
+
+	if (self->breaker > 0) {
+		kill(self->breaker, SIGKILL);
+		waitpid(self->breaker, NULL, 0);
+	}
+	if (self->waiter > 0) {
+		kill(self->waiter, SIGKILL);
+		waitpid(self->waiter, NULL, 0);
+	}
+	for (i = 0; i < self->n; i++) {
+		close(self->fds[i]);
+		burst_path(self, i, path, sizeof(path));
+		unlink(path);
+	}
+	if (self->dir[0])
+		rmdir(self->dir);
+	ll_module_restore();
+}
+
+/* A non-blocking truncating open of file @i: 0 when it broke a lease. */
+static int burst_break(FIXTURE_DATA(burst) *self, int i)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	burst_path(self, i, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_TRUNC | O_NONBLOCK);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 && errno == EWOULDBLOCK ? 0 : -1;
+}
+
+/*
+ * The breaker: file 0's lease, then, once the waiter is told, the others'
+ * one after the other until @late seconds past file 0's deadline.
+ */
+static void burst_breaker(FIXTURE_DATA(burst) *self, int go, int out,
+			  double late)
+{
+	struct burst_report r = { 0 };
+	bool chained = true;
+	double end, now;
+
+	r.start = ll_now();
+	if (burst_break(self, 0))
+		_exit(3);
+	r.broken = ll_now();
+	if (write(go, "g", 1) != 1)
+		_exit(4);
+	end = r.broken + BURST_TIMEOUT_MS / 1000.0 + late;
+	r.last = r.chain = r.broken;
+	for (now = r.broken; r.breaks + 1 < BURST_FILES && now < end;) {
+		if (burst_break(self, r.breaks + 1))
+			_exit(5);
+		now = ll_now();
+		if (now - r.last > r.max_gap)
+			r.max_gap = now - r.last;
+		chained = chained && now - r.last < BURST_GAP_US / 1e6;
+		if (chained)
+			r.chain = now;
+		r.last = now;
+		r.breaks++;
+	}
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		_exit(6);
+	_exit(0);
+}
+
+/* microseconds from @from to @to, for the harness's integer comparisons */
+static long burst_us(double from, double to)
+{
+	return (long)((to - from) * 1e6);
+}
+
+TEST_F_TIMEOUT(burst, deadline_holds_under_a_burst_of_breaks, 120)
+{
+	long late_us = BURST_LATE_MS * 1000L * ll_slowness();
+	struct rlimit rl = { BURST_FILES + 64, BURST_FILES + 64 };
+	int go[2], brep[2], wrep[2];
+	struct burst_report r;
+	char path[PATH_MAX];
+	double done;
+	char c;
+	int fd;
+
+	snprintf(self->dir, sizeof(self->dir), "%s/burst.XXXXXX", MNT_TMPFS);
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	/* the owner of every lease, which never releases */
+	ASSERT_NE(SIG_ERR, signal(SIGIO, SIG_IGN));
+	ASSERT_EQ(0, ll_write_long(LL_PARAM("break_timeout_ms"),
+				   BURST_TIMEOUT_MS));
+	while (self->n < BURST_FILES) {
+		burst_path(self, self->n, path, sizeof(path));
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		ASSERT_LE(0, fd);
+		self->fds[self->n++] = fd;
+		ASSERT_EQ(0, ll_setlease(fd, LL_SHARED));
+	}
+
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(brep));
+	ASSERT_EQ(0, pipe(wrep));
+	burst_path(self, 0, path, sizeof(path));
+	self->waiter = fork();
+	ASSERT_LE(0, self->waiter);
+	if (self->waiter == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(go[1]);
+		close(brep[1]);
+		close(wrep[0]);
+		/* a breaker of a broken lease: it waits, and arms nothing */
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		if (truncate(path, 0))
+			_exit(2);
+		done = ll_now();
+		_exit(write(wrep[1], &done, sizeof(done)) == sizeof(done) ?
+		      0 : 3);
+	}
+	self->breaker = fork();
+	ASSERT_LE(0, self->breaker);
+	if (self->breaker == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(go[0]);
+		close(brep[0]);
+		close(wrep[1]);
+		burst_breaker(self, go[1], brep[1], late_us / 1e6);
+	}
+	/* a child that fails closes its end unwritten: a short read */
+	close(go[0]);
+	close(go[1]);
+	close(brep[1]);
+	close(wrep[1]);
+
+	ASSERT_EQ(sizeof(r), read(brep[0], &r, sizeof(r)));
+	ASSERT_EQ(0, ll_wait_exit(self->breaker, 60));
+	self->breaker = 0;
+	ASSERT_EQ(sizeof(done), read(wrep[0], &done, sizeof(done)));
+	ASSERT_EQ(0, ll_wait_exit(self->waiter, 60));
+	self->waiter = 0;
+	close(brep[0]);
+	close(wrep[0]);
+	TH_LOG("%d breaks, %.0f ms long, gaps up to %.2f ms (%.0f ms chained)",
+	       r.breaks, (r.last - r.broken) * 1000, r.max_gap * 1000,
+	       (r.chain - r.broken) * 1000);
+	TH_LOG("file 0's lease went %.1f ms after its break",
+	       (done - r.broken) * 1000);
+	/* never before its deadline, and at most late_us after it */
+	ASSERT_LE(BURST_TIMEOUT_MS * 1000L, burst_us(r.start, done));
+	ASSERT_GE(BURST_TIMEOUT_MS * 1000L + late_us,
+		  burst_us(r.broken, done));
+	/*
+	 * The old timer went at the chain's end: a run whose breaks did not
+	 * come less than 1 ms apart for longer than late_us shows nothing.
+	 */
+	if (burst_us(r.broken, r.chain) <= late_us)
+		SKIP(return, "breaks chained for %.0f ms only: this run could not show a deadline put off",
+		     (r.chain - r.broken) * 1000);
 }
 
 TEST_HARNESS_MAIN
