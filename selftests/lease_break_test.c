@@ -612,7 +612,10 @@ TEST_F(brk, timeout_removes_lease)
  * host that stalls the VM for 40 ms at the wrong moment.
  */
 #define BURST_LATE_MS		50
-/* a gap that would have ended the old re-arming: more than the slack */
+/*
+ * A gap that may have ended the old re-arming, which a break more than the
+ * slack (1 ms) after the last one did: counted from a little less.
+ */
 #define BURST_GAP_US		900
 
 struct burst_report {
